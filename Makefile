@@ -1,0 +1,51 @@
+# Accord: `make run` to try it, `make test` to check it. Nothing else is needed
+# beyond Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup lint types migrations-check pytest bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+	@mkdir -p var
+
+run: setup
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py seed_demo
+	@echo
+	@echo "Accord is starting at http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs)"
+	@echo "Background worker: manage.py db_worker. Stop both with Ctrl-C."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/python manage.py db_worker & \
+	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+lint: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+types: setup
+	$(BIN)/mypy accord tests
+
+migrations-check: setup
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+pytest: setup
+	$(BIN)/pytest
+
+test: lint types migrations-check pytest
+
+bench: setup
+	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/queue.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Accord: complaints handling and shuttle mediation case management."""

@@ -1,0 +1,1 @@
+"""People who use Accord and what they may do."""

@@ -1,0 +1,93 @@
+"""Demo users for every role of every seed organisation, with known passwords and
+API tokens, for trying Accord out. Never run against a production database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group, Permission
+
+from accord.accounts.choices import StaffRole
+from accord.accounts.models import ApiToken, User
+from accord.organisations.models import Business, Organisation
+
+DEMO_PASSWORD = "accord-demo"  # noqa: S105 (demo data, printed on purpose)
+
+STAFF_PERMISSIONS = ["view_case", "view_event", "view_clock"]
+ADMIN_PERMISSIONS = [
+    *STAFF_PERMISSIONS,
+    *(
+        f"{verb}_{model}"
+        for verb in ("view", "add", "change")
+        for model in ("organisation", "team", "closureday", "externalbody", "business", "user")
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    organisation: str
+    token: str
+
+
+def _group(name: str, codenames: list[str]) -> Group:
+    group, _ = Group.objects.get_or_create(name=name)
+    group.permissions.set(Permission.objects.filter(codename__in=codenames))
+    return group
+
+
+def _user(username: str, **fields: object) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, **fields)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    return user
+
+
+def _token(user: User) -> str:
+    raw = f"demo-{user.username}"
+    if not ApiToken.objects.filter(digest=ApiToken.digest_of(raw)).exists():
+        ApiToken.issue(user, "demo", raw=raw)
+    return raw
+
+
+def create_demo_users(organisations: list[Organisation]) -> list[DemoLogin]:
+    staff_group = _group("Staff", STAFF_PERMISSIONS)
+    admin_group = _group("Administrators", ADMIN_PERMISSIONS)
+    logins = []
+    superuser = User.objects.filter(username="admin").first()
+    if superuser is None:
+        User.objects.create_superuser("admin", "admin@accord.example", DEMO_PASSWORD)
+    logins.append(DemoLogin("admin", "superuser", "all", "(use the admin)"))
+    for organisation in organisations:
+        for role in StaffRole:
+            username = f"{organisation.slug}-{role.value.replace('_', '-')}"
+            user = _user(
+                username,
+                first_name=role.label.split(" ")[0],
+                last_name=f"({organisation.slug})",
+                email=f"{username}@accord.example",
+                organisation=organisation,
+                staff_role=role.value,
+                is_staff=True,
+            )
+            user.groups.add(admin_group if role == StaffRole.ADMINISTRATOR else staff_group)
+            logins.append(DemoLogin(username, role.label, organisation.name, _token(user)))
+        if organisation.kind == "mediation_service":
+            business = Business.objects.filter(organisation=organisation).order_by("pk").first()
+            if business is not None:
+                username = f"{organisation.slug}-practice"
+                user = _user(username, email=f"{username}@accord.example", business=business)
+                logins.append(
+                    DemoLogin(
+                        username, f"respondent for {business.name}", organisation.name, _token(user)
+                    )
+                )
+    complainant = _user(
+        "complainant", first_name="Alex", last_name="Morgan", email="alex@example.com"
+    )
+    logins.append(DemoLogin("complainant", "complainant (demo cases)", "all", _token(complainant)))
+    return logins

@@ -1,0 +1,91 @@
+"""The JSON API: one NinjaAPI, its error mapping, and the routers of each app.
+OpenAPI is served at /api/openapi.json and browsable at /api/docs."""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from accord.cases.api import intake_router
+from accord.cases.api import router as cases_router
+from accord.cases.errors import ActionRefused
+from accord.procedures.api import router as procedures_router
+
+api = NinjaAPI(
+    title="Accord",
+    version="1",
+    description="Complaints handling and shuttle mediation.",
+    urls_namespace="api",
+)
+api.add_router("/", intake_router)
+api.add_router("/cases", cases_router)
+api.add_router("/procedures", procedures_router)
+
+
+@api.exception_handler(ActionRefused)
+def action_refused(request: HttpRequest, exc: ActionRefused) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"error": exc.code, "message": exc.message, "field": exc.field},
+        status=exc.status,
+    )
+
+
+@api.exception_handler(ValidationError)
+def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ())]
+        # Drop ninja's "body"/"payload" prefix so the field reads as the user sent it.
+        while location and location[0] in {"body", "payload", "query", "path", "header"}:
+            location = location[1:]
+        fields.append({"field": ".".join(location) or None, "message": error.get("msg", "")})
+    message = "; ".join(
+        f"{item['field']}: {item['message']}" if item["field"] else str(item["message"])
+        for item in fields
+    )
+    return api.create_response(
+        request,
+        {"error": "invalid", "message": message or "invalid request", "fields": fields},
+        status=422,
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"error": "too_large", "message": "the request body is too large"},
+        status=413,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"error": "unauthenticated", "message": "sign in or send a valid token"},
+        status=401,
+    )
+
+
+HTTP_ERROR_CODES = {400: "malformed", 405: "method_not_allowed", 429: "throttled"}
+HTTP_ERROR_MESSAGES = {
+    400: "the request body is not valid JSON",
+    429: "too many requests from this address; try again in a minute",
+}
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code
+    return api.create_response(
+        request,
+        {
+            "error": HTTP_ERROR_CODES.get(status, "error"),
+            "message": HTTP_ERROR_MESSAGES.get(status, str(exc)),
+        },
+        status=status,
+    )

@@ -1,0 +1,1 @@
+"""Cases: intake, the procedure engine, clocks, the timeline and the work queue."""

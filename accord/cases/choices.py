@@ -1,0 +1,55 @@
+"""Case-level choices, declared once."""
+
+from django.db import models
+
+
+class Channel(models.TextChoices):
+    """How the complaint reached the organisation."""
+
+    WEB_FORM = "web_form", "Web form"
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Telephone"
+    LETTER = "letter", "Letter"
+    IN_PERSON = "in_person", "In person"
+    SOCIAL_MEDIA = "social_media", "Social media"
+
+
+VERBAL_CHANNELS = frozenset({Channel.PHONE, Channel.IN_PERSON})
+
+
+class Source(models.TextChoices):
+    """Who brought the complaint."""
+
+    DIRECT = "direct", "Direct from the complainant"
+    REGULATOR = "regulator", "Referred by the regulator"
+    BUSINESS = "business", "Referred by the business"
+
+
+class EventKind(models.TextChoices):
+    """What an event on the timeline records."""
+
+    RECEIVED = "received", "Complaint received"
+    TRANSITION = "transition", "Procedure step"
+    ASSIGNED = "assigned", "Assigned"
+    FLAGS_CHANGED = "flags_changed", "Flags changed"
+    CLOCK_PAUSED = "clock_paused", "Clock paused"
+    CLOCK_RESUMED = "clock_resumed", "Clock resumed"
+    CLOCK_EXTENDED = "clock_extended", "Clock extended"
+    NOTE = "note", "Internal note"
+
+
+class ClockStatus(models.TextChoices):
+    """A clock's stored state; at-risk and breached are derived from its instants."""
+
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    STOPPED = "stopped", "Stopped"
+
+
+class ClockBadge(models.TextChoices):
+    """How a case's next deadline stands right now (for the work queue)."""
+
+    ON_TIME = "on_time", "On time"
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+    NONE = "none", "No running clock"

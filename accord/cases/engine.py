@@ -1,0 +1,214 @@
+"""The procedure engine: take a step of the case's procedure, as an actor, at an instant.
+
+Every step runs in one transaction with the case row locked: check the step is
+allowed (stage, role, guards, separation of duties, inputs), change the case, write
+one timeline event, and replay the timeline to restore the clocks and the next
+deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from accord.accounts.models import User
+from accord.cases.choices import EventKind
+from accord.cases.clocks import project_events, store_clocks
+from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted, SeparationOfDuties
+from accord.cases.models import Case, Clock, Event
+from accord.cases.rules import apply_effect, failed_guards
+from accord.cases.timeline import append_event
+from accord.organisations.calendar import calendar_for
+from accord.permissions import roles_on_case
+from accord.procedures.definition import Procedure, Role, Transition
+from accord.procedures.registry import registry
+
+HANDLING_ROLES = frozenset({Role.HANDLER, Role.SENIOR_HANDLER})
+
+
+def procedure_of(case: Case) -> Procedure:
+    """The procedure version the case is pinned to."""
+    return registry().get(case.procedure_key, case.procedure_version)
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """What the actor supplies with a step."""
+
+    reason: str = ""
+    outcome: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def lock_case(case_id: int) -> Case:
+    """The case row, locked until the end of the current transaction."""
+    return (
+        Case.objects.select_for_update()
+        .select_related("organisation", "complainant")
+        .get(pk=case_id)
+    )
+
+
+def earlier_handlers(case: Case, procedure: Procedure, events: list[Event]) -> set[int]:
+    """Everyone who handled the case at a level below the current one. A level starts
+    whenever the case enters a stage marked `separate_handler` (an escalation)."""
+    by_level: dict[int, set[int]] = {0: set()}
+    level = 0
+    for event in events:
+        if event.actor_id is not None and event.actor_role in HANDLING_ROLES:
+            by_level.setdefault(level, set()).add(event.actor_id)
+        if event.kind == EventKind.ASSIGNED and event.data.get("handler"):
+            by_level.setdefault(level, set()).add(int(event.data["handler"]))
+        if event.kind == EventKind.TRANSITION:
+            stage = procedure.stages.get(event.to_stage)
+            if stage is not None and stage.separate_handler and event.from_stage != event.to_stage:
+                level += 1
+    barred: set[int] = set()
+    for earlier in range(level):
+        barred |= by_level.get(earlier, set())
+    return barred
+
+
+def problems_with(
+    case: Case,
+    procedure: Procedure,
+    actor: User,
+    transition: Transition,
+    barred: set[int],
+) -> tuple[Role | None, list[ActionRefused]]:
+    """The role the actor would take the step in, and everything that stops them."""
+    problems: list[ActionRefused] = []
+    if not case.is_open:
+        problems.append(ActionRefused("the case is closed"))
+    elif not procedure.available_from(transition, case.stage):
+        stage_label = procedure.stages[case.stage].label
+        problems.append(
+            ActionRefused(f"'{transition.label}' is not a step of stage '{stage_label}'")
+        )
+    held = roles_on_case(actor, case) & set(transition.roles)
+    role = _preferred(held)
+    if role is None:
+        allowed = ", ".join(r.value for r in transition.roles)
+        problems.append(NotPermitted(f"only {allowed} may take '{transition.label}'"))
+    elif role in HANDLING_ROLES and actor.pk in barred:
+        problems.append(
+            SeparationOfDuties(
+                "you handled this case at an earlier stage; a different person must handle it now"
+            )
+        )
+    problems.extend(ActionRefused(p) for p in failed_guards(case, transition.guards))
+    return role, problems
+
+
+def _preferred(roles: set[Role]) -> Role | None:
+    for role in (
+        Role.SENIOR_HANDLER,
+        Role.HANDLER,
+        Role.MANAGER,
+        Role.ADMINISTRATOR,
+        Role.COMPLAINANT,
+        Role.RESPONDENT,
+    ):
+        if role in roles:
+            return role
+    return None
+
+
+def allowed_steps(case: Case, actor: User) -> list[str]:
+    """The transitions this actor could take now (before inputs like a reason)."""
+    procedure = procedure_of(case)
+    barred = earlier_handlers(case, procedure, list(case.events.all()))
+    return [
+        key
+        for key, transition in procedure.transitions.items()
+        if not problems_with(case, procedure, actor, transition, barred)[1]
+    ]
+
+
+def take_step(
+    case_id: int, actor: User, action: str, request: StepRequest, *, now: dt.datetime
+) -> Case:
+    """Take the procedure step `action` on the case, or refuse with the reason."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        procedure = procedure_of(case)
+        transition = procedure.transitions.get(action)
+        if transition is None:
+            raise InvalidAction(f"'{action}' is not a step of this procedure", field="action")
+        events = list(case.events.all())
+        role, problems = problems_with(
+            case, procedure, actor, transition, earlier_handlers(case, procedure, events)
+        )
+        if problems:
+            raise problems[0]
+        reason = request.reason.strip()
+        if transition.reason_required and not reason:
+            raise InvalidAction(f"'{transition.label}' needs a reason", field="reason")
+        outcome = _chosen_outcome(transition, request.outcome)
+
+        from_stage = case.stage
+        for effect in transition.effects:
+            apply_effect(case, effect, now)
+        data: dict[str, Any] = {}
+        if transition.to is not None:
+            case.stage = transition.to
+            target = procedure.stages[transition.to]
+            if target.terminal:
+                case.is_open = False
+                case.outcome = outcome or ""
+                case.closed_at = now
+                data["outcome"] = outcome
+            if target.separate_handler and case.handler_id is not None:
+                # An escalation hands the case on: whoever had it may not keep it.
+                data["handler_released"] = case.handler_id
+                case.handler = None
+        if transition.marks:
+            data["marks"] = list(transition.marks)
+        if transition.letters:
+            data["letters_required"] = list(transition.letters)
+        if transition.effects:
+            data["effects"] = [str(e) for e in transition.effects]
+        if request.data:
+            data["input"] = request.data
+        event = append_event(
+            case,
+            kind=EventKind.TRANSITION,
+            at=now,
+            actor=actor,
+            actor_role=role.value if role else "",
+            action=action,
+            from_stage=from_stage,
+            to_stage=case.stage,
+            reason=reason,
+            data=data,
+        )
+        refresh_clocks(case, procedure, [*events, event])
+        case.save()
+    return case
+
+
+def _chosen_outcome(transition: Transition, chosen: str | None) -> str | None:
+    if not transition.outcomes:
+        if chosen:
+            raise InvalidAction(f"'{transition.label}' does not record an outcome", field="outcome")
+        return None
+    if len(transition.outcomes) == 1:
+        only = transition.outcomes[0]
+        if chosen and chosen != only:
+            raise InvalidAction(f"'{transition.label}' records outcome '{only}'", field="outcome")
+        return only
+    if chosen not in transition.outcomes:
+        options = ", ".join(transition.outcomes)
+        raise InvalidAction(f"choose the outcome: one of {options}", field="outcome")
+    return chosen
+
+
+def refresh_clocks(case: Case, procedure: Procedure, events: list[Event]) -> None:
+    """Replay the timeline into the stored clocks and the case's next deadline."""
+    calendar = calendar_for(case.organisation)
+    projected = project_events(events, procedure, calendar)
+    existing = {clock.key: clock for clock in Clock.objects.filter(case=case)}
+    store_clocks(case, projected, calendar, existing)

@@ -1,0 +1,232 @@
+"""Receiving a complaint: the first action in every case's life.
+
+One transaction: number the case, store the complainant and the case, write the
+"received" event, start the clocks the procedure starts on receipt, and queue the
+receipt notice. A retried submission with the same idempotency key returns the
+case the first attempt made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+
+from accord.accounts.models import User
+from accord.cases.choices import VERBAL_CHANNELS, Channel, EventKind, Source
+from accord.cases.clocks import clock_rows, project_events, set_next_deadline
+from accord.cases.errors import InvalidAction
+from accord.cases.models import Case, Clock, Complainant, Event, ReferenceCounter
+from accord.cases.tasks import send_receipt_notice
+from accord.organisations.calendar import calendar_for
+from accord.organisations.models import Business, Organisation
+from accord.procedures.definition import Procedure
+from accord.procedures.registry import registry
+from accord.workdays.calendar import WorkingCalendar
+from accord.workdays.deadlines import add_amount
+
+
+@dataclass(frozen=True)
+class ComplainantDetails:
+    """Who is complaining and how to reach them."""
+
+    name: str
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    is_microbusiness: bool = False
+    business_name: str = ""
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """What was received."""
+
+    complainant: ComplainantDetails
+    description: str
+    channel: Channel
+    source: Source = Source.DIRECT
+    desired_outcome: str = ""
+    issue_arose_on: dt.date | None = None
+    category: str = ""
+    respondent_id: int | None = None
+    received_at: dt.datetime | None = None  # staff logging a letter give when it arrived
+    vulnerable: bool = False
+    no_information_sharing: bool = False
+
+
+def receive_complaint(
+    organisation: Organisation,
+    complaint: Complaint,
+    *,
+    now: dt.datetime,
+    actor: User | None = None,
+    actor_role: str = "",
+    idempotency_key: str | None = None,
+) -> tuple[Case, bool]:
+    """Open a case for `complaint`; returns the case and whether it was created now."""
+    if idempotency_key:
+        existing = Case.objects.filter(
+            organisation=organisation, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing, False
+    received_at = complaint.received_at or now
+    if received_at > now:
+        raise InvalidAction("a complaint cannot be received in the future", field="received_at")
+    try:
+        with transaction.atomic():
+            case = _open_case(
+                organisation, complaint, received_at, now, actor, actor_role, idempotency_key
+            )
+    except IntegrityError:
+        # Two attempts with one key raced: the other one committed first.
+        if idempotency_key:
+            existing = Case.objects.filter(
+                organisation=organisation, idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return case, True
+
+
+def _open_case(
+    organisation: Organisation,
+    complaint: Complaint,
+    received_at: dt.datetime,
+    now: dt.datetime,
+    actor: User | None,
+    actor_role: str,
+    idempotency_key: str | None,
+) -> Case:
+    calendar = calendar_for(organisation)
+    received_on = calendar.local_date(received_at)
+    procedure = registry().in_force(organisation.procedure_key, received_on)
+    respondent_id = _respondent_id(organisation, complaint.respondent_id)
+    details = complaint.complainant
+    complainant = Complainant.objects.create(
+        name=details.name,
+        email=details.email,
+        phone=details.phone,
+        address=details.address,
+        is_microbusiness=details.is_microbusiness,
+        business_name=details.business_name,
+    )
+    case = Case(
+        reference=_next_reference(organisation, received_on.year),
+        organisation=organisation,
+        procedure_key=procedure.key,
+        procedure_version=procedure.version,
+        complainant=complainant,
+        respondent_id=respondent_id,
+        channel=complaint.channel,
+        source=complaint.source,
+        received_at=received_at,
+        issue_arose_on=complaint.issue_arose_on,
+        description=complaint.description,
+        desired_outcome=complaint.desired_outcome,
+        category=complaint.category,
+        stage=procedure.initial_stage,
+        verbal_summary_pending=complaint.channel in VERBAL_CHANNELS,
+        raised_out_of_time=_raised_out_of_time(procedure, complaint, received_at, calendar),
+        vulnerable=complaint.vulnerable,
+        no_information_sharing=complaint.no_information_sharing,
+        idempotency_key=idempotency_key or None,
+    )
+    # The case row goes in with its first event counted and its deadline set, so
+    # intake writes each row once.
+    case.event_count = 0
+    received = _received_event(case, procedure, complaint, received_at, actor, actor_role)
+    projected = project_events([received], procedure, calendar)
+    clocks, _ = clock_rows(case, projected, calendar, existing={})
+    set_next_deadline(case, clocks)
+    case.event_count = 1
+    case.save(force_insert=True)
+    received.case = case
+    received.save(force_insert=True)
+    for clock in clocks:
+        clock.case = case
+    Clock.objects.bulk_create(clocks)
+    send_receipt_notice.enqueue(case.pk)
+    return case
+
+
+def _received_event(
+    case: Case,
+    procedure: Procedure,
+    complaint: Complaint,
+    received_at: dt.datetime,
+    actor: User | None,
+    actor_role: str,
+) -> Event:
+    return Event(
+        case=case,
+        seq=1,
+        at=received_at,
+        actor=actor,
+        actor_role=actor_role,
+        kind=EventKind.RECEIVED,
+        action="receive",
+        to_stage=procedure.initial_stage,
+        data={
+            "procedure": procedure.ref,
+            "channel": str(complaint.channel),
+            "source": str(complaint.source),
+            "verbal_summary_pending": case.verbal_summary_pending,
+            "raised_out_of_time": case.raised_out_of_time,
+        },
+    )
+
+
+def _respondent_id(organisation: Organisation, respondent_id: int | None) -> int:
+    """The business complained about; an in-house team's complaints are about itself."""
+    if respondent_id is not None:
+        if not Business.objects.filter(pk=respondent_id, organisation=organisation).exists():
+            raise InvalidAction("no such business for this organisation", field="respondent_id")
+        return respondent_id
+    own = Business.objects.filter(organisation=organisation, is_self=True).values_list(
+        "pk", flat=True
+    )
+    found = list(own[:1])
+    if not found:
+        raise InvalidAction("say which business the complaint is about", field="respondent_id")
+    return found[0]
+
+
+def _raised_out_of_time(
+    procedure: Procedure,
+    complaint: Complaint,
+    received_at: dt.datetime,
+    calendar: WorkingCalendar,
+) -> bool | None:
+    """Whether the complaint came later than the procedure asks (None: unknown or no rule).
+    A person decides what to do about a late complaint; this only flags it."""
+    rule = procedure.raise_within
+    if rule is None or complaint.issue_arose_on is None:
+        return None
+    if complaint.issue_arose_on > calendar.local_date(received_at):
+        raise InvalidAction("the issue cannot arise after the complaint", field="issue_arose_on")
+    last_day = add_amount(complaint.issue_arose_on, rule.amount, rule.unit, calendar)
+    return calendar.deemed_receipt(received_at)[0] > last_day
+
+
+_NEXT_NUMBER_SQL = (
+    "UPDATE cases_referencecounter SET last = last + 1 "
+    "WHERE organisation_id = %s AND year = %s RETURNING last"
+)
+
+
+def _next_reference(organisation: Organisation, year: int) -> str:
+    """`PREFIX-YEAR-NNNNNN`, numbered per organisation and year without gaps from
+    concurrent intakes: the counter row is locked by the update until commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER_SQL, [organisation.pk, year])
+        row = cursor.fetchone()
+    if row is None:
+        ReferenceCounter.objects.create(organisation=organisation, year=year, last=1)
+        number = 1
+    else:
+        number = int(row[0])
+    return f"{organisation.reference_prefix}-{year}-{number:06d}"

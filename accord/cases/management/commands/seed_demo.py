@@ -1,0 +1,25 @@
+"""`manage.py seed_demo`: the seed organisations, demo users and a few demo cases."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from accord.accounts.demo import DEMO_PASSWORD, create_demo_users
+from accord.cases.demo import create_demo_cases
+from accord.organisations.seed.load import load_organisations
+
+
+class Command(BaseCommand):
+    help = "Load the three seed organisations, demo users for every role and demo cases."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        organisations = load_organisations()
+        logins = create_demo_users(organisations)
+        made = create_demo_cases(timezone.now())
+        self.stdout.write(
+            f"Organisations: {', '.join(o.slug for o in organisations)}; demo cases made now: {made}"
+        )
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}; API token shown):")
+        for login in logins:
+            self.stdout.write(f"  {login.username:28} {login.role:30} token: {login.token}")

@@ -1,0 +1,224 @@
+"""A case, its complainant, its append-only timeline and its clocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from accord.cases.choices import Channel, ClockStatus, EventKind, Source
+
+
+class Complainant(models.Model):
+    """The person (or microbusiness) who made the complaint."""
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    is_microbusiness = models.BooleanField(default=False)
+    business_name = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+    )
+
+    def __str__(self) -> str:
+        return self.business_name or self.name
+
+
+class Case(models.Model):
+    """One complaint, worked through the procedure version it was received under."""
+
+    reference = models.CharField(max_length=30, unique=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="cases"
+    )
+    procedure_key = models.CharField(max_length=60)
+    procedure_version = models.PositiveIntegerField()
+    complainant = models.OneToOneField(Complainant, on_delete=models.PROTECT, related_name="case")
+    respondent = models.ForeignKey(
+        "organisations.Business", on_delete=models.PROTECT, related_name="cases"
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.DIRECT)
+    received_at = models.DateTimeField()
+    issue_arose_on = models.DateField(null=True, blank=True)
+    description = models.TextField()
+    desired_outcome = models.TextField(blank=True)
+    category = models.CharField(max_length=100, blank=True)
+
+    stage = models.CharField(max_length=60)
+    is_open = models.BooleanField(default=True)
+    outcome = models.CharField(max_length=60, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    team = models.ForeignKey(
+        "organisations.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+    )
+
+    # Flags. "raised out of time" is a question for a person: None until the window is
+    # checked, True while it needs a decision or was accepted late, False when in time.
+    verbal_summary_pending = models.BooleanField(default=False)
+    verbal_summary_confirmed_at = models.DateTimeField(null=True, blank=True)
+    raised_out_of_time = models.BooleanField(null=True, blank=True)
+    late_complaint_accepted = models.BooleanField(default=False)
+    safeguarding_concern = models.BooleanField(default=False)
+    referred_to_regulator_at = models.DateTimeField(null=True, blank=True)
+    vulnerable = models.BooleanField(default=False)
+    no_information_sharing = models.BooleanField(
+        default=False,
+        help_text="The complainant asked that what they gave is not shared; this limits the investigation.",
+    )
+    consent_given_at = models.DateTimeField(null=True, blank=True)
+    consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    # The earliest due instant of any running clock, kept by the engine; queues and
+    # sweeps read this column, never recompute deadlines row by row.
+    next_deadline_at = models.DateTimeField(null=True, blank=True)
+    next_at_risk_at = models.DateTimeField(null=True, blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    # NULL (not "") when absent, so the unique constraint ignores cases without a key.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="one_case_per_idempotency_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "next_deadline_at", "id"],
+                condition=models.Q(is_open=True),
+                name="open_case_queue",
+            ),
+            models.Index(
+                fields=["next_deadline_at", "id"],
+                condition=models.Q(is_open=True),
+                name="open_case_deadline",
+            ),
+            models.Index(fields=["organisation", "received_at"], name="case_received"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ReferenceCounter(models.Model):
+    """The last case number issued by an organisation in a year."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="one_counter_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.year}: {self.last}"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove a timeline event."""
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    """Events can be added and read, never bulk-changed or removed."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("timeline events are never edited")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("timeline events are never deleted")
+
+
+class Event(models.Model):
+    """One change to a case. Written by the action that made the change, in the same
+    transaction; never edited or deleted (the database refuses too: see migration
+    0002 in this app)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_role = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    action = models.CharField(max_length=60, blank=True)
+    from_stage = models.CharField(max_length=60, blank=True)
+    to_stage = models.CharField(max_length=60, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="one_event_per_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.kind} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("timeline events are never edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("timeline events are never deleted")
+
+
+class Clock(models.Model):
+    """A deadline on a case: a projection of the timeline, rewritten whenever the
+    timeline grows, so it can always be recomputed from the events."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="clocks")
+    key = models.CharField(max_length=60)
+    label = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=ClockStatus.choices)
+    started_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    at_risk_at = models.DateTimeField(null=True, blank=True)
+    explanation = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["case", "key"]
+        constraints = [models.UniqueConstraint(fields=["case", "key"], name="one_clock_per_key")]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="running"),
+                name="running_clock_due",
+            ),
+            models.Index(
+                fields=["at_risk_at"],
+                condition=models.Q(status="running"),
+                name="running_clock_at_risk",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.key} ({self.status})"

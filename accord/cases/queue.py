@@ -1,0 +1,119 @@
+"""The work queue: open cases ordered by next deadline, keyset-paginated.
+
+Ordered by (next_deadline_at, id) with cases that have no running clock last. The
+order is read in two segments — cases with a deadline, then cases without — so each
+segment walks the partial index `open_case_queue` in its natural order on both SQLite
+and PostgreSQL, and a page costs at most two queries whatever the table size.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from accord.accounts.models import User
+from accord.cases.choices import ClockBadge
+from accord.cases.errors import InvalidAction
+from accord.cases.models import Case
+from accord.permissions import cases_visible_to
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the user narrowed the queue to."""
+
+    organisation: str | None = None  # slug
+    team_id: int | None = None
+    handler: str | None = None  # username, "me" or "none"
+    stage: str | None = None
+    clock_state: ClockBadge | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the previous page ended."""
+
+    deadline: dt.datetime | None
+    case_id: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.deadline.isoformat() if self.deadline else None, self.case_id])
+        return base64.urlsafe_b64encode(raw.encode()).decode()
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            deadline, case_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+            return cls(dt.datetime.fromisoformat(deadline) if deadline else None, int(case_id))
+        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+            raise InvalidAction(
+                "the cursor is not one this queue gave out", field="cursor"
+            ) from None
+
+
+def filtered(user: User, filters: QueueFilters, now: dt.datetime) -> QuerySet[Case]:
+    cases = cases_visible_to(user).filter(is_open=True)
+    if filters.organisation:
+        cases = cases.filter(organisation__slug=filters.organisation)
+    if filters.team_id is not None:
+        cases = cases.filter(team_id=filters.team_id)
+    if filters.handler == "me":
+        cases = cases.filter(handler=user)
+    elif filters.handler == "none":
+        cases = cases.filter(handler__isnull=True)
+    elif filters.handler:
+        cases = cases.filter(handler__username=filters.handler)
+    if filters.stage:
+        cases = cases.filter(stage=filters.stage)
+    if filters.clock_state is not None:
+        cases = cases.filter(_clock_state_condition(filters.clock_state, now))
+    return cases
+
+
+def _clock_state_condition(state: ClockBadge, now: dt.datetime) -> Q:
+    if state == ClockBadge.NONE:
+        return Q(next_deadline_at__isnull=True)
+    if state == ClockBadge.BREACHED:
+        return Q(next_deadline_at__lte=now)
+    if state == ClockBadge.AT_RISK:
+        return Q(next_deadline_at__gt=now, next_at_risk_at__lte=now)
+    return Q(next_deadline_at__gt=now) & (
+        Q(next_at_risk_at__isnull=True) | Q(next_at_risk_at__gt=now)
+    )
+
+
+def page(
+    user: User,
+    filters: QueueFilters,
+    *,
+    now: dt.datetime,
+    cursor: Cursor | None = None,
+    limit: int = 50,
+) -> tuple[list[Case], Cursor | None]:
+    """One page of the queue and the cursor for the next (None at the end)."""
+    base = filtered(user, filters, now).select_related(
+        "organisation", "complainant", "handler", "team"
+    )
+    results: list[Case] = []
+    if cursor is None or cursor.deadline is not None:
+        with_deadline = base.filter(next_deadline_at__isnull=False)
+        if cursor is not None:
+            with_deadline = with_deadline.filter(
+                Q(next_deadline_at__gt=cursor.deadline)
+                | Q(next_deadline_at=cursor.deadline, id__gt=cursor.case_id)
+            )
+        results = list(with_deadline.order_by("next_deadline_at", "id")[: limit + 1])
+    if len(results) <= limit:
+        without_deadline = base.filter(next_deadline_at__isnull=True)
+        if cursor is not None and cursor.deadline is None:
+            without_deadline = without_deadline.filter(id__gt=cursor.case_id)
+        results += list(without_deadline.order_by("id")[: limit + 1 - len(results)])
+    if len(results) > limit:
+        last = results[limit - 1]
+        return results[:limit], Cursor(last.next_deadline_at, last.pk)
+    return results, None

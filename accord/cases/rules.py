@@ -1,0 +1,73 @@
+"""The guards and effects that procedure files name, each written once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from accord.cases.errors import ActionRefused
+from accord.cases.models import Case
+from accord.procedures.definition import Effect, Guard
+
+
+def consent_on_file(case: Case) -> str | None:
+    if case.consent_given_at is None or case.consent_withdrawn_at is not None:
+        return "the complainant's signed consent is not on file"
+    return None
+
+
+def verbal_summary_confirmed(case: Case) -> str | None:
+    if case.verbal_summary_pending:
+        return "the complainant has not yet confirmed the written summary of their verbal complaint"
+    return None
+
+
+def handler_assigned(case: Case) -> str | None:
+    return None if case.handler_id is not None else "no handler is assigned to the case"
+
+
+def microbusiness(case: Case) -> str | None:
+    return None if case.complainant.is_microbusiness else "the complainant is not a microbusiness"
+
+
+def late_complaint_decided(case: Case) -> str | None:
+    if case.raised_out_of_time and not case.late_complaint_accepted:
+        return "the complaint was raised out of time and nobody has decided to consider it"
+    return None
+
+
+GUARDS: dict[Guard, Callable[[Case], str | None]] = {
+    Guard.CONSENT_ON_FILE: consent_on_file,
+    Guard.VERBAL_SUMMARY_CONFIRMED: verbal_summary_confirmed,
+    Guard.HANDLER_ASSIGNED: handler_assigned,
+    Guard.MICROBUSINESS: microbusiness,
+    Guard.LATE_COMPLAINT_DECIDED: late_complaint_decided,
+}
+
+
+def failed_guards(case: Case, guards: tuple[Guard, ...]) -> list[str]:
+    """Why each unmet guard is unmet, in words."""
+    return [problem for guard in guards if (problem := GUARDS[guard](case)) is not None]
+
+
+def apply_effect(case: Case, effect: Effect, now: dt.datetime) -> None:
+    """Change `case` as `effect` says; refuse when the effect makes no sense now."""
+    if effect == Effect.RECORD_CONSENT:
+        case.consent_given_at = now
+        case.consent_withdrawn_at = None
+    elif effect == Effect.WITHDRAW_CONSENT:
+        if case.consent_given_at is None:
+            raise ActionRefused("there is no consent to withdraw")
+        case.consent_withdrawn_at = now
+    elif effect == Effect.CONFIRM_VERBAL_SUMMARY:
+        if not case.verbal_summary_pending:
+            raise ActionRefused("no summary of a verbal complaint is awaiting confirmation")
+        case.verbal_summary_pending = False
+        case.verbal_summary_confirmed_at = now
+    elif effect == Effect.RECORD_REGULATOR_REFERRAL:
+        case.safeguarding_concern = True
+        case.referred_to_regulator_at = now
+    elif effect == Effect.ACCEPT_LATE_COMPLAINT:
+        if not case.raised_out_of_time:
+            raise ActionRefused("the complaint is not flagged as raised out of time")
+        case.late_complaint_accepted = True

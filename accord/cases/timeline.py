@@ -1,0 +1,41 @@
+"""Appending events to a case's timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from accord.accounts.models import User
+from accord.cases.models import Case, Event
+
+
+def append_event(
+    case: Case,
+    *,
+    kind: str,
+    at: dt.datetime,
+    actor: User | None = None,
+    actor_role: str = "",
+    action: str = "",
+    from_stage: str = "",
+    to_stage: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Write the next event of `case`. The caller holds the case row locked inside the
+    transaction that makes the change, and saves the case afterwards (its event_count
+    moves here)."""
+    case.event_count += 1
+    return Event.objects.create(
+        case=case,
+        seq=case.event_count,
+        at=at,
+        actor=actor,
+        actor_role=actor_role,
+        kind=kind,
+        action=action,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        reason=reason,
+        data=data or {},
+    )

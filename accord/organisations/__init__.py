@@ -1,0 +1,1 @@
+"""Organisations that run procedures, their teams, calendars and the bodies they signpost."""

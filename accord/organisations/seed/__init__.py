@@ -1,0 +1,1 @@
+"""The three seed organisations, as data."""

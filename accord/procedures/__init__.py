@@ -1,0 +1,1 @@
+"""Procedures as data: versioned definitions loaded from files, validated, interpreted."""

@@ -1,0 +1,162 @@
+"""Clocks projected from a case's history.
+
+Due dates are never stored by hand and never drift: every clock on a case is the
+result of replaying the case's events through the procedure's clock rules. The engine
+calls `project` after each change and stores the result; a test replays the history
+to check the stored clocks match. Pure: no Django, "now" is not needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from accord.procedures.definition import CLOCK_END_PREFIX, RECEIPT, Procedure
+from accord.workdays.calendar import WorkingCalendar
+from accord.workdays.deadlines import Explanation, Extension, Pause, Rule, Unit, compute_due
+
+
+@dataclass(frozen=True)
+class Happening:
+    """What the projection needs to know of one timeline event."""
+
+    at: dt.datetime
+    action: str = ""  # a transition key, or "receive"
+    closes: bool = False  # the event entered a terminal stage
+    marks: tuple[str, ...] = ()
+    paused_clock: str = ""
+    resumed_clock: str = ""
+    extended_clock: str = ""
+    amount: int = 0
+    unit: str = ""
+    reason: str = ""
+
+
+@dataclass
+class ClockRun:
+    """One clock's current run: when it started, pauses, extensions and its due date."""
+
+    key: str
+    basis_at: dt.datetime
+    basis_label: str
+    stopped_at: dt.datetime | None = None
+    pauses: list[Pause] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.is_running and bool(self.pauses) and self.pauses[-1].end is None
+
+    def pause(self, at: dt.datetime, reason: str) -> None:
+        self.pauses.append(Pause(start=at, end=None, reason=reason))
+
+    def resume(self, at: dt.datetime) -> None:
+        last = self.pauses[-1]
+        self.pauses[-1] = Pause(start=last.start, end=at, reason=last.reason)
+
+    def stop(self, at: dt.datetime) -> None:
+        if self.is_paused:
+            self.resume(at)
+        self.stopped_at = at
+
+
+@dataclass(frozen=True)
+class ProjectedClock:
+    """A clock as it stands after the whole history, with its explanation."""
+
+    key: str
+    label: str
+    run: ClockRun
+    explanation: Explanation
+    at_risk_lead: int
+
+
+def project(
+    procedure: Procedure, history: list[Happening], calendar: WorkingCalendar
+) -> dict[str, ProjectedClock]:
+    """Replay `history` (in order) through the procedure's clocks."""
+    milestones: dict[str, dt.datetime] = {}
+    runs: dict[str, ClockRun] = {}
+    for happening in history:
+        if happening.action == "receive":
+            milestones[RECEIPT] = happening.at
+        for milestone in happening.marks:
+            milestones[milestone] = happening.at
+        if happening.paused_clock:
+            run = runs.get(happening.paused_clock)
+            if run is not None and run.is_running and not run.is_paused:
+                run.pause(happening.at, happening.reason)
+            continue
+        if happening.resumed_clock:
+            run = runs.get(happening.resumed_clock)
+            if run is not None and run.is_paused:
+                run.resume(happening.at)
+            continue
+        if happening.extended_clock:
+            run = runs.get(happening.extended_clock)
+            if run is not None:
+                run.extensions.append(
+                    Extension(
+                        amount=happening.amount,
+                        unit=Unit(happening.unit),
+                        reason=happening.reason,
+                        at=happening.at,
+                    )
+                )
+            continue
+        _apply_step(procedure, happening, runs, milestones)
+
+    projected = {}
+    for key, run in runs.items():
+        clock = procedure.clocks[key]
+        explanation = compute_due(
+            run.basis_at,
+            Rule(amount=clock.amount, unit=clock.unit, due_time=clock.due_time),
+            calendar,
+            pauses=run.pauses,
+            extensions=run.extensions,
+            basis_label=run.basis_label,
+        )
+        projected[key] = ProjectedClock(key, clock.label, run, explanation, clock.at_risk_lead)
+    return projected
+
+
+def _apply_step(
+    procedure: Procedure,
+    happening: Happening,
+    runs: dict[str, ClockRun],
+    milestones: dict[str, dt.datetime],
+) -> None:
+    action = happening.action
+    ended: list[str] = []
+    for key, clock in procedure.clocks.items():
+        run = runs.get(key)
+        if run is None or not run.is_running:
+            continue
+        if action in clock.stops_on or happening.closes:
+            run.stop(happening.at)
+            ended.append(key)
+        elif action in clock.pauses_on and not run.is_paused:
+            run.pause(happening.at, f"paused by '{action}'")
+        elif action in clock.resumes_on and run.is_paused:
+            run.resume(happening.at)
+    if happening.closes:
+        return
+    for key, clock in procedure.clocks.items():
+        if action in clock.starts_on:
+            basis_at = milestones.get(clock.basis, happening.at)
+            runs[key] = ClockRun(key, basis_at, _basis_label(procedure, clock.basis))
+    for ended_key in ended:
+        for key, clock in procedure.clocks.items():
+            if clock.basis == CLOCK_END_PREFIX + ended_key:
+                runs[key] = ClockRun(key, happening.at, f"end of {ended_key}")
+
+
+def _basis_label(procedure: Procedure, basis: str) -> str:
+    if basis == RECEIPT:
+        return "receipt"
+    return basis.replace("_", " ")

@@ -1,0 +1,178 @@
+"""The shape of a procedure definition file.
+
+A procedure is data: stages, the transitions between them (who may take each, under
+which guards, with which effects and letters), the clocks that run while it is worked,
+and its outcomes. This module declares the vocabulary; `loader` parses a file into
+these models and checks that the whole is coherent. Nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from accord.workdays.deadlines import DueTime, Unit
+
+ANY_OPEN_STAGE = "*"
+RECEIVE = "receive"  # the intake action every case starts with; clocks may start on it
+RECEIPT = "receipt"  # the milestone every case has: its (deemed) receipt
+CLOCK_END_PREFIX = "clock_end:"
+
+
+class Role(StrEnum):
+    """Who may take a transition. Staff roles come from the user; party roles from the case."""
+
+    COMPLAINANT = "complainant"
+    RESPONDENT = "respondent"
+    HANDLER = "handler"
+    SENIOR_HANDLER = "senior_handler"
+    MANAGER = "manager"
+    ADMINISTRATOR = "administrator"
+
+
+STAFF_ROLES = frozenset({Role.HANDLER, Role.SENIOR_HANDLER, Role.MANAGER, Role.ADMINISTRATOR})
+PARTY_ROLES = frozenset({Role.COMPLAINANT, Role.RESPONDENT})
+
+
+class Guard(StrEnum):
+    """Conditions a transition may require; each is checked by code in `cases.guards`."""
+
+    CONSENT_ON_FILE = "consent_on_file"
+    VERBAL_SUMMARY_CONFIRMED = "verbal_summary_confirmed"
+    HANDLER_ASSIGNED = "handler_assigned"
+    MICROBUSINESS = "microbusiness"
+    LATE_COMPLAINT_DECIDED = "late_complaint_decided"
+
+
+class Effect(StrEnum):
+    """Changes to the case a transition may make besides its stage; applied by `cases.effects`."""
+
+    RECORD_CONSENT = "record_consent"
+    WITHDRAW_CONSENT = "withdraw_consent"
+    CONFIRM_VERBAL_SUMMARY = "confirm_verbal_summary"
+    RECORD_REGULATOR_REFERRAL = "record_regulator_referral"
+    ACCEPT_LATE_COMPLAINT = "accept_late_complaint"
+
+
+class _Strict(BaseModel):
+    # Unknown keys are typos until proven otherwise.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Revision(_Strict):
+    """One row of the procedure's revision table."""
+
+    version: str
+    author: str
+    review_date: dt.date
+    approved_by: str
+    summary: str
+
+
+class Stage(_Strict):
+    """A stage a case can be in."""
+
+    label: str
+    terminal: bool = False
+    # On entering this stage the case needs a handler who has not handled it at any
+    # earlier stage (separation of duties at escalation).
+    separate_handler: bool = False
+    cites: str = ""
+
+
+class Outcome(_Strict):
+    """How a case can end."""
+
+    label: str
+    resolved: bool = False
+    early: bool = False  # resolved at an early stage (a published figure)
+    cites: str = ""
+
+
+class ExtensionCap(_Strict):
+    """The most a clock may be extended in total."""
+
+    amount: int = Field(ge=0)
+    unit: Unit
+
+
+class Clock(_Strict):
+    """A deadline: what starts, stops, pauses and resumes it, how long, counted from what."""
+
+    label: str
+    amount: int = Field(ge=0)
+    unit: Unit
+    basis: str = RECEIPT  # a milestone, or "clock_end:<clock>"
+    due_time: DueTime = DueTime.END_OF_DAY
+    starts_on: tuple[str, ...] = ()
+    stops_on: tuple[str, ...] = ()
+    pauses_on: tuple[str, ...] = ()
+    resumes_on: tuple[str, ...] = ()
+    at_risk_lead: int = Field(default=1, ge=0)  # working days before due
+    pausable: bool = False  # staff may pause/resume it by hand, with a reason
+    extendable: bool = False  # staff may extend it, with a reason
+    extension_cap: ExtensionCap | None = None
+    cites: str = ""
+
+
+class RaiseWithin(_Strict):
+    """How soon after the issue arose the complainant should raise it. A complaint
+    raised later is flagged for a person to decide; it is never refused automatically."""
+
+    amount: int = Field(ge=1)
+    unit: Unit
+    cites: str = ""
+
+
+class Transition(_Strict):
+    """An action a user may take on a case at some stages."""
+
+    label: str
+    from_: tuple[str, ...] = Field(alias="from")
+    to: str | None = None  # None: the case stays where it is
+    roles: tuple[Role, ...]
+    guards: tuple[Guard, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    marks: tuple[str, ...] = ()  # milestones this transition sets to its instant
+    # The outcomes a closing transition may record; with several, the actor picks one.
+    outcomes: tuple[str, ...] = ()
+    reason_required: bool = False
+    letters: tuple[str, ...] = ()
+    cites: str = ""
+
+
+class Procedure(_Strict):
+    """A complete, versioned procedure definition."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    name: str
+    version: int = Field(ge=1)
+    effective_from: dt.date
+    summary: str = ""
+    cites: tuple[str, ...] = ()
+    review_every_months: int = Field(default=12, ge=1)
+    revisions: tuple[Revision, ...] = Field(min_length=1)
+    raise_within: RaiseWithin | None = None
+    milestones: dict[str, str] = Field(default_factory=dict)
+    letters: dict[str, str] = Field(default_factory=dict)
+    outcomes: dict[str, Outcome]
+    initial_stage: str
+    stages: dict[str, Stage]
+    clocks: dict[str, Clock] = Field(default_factory=dict)
+    transitions: dict[str, Transition]
+
+    @property
+    def ref(self) -> str:
+        """The stable name of this version, e.g. ``occs-mediation@1``."""
+        return f"{self.key}@{self.version}"
+
+    def stage_is_open(self, stage: str) -> bool:
+        return not self.stages[stage].terminal
+
+    def available_from(self, transition: Transition, stage: str) -> bool:
+        """Whether `transition` can be taken from `stage` (before role and guard checks)."""
+        if transition.from_ == (ANY_OPEN_STAGE,):
+            return self.stage_is_open(stage)
+        return stage in transition.from_

@@ -1,0 +1,186 @@
+"""Load procedure files and check that each one is coherent.
+
+Every fault is reported with the file it is in, and all faults of a file are reported
+together, so an author fixes a pack in one pass.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from accord.procedures.definition import (
+    ANY_OPEN_STAGE,
+    CLOCK_END_PREFIX,
+    RECEIPT,
+    RECEIVE,
+    Procedure,
+)
+
+
+class ProcedureError(Exception):
+    """A procedure file that cannot be used, with every fault found in it."""
+
+    def __init__(self, source: str, faults: Iterable[str]) -> None:
+        self.source = source
+        self.faults = list(faults)
+        super().__init__(f"{source}: " + "; ".join(self.faults))
+
+
+def load_file(path: Path) -> Procedure:
+    """Parse and validate one procedure file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProcedureError(str(path), [f"not valid YAML: {exc}"]) from exc
+    return parse(raw, source=str(path))
+
+
+def parse(raw: object, *, source: str) -> Procedure:
+    """Validate a parsed document (a mapping) as a procedure."""
+    if not isinstance(raw, dict):
+        raise ProcedureError(source, ["the file must contain a mapping at the top level"])
+    try:
+        procedure = Procedure.model_validate(raw)
+    except ValidationError as exc:
+        faults = [
+            f"{'.'.join(str(part) for part in error['loc']) or '(top)'}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise ProcedureError(source, faults) from exc
+    faults = coherence_faults(procedure)
+    if faults:
+        raise ProcedureError(source, faults)
+    return procedure
+
+
+def coherence_faults(procedure: Procedure) -> list[str]:
+    """Everything that makes a well-formed procedure unusable."""
+    faults: list[str] = []
+    stages = procedure.stages
+    transitions = procedure.transitions
+    actions = {RECEIVE, *transitions}
+    milestones = {RECEIPT, *procedure.milestones}
+
+    if procedure.initial_stage not in stages:
+        faults.append(f"initial_stage '{procedure.initial_stage}' is not a stage")
+    if procedure.initial_stage in stages and stages[procedure.initial_stage].terminal:
+        faults.append(f"initial_stage '{procedure.initial_stage}' is terminal")
+    if not any(stage.terminal for stage in stages.values()):
+        faults.append("no terminal stage: a case could never close")
+    if procedure.revisions[-1].version.split(".")[0] != str(procedure.version):
+        faults.append(
+            f"the last revision ({procedure.revisions[-1].version}) is not of version "
+            f"{procedure.version}"
+        )
+
+    for key, transition in transitions.items():
+        where = f"transition '{key}'"
+        if not transition.roles:
+            faults.append(f"{where} has no role that may take it")
+        if not transition.from_:
+            faults.append(f"{where} has no 'from' stage")
+        for source_stage in transition.from_:
+            if source_stage == ANY_OPEN_STAGE:
+                if len(transition.from_) > 1:
+                    faults.append(f"{where}: '*' (any open stage) must stand alone in 'from'")
+            elif source_stage not in stages:
+                faults.append(f"{where} starts from unknown stage '{source_stage}'")
+            elif stages[source_stage].terminal:
+                faults.append(f"{where} leaves terminal stage '{source_stage}'")
+        if transition.to is not None and transition.to not in stages:
+            faults.append(f"{where} goes to unknown stage '{transition.to}'")
+        closes = transition.to in stages and stages[transition.to].terminal
+        for outcome in transition.outcomes:
+            if outcome not in procedure.outcomes:
+                faults.append(f"{where} sets unknown outcome '{outcome}'")
+        if transition.outcomes and not closes:
+            faults.append(f"{where} sets an outcome but does not close the case")
+        if closes and not transition.outcomes:
+            faults.append(f"{where} closes the case without an outcome")
+        for milestone in transition.marks:
+            if milestone not in procedure.milestones:
+                faults.append(f"{where} marks undeclared milestone '{milestone}'")
+        for letter in transition.letters:
+            if letter not in procedure.letters:
+                faults.append(f"{where} requires undeclared letter '{letter}'")
+
+    for key, clock in procedure.clocks.items():
+        where = f"clock '{key}'"
+        for field_name in ("starts_on", "stops_on", "pauses_on", "resumes_on"):
+            for action in getattr(clock, field_name):
+                if action not in actions:
+                    faults.append(f"{where}: {field_name} names unknown action '{action}'")
+        if clock.basis.startswith(CLOCK_END_PREFIX):
+            other = clock.basis.removeprefix(CLOCK_END_PREFIX)
+            if other not in procedure.clocks or other == key:
+                faults.append(f"{where} counts from the end of unknown clock '{other}'")
+        elif clock.basis not in milestones:
+            faults.append(f"{where} has unknown basis '{clock.basis}'")
+        elif clock.basis != RECEIPT and not _marked_anywhere(procedure, clock.basis):
+            faults.append(f"{where} counts from milestone '{clock.basis}' that nothing marks")
+        if not clock.starts_on and not clock.basis.startswith(CLOCK_END_PREFIX):
+            faults.append(f"{where} is never started")
+        if clock.pauses_on and not clock.resumes_on:
+            faults.append(f"{where} can be paused by a transition but nothing resumes it")
+        if clock.extension_cap is not None and not clock.extendable:
+            faults.append(f"{where} has an extension cap but is not extendable")
+
+    for outcome in procedure.outcomes:
+        if not any(outcome in t.outcomes for t in transitions.values()):
+            faults.append(f"outcome '{outcome}' is never set by any transition")
+
+    if procedure.initial_stage in stages:
+        reachable = _reachable(procedure)
+        for stage in stages:
+            if stage not in reachable:
+                faults.append(f"stage '{stage}' is unreachable from '{procedure.initial_stage}'")
+        for stage in reachable:
+            if not stages[stage].terminal and not _can_close_from(procedure, stage):
+                faults.append(f"a case in stage '{stage}' can never close")
+    return faults
+
+
+def _marked_anywhere(procedure: Procedure, milestone: str) -> bool:
+    return any(milestone in t.marks for t in procedure.transitions.values())
+
+
+def _next_stages(procedure: Procedure, stage: str) -> set[str]:
+    found: set[str] = set()
+    for transition in procedure.transitions.values():
+        if transition.to is not None and transition.to in procedure.stages:
+            if transition.from_ == (ANY_OPEN_STAGE,):
+                if not procedure.stages[stage].terminal:
+                    found.add(transition.to)
+            elif stage in transition.from_:
+                found.add(transition.to)
+    return found
+
+
+def _reachable(procedure: Procedure) -> set[str]:
+    seen = {procedure.initial_stage}
+    queue = deque([procedure.initial_stage])
+    while queue:
+        for nxt in _next_stages(procedure, queue.popleft()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _can_close_from(procedure: Procedure, start: str) -> bool:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        stage = queue.popleft()
+        if procedure.stages[stage].terminal:
+            return True
+        for nxt in _next_stages(procedure, stage):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return False

@@ -1,0 +1,130 @@
+"""All procedure versions shipped with Accord, and which one is in force on a date.
+
+Packs live in `packs/<key>/v<version>.yaml`. A case is pinned to the version in force
+when it was received, so a published version must never change under it:
+`packs/published.lock` holds the SHA-256 of every published version, and loading
+refuses a file whose content no longer matches (publish a new version instead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from accord.procedures.definition import Procedure
+from accord.procedures.loader import ProcedureError, load_file
+
+PACKS_DIR = Path(__file__).resolve().parent / "packs"
+LOCK_FILE = PACKS_DIR / "published.lock"
+
+
+@dataclass(frozen=True)
+class LoadedProcedure:
+    """A validated procedure and where it came from."""
+
+    procedure: Procedure
+    path: Path
+    sha256: str
+
+
+class UnknownProcedure(LookupError):
+    """No such procedure, or no version of it in force on the date asked."""
+
+
+class Registry:
+    """Every version of every procedure in a folder, validated."""
+
+    def __init__(self, packs_dir: Path, lock_file: Path | None = None) -> None:
+        self.packs_dir = packs_dir
+        self.lock_file = lock_file
+        self._versions: dict[str, dict[int, LoadedProcedure]] = {}
+        locked = _read_lock(lock_file)
+        for path in sorted(packs_dir.glob("*/v*.yaml")):
+            loaded = _load(path)
+            procedure = loaded.procedure
+            expected_name = f"v{procedure.version}.yaml"
+            if path.name != expected_name or path.parent.name != procedure.key:
+                raise ProcedureError(
+                    str(path),
+                    [f"file must be {procedure.key}/{expected_name} for its key and version"],
+                )
+            published = locked.get(procedure.ref)
+            if published is not None and published != loaded.sha256:
+                raise ProcedureError(
+                    str(path),
+                    [
+                        f"{procedure.ref} was published and has since changed; "
+                        "cases are pinned to it, so publish a new version instead"
+                    ],
+                )
+            self._versions.setdefault(procedure.key, {})[procedure.version] = loaded
+
+    def keys(self) -> list[str]:
+        return sorted(self._versions)
+
+    def all(self) -> list[LoadedProcedure]:
+        return [
+            self._versions[key][version]
+            for key in self.keys()
+            for version in sorted(self._versions[key])
+        ]
+
+    def get(self, key: str, version: int) -> Procedure:
+        try:
+            return self._versions[key][version].procedure
+        except KeyError:
+            raise UnknownProcedure(f"no procedure {key}@{version}") from None
+
+    def in_force(self, key: str, on: dt.date) -> Procedure:
+        """The latest version of `key` whose effective date is on or before `on`."""
+        versions = self._versions.get(key)
+        if not versions:
+            raise UnknownProcedure(f"no procedure '{key}'")
+        candidates = [
+            loaded.procedure
+            for loaded in versions.values()
+            if loaded.procedure.effective_from <= on
+        ]
+        if not candidates:
+            raise UnknownProcedure(f"no version of '{key}' is in force on {on.isoformat()}")
+        return max(candidates, key=lambda procedure: procedure.version)
+
+    def unpublished(self) -> list[LoadedProcedure]:
+        locked = _read_lock(self.lock_file)
+        return [loaded for loaded in self.all() if loaded.procedure.ref not in locked]
+
+    def publish(self) -> list[str]:
+        """Record every not-yet-published version in the lock file; return their names."""
+        if self.lock_file is None:
+            raise RuntimeError("this registry has no lock file")
+        locked = _read_lock(self.lock_file)
+        added = []
+        for loaded in self.unpublished():
+            locked[loaded.procedure.ref] = loaded.sha256
+            added.append(loaded.procedure.ref)
+        self.lock_file.write_text(json.dumps(locked, indent=2, sort_keys=True) + "\n")
+        return added
+
+
+def _load(path: Path) -> LoadedProcedure:
+    content = path.read_bytes()
+    return LoadedProcedure(load_file(path), path, hashlib.sha256(content).hexdigest())
+
+
+def _read_lock(lock_file: Path | None) -> dict[str, str]:
+    if lock_file is None or not lock_file.exists():
+        return {}
+    data = json.loads(lock_file.read_text())
+    if not isinstance(data, dict):
+        raise ProcedureError(str(lock_file), ["the lock file must hold a JSON object"])
+    return {str(key): str(value) for key, value in data.items()}
+
+
+@cache
+def registry() -> Registry:
+    """The packs shipped with Accord (loaded once per process; packs change only on deploy)."""
+    return Registry(PACKS_DIR, LOCK_FILE)

@@ -1,0 +1,109 @@
+"""Shared test set-up: the seed organisations, personas for every role, a fixed
+clock, and a client that speaks to the API as a given user."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from accord.accounts.models import ApiToken, User
+from accord.organisations.models import Organisation
+from accord.organisations.seed.load import load_organisations
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    """An instant in UK local time: london(2026, 12, 24, 10, 0)."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=LONDON)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle() -> None:
+    # The intake throttle counts in the cache; each test starts with a clean count.
+    cache.clear()
+
+
+@pytest.fixture
+def organisations(db: None) -> dict[str, Organisation]:
+    return {o.slug: o for o in load_organisations()}
+
+
+@pytest.fixture
+def occs(organisations: dict[str, Organisation]) -> Organisation:
+    return organisations["occs"]
+
+
+@pytest.fixture
+def optimised(organisations: dict[str, Organisation]) -> Organisation:
+    return organisations["optimised"]
+
+
+@pytest.fixture
+def ocasa(organisations: dict[str, Organisation]) -> Organisation:
+    return organisations["ocasa"]
+
+
+def make_staff(organisation: Organisation, role: str, name: str) -> User:
+    return User.objects.create_user(
+        username=name, organisation=organisation, staff_role=role, email=f"{name}@example.com"
+    )
+
+
+@pytest.fixture
+def staff(organisations: dict[str, Organisation]) -> Callable[[str, str], User]:
+    """staff("occs", "handler") -> a new user with that role at that organisation."""
+    counter = {"n": 0}
+
+    def make(slug: str, role: str) -> User:
+        counter["n"] += 1
+        return make_staff(organisations[slug], role, f"{slug}-{role}-{counter['n']}")
+
+    return make
+
+
+class ApiClient:
+    """Calls the JSON API as one user (or anonymously), with JSON in and out."""
+
+    def __init__(self, user: User | None = None) -> None:
+        self.client = Client()
+        self.headers: dict[str, str] = {}
+        if user is not None:
+            _, raw = ApiToken.issue(user, "test")
+            self.headers["Authorization"] = f"Bearer {raw}"
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/api{path}", params, headers=self.headers)
+
+    def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        return self.client.post(
+            f"/api{path}",
+            json.dumps(body if body is not None else {}),
+            content_type="application/json",
+            headers={**self.headers, **(headers or {})},
+        )
+
+    def step(self, reference: str, action: str, **body: Any) -> Any:
+        return self.post(f"/cases/{reference}/steps/{action}", body)
+
+
+@pytest.fixture
+def api() -> Callable[[User | None], ApiClient]:
+    return ApiClient
+
+
+def complaint_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "complainant": {"name": "Alex Morgan", "email": "alex@example.com"},
+        "description": "My glasses were made to the wrong prescription.",
+        "desired_outcome": "A remake.",
+    }
+    body.update(overrides)
+    return body
