@@ -22,8 +22,9 @@ class UserAdmin(BaseUserAdmin[User]):
         users = super().get_queryset(request)
         if request.user.is_superuser:
             return users
-        if can_administer(request.user) and isinstance(request.user, User):
-            return users.filter(organisation_id=request.user.organisation_id)
+        organisation_id = getattr(request.user, "organisation_id", None)
+        if can_administer(request.user) and organisation_id is not None:
+            return users.filter(organisation_id=organisation_id)
         return users.none()
 
 
