@@ -118,9 +118,10 @@ def test_lines_show_times_in_london_whatever_zone_the_instant_was_given_in():
 
 def test_zero_working_days_is_due_on_the_deemed_day_of_receipt():
     # After closing time on Fri 6 Nov -> deemed Mon 9 Nov; 0 working days -> Mon 9 Nov.
+    # The weekend that deemed receipt passed over is named.
     explanation = compute_due(london(2026, 11, 6, 18), Rule(0, Unit.WORKING_DAYS), ENGLAND)
     assert explanation.due_date == date(2026, 11, 9)
-    assert explanation.skipped == ()
+    assert [s.day for s in explanation.skipped] == [date(2026, 11, 7), date(2026, 11, 8)]
 
 
 # --- Pauses ------------------------------------------------------------------------------------

@@ -255,7 +255,7 @@ def test_a_file_named_for_another_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "tiny" / "v2.yaml"
     path.parent.mkdir()
     path.write_text(yaml.safe_dump(MINIMAL))
-    with pytest.raises(ProcedureError, match="must be tiny/v1.yaml"):
+    with pytest.raises(ProcedureError, match=r"must be tiny/v1\.yaml"):
         Registry(tmp_path)
 
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from accord.cases import actions, engine
+from accord.cases.choices import Channel
 from accord.cases.errors import ActionRefused
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Clock
@@ -59,7 +60,7 @@ def tiny_org(packs: Registry) -> Organisation:
 
 def receive(organisation: Organisation, at):
     complaint = Complaint(
-        complainant=ComplainantDetails(name="Pat"), description="A problem.", channel="email"
+        complainant=ComplainantDetails(name="Pat"), description="A problem.", channel=Channel.EMAIL
     )
     return receive_complaint(organisation, complaint, now=at)[0]
 

@@ -24,7 +24,7 @@ def test_check_deploy_is_clean_with_debug_off_and_a_real_secret() -> None:
         "SECRET_KEY": "a-real-secret-" + "x" * 50,
         "ALLOWED_HOSTS": "accord.example.org",
     }
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -38,7 +38,7 @@ def test_check_deploy_is_clean_with_debug_off_and_a_real_secret() -> None:
 
 def test_debug_off_without_a_secret_refuses_to_start() -> None:
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": ""}
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
         env=env,

@@ -8,6 +8,7 @@ import time_machine
 from django.db import DatabaseError, connection, transaction
 
 from accord.cases import actions, engine
+from accord.cases.choices import Channel
 from accord.cases.clocks import clock_rows, project_events
 from accord.cases.errors import ActionRefused
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
@@ -25,7 +26,7 @@ def case_and_handler(ocasa, staff):
     complaint = Complaint(
         complainant=ComplainantDetails(name="Robin", email="robin@example.com"),
         description="The boiler has been broken for a month.",
-        channel="email",
+        channel=Channel.EMAIL,
     )
     case, _ = receive_complaint(ocasa, complaint, now=london(2026, 12, 24, 10, 0))
     return case, handler
@@ -48,12 +49,15 @@ def test_an_event_cannot_be_edited_or_deleted_through_the_orm(case_and_handler):
 def test_the_database_refuses_to_edit_or_delete_an_event(case_and_handler):
     case, _ = case_and_handler
     table = Event._meta.db_table
-    with pytest.raises(DatabaseError, match="never edited"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET reason = 'rewritten' WHERE case_id = %s", [case.pk])  # noqa: S608
-    with pytest.raises(DatabaseError, match="never deleted"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE case_id = %s", [case.pk])  # noqa: S608
+    update = f"UPDATE {table} SET reason = 'rewritten' WHERE case_id = %s"  # noqa: S608
+    delete = f"DELETE FROM {table} WHERE case_id = %s"  # noqa: S608
+    for statement, refusal in ((update, "never edited"), (delete, "never deleted")):
+        with (
+            pytest.raises(DatabaseError, match=refusal),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [case.pk])
     assert Event.objects.filter(case=case).count() == 1
 
 
@@ -133,7 +137,7 @@ def test_a_pause_moves_the_due_date_by_the_paused_working_days(occs, staff):
     complaint = Complaint(
         complainant=ComplainantDetails(name="Kim"),
         description="Frames broke within a week.",
-        channel="web_form",
+        channel=Channel.WEB_FORM,
         respondent_id=occs.businesses.order_by("pk").first().pk,
     )
     case, _ = receive_complaint(occs, complaint, now=london(2026, 3, 2, 9))

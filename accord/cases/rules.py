@@ -36,12 +36,20 @@ def late_complaint_decided(case: Case) -> str | None:
     return None
 
 
+def may_be_out_of_time(case: Case) -> str | None:
+    # Unknown (no issue date given) may still turn out late once the date is learnt.
+    if case.raised_out_of_time is False:
+        return "the complaint was raised within the time the procedure allows"
+    return None
+
+
 GUARDS: dict[Guard, Callable[[Case], str | None]] = {
     Guard.CONSENT_ON_FILE: consent_on_file,
     Guard.VERBAL_SUMMARY_CONFIRMED: verbal_summary_confirmed,
     Guard.HANDLER_ASSIGNED: handler_assigned,
     Guard.MICROBUSINESS: microbusiness,
     Guard.LATE_COMPLAINT_DECIDED: late_complaint_decided,
+    Guard.MAY_BE_OUT_OF_TIME: may_be_out_of_time,
 }
 
 

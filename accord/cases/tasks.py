@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
 from accord.cases.models import Case
+from accord.workdays.calendar import format_day
 
 
 @task()
@@ -26,9 +29,14 @@ def send_receipt_notice(case_id: int) -> str:
         (clock for clock in case.clocks.all() if clock.due_at is not None),
         key=lambda clock: clock.due_at or timezone.now(),
     )
+    dates = [
+        (clock.label, format_day(dt.date.fromisoformat(clock.explanation["due_date"])))
+        for clock in running
+        if clock.explanation.get("due_date")
+    ]
     body = render_to_string(
         "cases/receipt_notice.txt",
-        {"case": case, "organisation": case.organisation, "clocks": running},
+        {"case": case, "organisation": case.organisation, "dates": dates},
     )
     message = EmailMessage(
         subject=f"{case.organisation.name}: we have received your complaint ({case.reference})",

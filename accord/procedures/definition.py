@@ -44,6 +44,7 @@ class Guard(StrEnum):
     HANDLER_ASSIGNED = "handler_assigned"
     MICROBUSINESS = "microbusiness"
     LATE_COMPLAINT_DECIDED = "late_complaint_decided"
+    MAY_BE_OUT_OF_TIME = "may_be_out_of_time"
 
 
 class Effect(StrEnum):

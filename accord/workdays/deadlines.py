@@ -413,7 +413,11 @@ def compute_due(
 
     skipped: tuple[SkippedDay, ...] = ()
     if rule.unit is Unit.WORKING_DAYS:
-        skipped = _skipped_between(start_date, skip_limit or due_date, calendar)
+        # Count from the day it actually arrived, so the non-working days that deemed
+        # receipt passed over (a bank holiday weekend, say) are named as well.
+        received_on = calendar.local_date(started_at)
+        first = min(received_on - _ONE_DAY, start_date)
+        skipped = _skipped_between(first, skip_limit or due_date, calendar)
 
     paused = paused_since is not None
     return Explanation(
