@@ -4,7 +4,7 @@ OpenAPI is served at /api/openapi.json and browsable at /api/docs."""
 from __future__ import annotations
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -88,4 +88,11 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             "message": HTTP_ERROR_MESSAGES.get(status, str(exc)),
         },
         status=status,
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(
+        request, {"error": "not_found", "message": str(exc) or "not found"}, status=404
     )

@@ -31,25 +31,31 @@ def _require_staff(case: Case, actor: User) -> Role:
     return role
 
 
+KEEP = object()  # assign(): leave the handler as it is
+
+
 def assign(
     case_id: int,
     actor: User,
     *,
-    handler: User | None,
+    handler: User | object | None = KEEP,
     team: Team | None = None,
     now: dt.datetime,
 ) -> Case:
-    """Assign the case to a handler (and optionally a team)."""
+    """Assign the case to a handler (None: unassign; KEEP: leave it) and/or a team."""
     with transaction.atomic():
         case = lock_case(case_id)
         role = _require_staff(case, actor)
         if not case.is_open:
             raise ActionRefused("the case is closed")
+        if handler is KEEP:
+            handler = case.handler
+        assert handler is None or isinstance(handler, User)
         if not can_assign(actor, case, handler):
             raise NotPermitted("handlers may only take cases for themselves")
         procedure = procedure_of(case)
         events = list(case.events.all())
-        if handler is not None:
+        if handler is not None and handler.pk != case.handler_id:
             handler_role = staff_role(handler)
             if handler_role not in {Role.HANDLER, Role.SENIOR_HANDLER} or not is_staff_of(
                 handler, case.organisation_id

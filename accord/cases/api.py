@@ -216,11 +216,13 @@ def take_step(request: HttpRequest, reference: str, action: str, payload: StepIn
 def assign_case(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str, Any]:
     user = _user(request)
     case = _visible_case(user, reference)
-    handler = None
-    if payload.handler is not None:
-        handler = User.objects.filter(username=payload.handler).first()
-        if handler is None or not is_staff_of(handler, case.organisation_id):
-            raise InvalidAction("no such handler in this organisation", field="handler")
+    handler: User | object | None = actions.KEEP
+    if "handler" in payload.model_fields_set:
+        handler = None
+        if payload.handler is not None:
+            handler = User.objects.filter(username=payload.handler).first()
+            if handler is None or not is_staff_of(handler, case.organisation_id):
+                raise InvalidAction("no such handler in this organisation", field="handler")
     team = None
     if payload.team_id is not None:
         team = Team.objects.filter(pk=payload.team_id, organisation_id=case.organisation_id).first()

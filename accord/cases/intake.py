@@ -103,6 +103,8 @@ def _open_case(
 ) -> Case:
     calendar = calendar_for(organisation)
     received_on = calendar.local_date(received_at)
+    if complaint.issue_arose_on is not None and complaint.issue_arose_on > received_on:
+        raise InvalidAction("the issue cannot arise after the complaint", field="issue_arose_on")
     procedure = registry().in_force(organisation.procedure_key, received_on)
     respondent_id = _respondent_id(organisation, complaint.respondent_id)
     details = complaint.complainant
@@ -206,8 +208,6 @@ def _raised_out_of_time(
     rule = procedure.raise_within
     if rule is None or complaint.issue_arose_on is None:
         return None
-    if complaint.issue_arose_on > calendar.local_date(received_at):
-        raise InvalidAction("the issue cannot arise after the complaint", field="issue_arose_on")
     last_day = add_amount(complaint.issue_arose_on, rule.amount, rule.unit, calendar)
     return calendar.deemed_receipt(received_at)[0] > last_day
 

@@ -47,13 +47,16 @@ class Cursor:
 
     @classmethod
     def decode(cls, token: str) -> Cursor:
+        refused = InvalidAction("the cursor is not one this queue gave out", field="cursor")
         try:
             deadline, case_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-            return cls(dt.datetime.fromisoformat(deadline) if deadline else None, int(case_id))
+            instant = dt.datetime.fromisoformat(deadline) if deadline is not None else None
+            cursor = cls(instant, int(case_id))
         except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-            raise InvalidAction(
-                "the cursor is not one this queue gave out", field="cursor"
-            ) from None
+            raise refused from None
+        if instant is not None and instant.utcoffset() is None:
+            raise refused
+        return cursor
 
 
 def filtered(user: User, filters: QueueFilters, now: dt.datetime) -> QuerySet[Case]:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
 
 from accord.cases.choices import Channel, Source
 
@@ -67,7 +67,9 @@ class LoggedComplaintIn(ComplaintIn):
 
     channel: Channel
     source: Source = Source.DIRECT
-    received_at: dt.datetime | None = None
+    # With its offset (e.g. 2026-02-27T10:00:00+00:00): a bare local time is ambiguous
+    # once a year, when the clocks go back.
+    received_at: AwareDatetime | None = None
     vulnerable: bool = False
 
 
@@ -166,6 +168,8 @@ class StepIn(StrictIn):
 
 
 class AssignIn(StrictIn):
+    """Only the fields sent change: {"team_id": 3} leaves the handler as it is."""
+
     handler: str | None = Field(default=None, description="username; null to unassign")
     team_id: int | None = None
 
