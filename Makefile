@@ -23,9 +23,10 @@ run: setup
 	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "Accord is starting at http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs)"
-	@echo "Background worker: manage.py db_worker. Stop both with Ctrl-C."
+	@echo "Background worker (manage.py db_worker) and deadline sweeper (manage.py sweep) run alongside. Stop all with Ctrl-C."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker & \
+	  $(BIN)/python manage.py sweep --interval 60 & \
 	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 lint: setup

@@ -35,6 +35,8 @@ class EventKind(models.TextChoices):
     CLOCK_PAUSED = "clock_paused", "Clock paused"
     CLOCK_RESUMED = "clock_resumed", "Clock resumed"
     CLOCK_EXTENDED = "clock_extended", "Clock extended"
+    CLOCK_AT_RISK = "clock_at_risk", "Clock at risk"
+    CLOCK_BREACHED = "clock_breached", "Clock breached"
     NOTE = "note", "Internal note"
 
 

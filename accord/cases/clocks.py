@@ -116,7 +116,12 @@ def clock_rows(
         row = existing.get(key)
         if row is None:
             to_create.append(Clock(case=case, key=key, **values))
-        elif any(getattr(row, name) != value for name, value in values.items()):
+            continue
+        if row.due_at != values["due_at"] or row.started_at != values["started_at"]:
+            # A new due instant (restart, pause, extension) is watched afresh.
+            values["at_risk_notified_at"] = None
+            values["breach_recorded_at"] = None
+        if any(getattr(row, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(row, name, value)
             to_update.append(row)
@@ -131,6 +136,8 @@ CLOCK_FIELDS = [
     "due_at",
     "at_risk_at",
     "explanation",
+    "at_risk_notified_at",
+    "breach_recorded_at",
 ]
 
 

@@ -75,11 +75,13 @@ def earlier_handlers(case: Case, procedure: Procedure, events: list[Event]) -> s
 def problems_with(
     case: Case,
     procedure: Procedure,
-    actor: User,
+    actor: User | None,
     transition: Transition,
     barred: set[int],
 ) -> tuple[Role | None, list[ActionRefused]]:
-    """The role the actor would take the step in, and everything that stops them."""
+    """The role the actor would take the step in, and everything that stops them.
+    With no actor the system takes the step (an automatic escalation): roles and
+    separation of duties do not apply, the stage and the guards still do."""
     problems: list[ActionRefused] = []
     if not case.is_open:
         problems.append(ActionRefused("the case is closed"))
@@ -88,6 +90,9 @@ def problems_with(
         problems.append(
             ActionRefused(f"'{transition.label}' is not a step of stage '{stage_label}'")
         )
+    if actor is None:
+        problems.extend(ActionRefused(p) for p in failed_guards(case, transition.guards))
+        return None, problems
     held = roles_on_case(actor, case) & set(transition.roles)
     role = _preferred(held)
     if role is None:
@@ -129,9 +134,10 @@ def allowed_steps(case: Case, actor: User) -> list[str]:
 
 
 def take_step(
-    case_id: int, actor: User, action: str, request: StepRequest, *, now: dt.datetime
+    case_id: int, actor: User | None, action: str, request: StepRequest, *, now: dt.datetime
 ) -> Case:
-    """Take the procedure step `action` on the case, or refuse with the reason."""
+    """Take the procedure step `action` on the case, or refuse with the reason.
+    `actor` None is the system (see `problems_with`)."""
     with transaction.atomic():
         case = lock_case(case_id)
         procedure = procedure_of(case)
@@ -178,7 +184,7 @@ def take_step(
             kind=EventKind.TRANSITION,
             at=now,
             actor=actor,
-            actor_role=role.value if role else "",
+            actor_role=role.value if role else "system",
             action=action,
             from_stage=from_stage,
             to_stage=case.stage,

@@ -203,20 +203,26 @@ class Clock(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     at_risk_at = models.DateTimeField(null=True, blank=True)
     explanation = models.JSONField(default=dict)
+    # Claimed by the sweeper, once per due instant: reset when the due instant moves.
+    at_risk_notified_at = models.DateTimeField(null=True, blank=True)
+    breach_recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["case", "key"]
         constraints = [models.UniqueConstraint(fields=["case", "key"], name="one_clock_per_key")]
+        # The sweeper's two questions, each answered from a partial index that holds
+        # only the clocks still to be dealt with, so a pass costs what is due, not
+        # what exists.
         indexes = [
             models.Index(
                 fields=["due_at"],
-                condition=models.Q(status="running"),
-                name="running_clock_due",
+                condition=models.Q(status="running", breach_recorded_at__isnull=True),
+                name="clock_breach_pending",
             ),
             models.Index(
                 fields=["at_risk_at"],
-                condition=models.Q(status="running"),
-                name="running_clock_at_risk",
+                condition=models.Q(status="running", at_risk_notified_at__isnull=True),
+                name="clock_at_risk_pending",
             ),
         ]
 

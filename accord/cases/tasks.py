@@ -49,3 +49,50 @@ def send_receipt_notice(case_id: int) -> str:
     )
     message.send()
     return "sent"
+
+
+def clock_recipients(case: Case, kind: str) -> list[str]:
+    """Who hears about a clock: the handler; for a breach also the senior handlers (of
+    the case's team if it has any, else of the organisation); the managers when nobody
+    holds the case."""
+    from accord.accounts.models import User
+
+    staff = User.objects.filter(organisation_id=case.organisation_id, is_active=True)
+    people: list[User] = []
+    if case.handler is not None:
+        people.append(case.handler)
+    else:
+        people += list(staff.filter(staff_role="manager"))
+    if kind == "breached":
+        seniors = staff.filter(staff_role="senior_handler")
+        team_seniors = seniors.filter(teams=case.team_id) if case.team_id else seniors.none()
+        people += list(team_seniors if team_seniors.exists() else seniors)
+    return sorted({person.email for person in people if person.email})
+
+
+@task()
+def notify_clock(case_id: int, clock_key: str, kind: str) -> str:
+    """E-mail staff that a clock on a case is at risk or breached."""
+    case = Case.objects.select_related("organisation", "handler").get(pk=case_id)
+    clock = case.clocks.get(key=clock_key)
+    recipients = clock_recipients(case, kind)
+    if not recipients:
+        return "nobody to tell"
+    due = clock.explanation.get("due_date")
+    state = "is at risk" if kind == "at_risk" else "has been breached"
+    body = render_to_string(
+        "cases/clock_notice.txt",
+        {
+            "case": case,
+            "clock": clock,
+            "state": state,
+            "due": format_day(dt.date.fromisoformat(due)) if due else "",
+        },
+    )
+    EmailMessage(
+        subject=f"{case.reference}: '{clock.label}' {state}",
+        body=body,
+        to=recipients,
+        headers={"Message-ID": f"<{kind}.{clock_key}.{clock.pk}.{case.reference}@accord>"},
+    ).send()
+    return f"sent to {len(recipients)}"

@@ -115,6 +115,8 @@ class Clock(_Strict):
     pausable: bool = False  # staff may pause/resume it by hand, with a reason
     extendable: bool = False  # staff may extend it, with a reason
     extension_cap: ExtensionCap | None = None
+    # A step the system takes when the clock is breached (automatic escalation).
+    on_breach: str | None = None
     cites: str = ""
 
 

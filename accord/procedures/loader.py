@@ -127,6 +127,8 @@ def coherence_faults(procedure: Procedure) -> list[str]:
             faults.append(f"{where} is never started")
         if clock.pauses_on and not clock.resumes_on:
             faults.append(f"{where} can be paused by a transition but nothing resumes it")
+        if clock.on_breach is not None and clock.on_breach not in transitions:
+            faults.append(f"{where}: on_breach names unknown transition '{clock.on_breach}'")
         if clock.extension_cap is not None and not clock.extendable:
             faults.append(f"{where} has an extension cap but is not extendable")
 

@@ -1,0 +1,197 @@
+"""The deadline sweep: at-risk and breach events at the right working-day instant in
+each UK nation, each exactly once, with notifications and automatic escalation."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core import mail
+from django_tasks_db.models import DBTaskResult
+
+from accord.cases import actions, engine
+from accord.cases.choices import Channel
+from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
+from accord.cases.models import Case, Clock, Event
+from accord.cases.sweep import sweep_once
+from accord.cases.tasks import notify_clock
+from accord.organisations.models import Organisation
+from accord.procedures.registry import Registry
+from accord.workdays.deadlines import Unit
+from tests.conftest import london
+from tests.test_procedure_validation import MINIMAL
+
+pytestmark = pytest.mark.django_db
+
+
+def receive(organisation: Organisation, at) -> Case:
+    complaint = Complaint(
+        complainant=ComplainantDetails(name="Jo", email="jo@example.com"),
+        description="Repairs not done.",
+        channel=Channel.EMAIL,
+    )
+    return receive_complaint(organisation, complaint, now=at)[0]
+
+
+def sweep_events(case: Case) -> list[tuple[str, str]]:
+    return [
+        (e.kind, e.data["clock"])
+        for e in Event.objects.filter(case=case, kind__in=["clock_at_risk", "clock_breached"])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("nation", "at_risk_day", "breach_day"),
+    [
+        # Received Friday 27 November 2026, 2 working days to acknowledge.
+        # England and Wales: Mon 30 Nov (1), Tue 1 Dec (2) -> due end of Tue 1 Dec;
+        # at risk from the start of Mon 30 Nov (one working day before).
+        ("ENG", (2026, 11, 30), (2026, 12, 2)),
+        # Scotland: Mon 30 Nov is St Andrew's Day -> Tue 1 Dec (1), Wed 2 Dec (2).
+        ("SCT", (2026, 12, 1), (2026, 12, 3)),
+        # Northern Ireland: as England (St Andrew's Day is not a holiday there).
+        ("NIR", (2026, 11, 30), (2026, 12, 2)),
+    ],
+)
+def test_at_risk_and_breach_come_at_the_right_working_day_instant(
+    ocasa, staff, nation, at_risk_day, breach_day
+):
+    ocasa.nation = nation
+    ocasa.save()
+    handler = staff("ocasa", "handler")
+    case = receive(ocasa, london(2026, 11, 27, 11))
+    actions.assign(case.pk, handler, handler=handler, now=london(2026, 11, 27, 12))
+
+    just_before_risk = london(*at_risk_day) - london(2026, 1, 1).resolution
+    assert sweep_once(just_before_risk).at_risk == 0
+    assert sweep_once(london(*at_risk_day)).at_risk == 1
+    assert sweep_events(case) == [("clock_at_risk", "stage1_acknowledgement")]
+
+    just_before_breach = london(*breach_day) - london(2026, 1, 1).resolution
+    assert sweep_once(just_before_breach).breached == 0
+    assert sweep_once(london(*breach_day)).breached == 1
+    assert sweep_events(case) == [
+        ("clock_at_risk", "stage1_acknowledgement"),
+        ("clock_breached", "stage1_acknowledgement"),
+    ]
+    # Later passes find nothing more to do.
+    later = sweep_once(london(*breach_day, 9))
+    assert (later.at_risk, later.breached) == (0, 0)
+    assert len(sweep_events(case)) == 2
+
+
+def test_a_clock_stopped_in_time_is_never_swept(ocasa, staff):
+    handler = staff("ocasa", "handler")
+    case = receive(ocasa, london(2026, 11, 27, 11))
+    engine.take_step(
+        case.pk, handler, "acknowledge", engine.StepRequest(), now=london(2026, 11, 30, 9)
+    )
+    result = sweep_once(london(2026, 12, 10))
+    assert (result.at_risk, result.breached) == (0, 0)
+    assert sweep_events(case) == []
+
+
+def test_notifications_go_to_the_handler_and_on_breach_the_senior_handlers(ocasa, staff):
+    handler = staff("ocasa", "handler")
+    senior = staff("ocasa", "senior_handler")
+    case = receive(ocasa, london(2026, 11, 27, 11))
+    actions.assign(case.pk, handler, handler=handler, now=london(2026, 11, 27, 12))
+    sweep_once(london(2026, 12, 2))  # at risk and breached in one late pass
+    queued = DBTaskResult.objects.filter(task_path__endswith="notify_clock")
+    assert queued.count() == 1  # the breach only: a clock already breached is not "at risk"
+    notify_clock.call(case.pk, "stage1_acknowledgement", "breached")
+    assert len(mail.outbox) == 1
+    assert set(mail.outbox[0].to) == {handler.email, senior.email}
+    assert case.reference in mail.outbox[0].subject
+    assert "has been breached" in mail.outbox[0].subject
+
+
+def test_an_unassigned_case_at_risk_is_told_to_the_managers(ocasa, staff):
+    manager = staff("ocasa", "manager")
+    case = receive(ocasa, london(2026, 11, 27, 11))
+    sweep_once(london(2026, 11, 30))
+    notify_clock.call(case.pk, "stage1_acknowledgement", "at_risk")
+    assert mail.outbox[0].to == [manager.email]
+
+
+def test_moving_the_due_date_lets_the_new_one_be_watched(tmp_path, monkeypatch, staff):
+    document = copy.deepcopy(MINIMAL)
+    document["clocks"]["acknowledgement"]["extendable"] = True
+    path = tmp_path / "tiny" / "v1.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(document))
+    registry = Registry(tmp_path)
+    monkeypatch.setattr("accord.cases.intake.registry", lambda: registry)
+    monkeypatch.setattr("accord.cases.engine.registry", lambda: registry)
+    organisation = Organisation.objects.create(
+        slug="tiny",
+        name="Tiny",
+        kind="in_house",
+        nation="ENG",
+        reference_prefix="TNY",
+        procedure_key="tiny",
+    )
+    organisation.businesses.create(name="Tiny", is_self=True)
+    handler = staff("optimised", "handler")
+    handler.organisation = organisation
+    handler.save()
+    case = receive(organisation, london(2026, 3, 2, 10))  # due end of Wed 4 March
+    assert sweep_once(london(2026, 3, 5)).breached == 1
+    actions.extend_clock(
+        case.pk,
+        handler,
+        "acknowledgement",
+        amount=3,
+        unit=Unit.WORKING_DAYS,
+        reason="Waiting for the contractor",
+        now=london(2026, 3, 5, 9),
+    )
+    clock = Clock.objects.get(case=case)
+    assert clock.breach_recorded_at is None  # due end of Mon 9 March now
+    assert sweep_once(london(2026, 3, 9, 12)).breached == 0
+    assert sweep_once(london(2026, 3, 10)).breached == 1
+    breaches = Event.objects.filter(case=case, kind="clock_breached")
+    assert [e.data["due_at"][:10] for e in breaches] == ["2026-03-05", "2026-03-10"]
+
+
+def escalating_pack(folder: Path) -> Registry:
+    document = copy.deepcopy(MINIMAL)
+    document["stages"]["escalated"] = {"label": "Escalated", "separate_handler": True}
+    document["transitions"]["escalate"] = {
+        "label": "Escalate",
+        "from": ["received", "working"],
+        "to": "escalated",
+        "roles": ["handler"],
+    }
+    document["transitions"]["resolve"]["from"] = ["working", "escalated"]
+    document["clocks"]["acknowledgement"]["on_breach"] = "escalate"
+    document["clocks"]["acknowledgement"]["stops_on"] = ["acknowledge", "escalate"]
+    path = folder / "tiny" / "v1.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(document))
+    return Registry(folder)
+
+
+def test_a_breach_escalates_automatically_where_the_procedure_says_so(tmp_path, monkeypatch, staff):
+    registry = escalating_pack(tmp_path)
+    monkeypatch.setattr("accord.cases.intake.registry", lambda: registry)
+    monkeypatch.setattr("accord.cases.engine.registry", lambda: registry)
+    organisation = Organisation.objects.create(
+        slug="tiny",
+        name="Tiny",
+        kind="in_house",
+        nation="ENG",
+        reference_prefix="TNY",
+        procedure_key="tiny",
+    )
+    organisation.businesses.create(name="Tiny", is_self=True)
+    case = receive(organisation, london(2026, 3, 2, 10))
+    result = sweep_once(london(2026, 3, 5))
+    assert (result.breached, result.escalated) == (1, 1)
+    case.refresh_from_db()
+    assert case.stage == "escalated"
+    escalation = Event.objects.get(case=case, action="escalate")
+    assert (escalation.actor, escalation.actor_role) == (None, "system")
+    assert "was breached" in escalation.reason
