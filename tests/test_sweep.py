@@ -77,7 +77,7 @@ def test_at_risk_and_breach_come_at_the_right_working_day_instant(
         ("clock_breached", "stage1_acknowledgement"),
     ]
     # Later passes find nothing more to do.
-    later = sweep_once(london(*breach_day, 9))
+    later = sweep_once(london(breach_day[0], breach_day[1], breach_day[2], 9))
     assert (later.at_risk, later.breached) == (0, 0)
     assert len(sweep_events(case)) == 2
 

@@ -29,6 +29,8 @@ PARTY_KEYS = {
     "received_at",
     "description",
     "clocks",
+    # The complainant's own clocks are shown to both sides (PRODUCT.md).
+    "rights",
     "steps",
     "allowed_steps",
 }

@@ -165,6 +165,8 @@ def _clock_change(
             assert unit is not None
             _check_extension(definition.label, definition, run.run.extensions, amount, unit)
             data |= {"amount": amount, "unit": unit.value}
+            if definition.letters_on_extension:
+                data["letters_required"] = list(definition.letters_on_extension)
         event = append_event(
             case, kind=kind, at=now, actor=actor, actor_role=role.value, reason=reason, data=data
         )

@@ -24,6 +24,7 @@ from accord.cases.choices import Channel, ClockBadge, EventKind
 from accord.cases.clocks import badge
 from accord.cases.errors import InvalidAction, NotPermitted
 from accord.cases.models import Case, Clock, Event
+from accord.cases.rights import rights_of
 from accord.cases.schemas import (
     AssignIn,
     CaseOut,
@@ -302,6 +303,7 @@ def _visible_case(user: User, reference: str) -> Case:
         cases_visible_to(user)
         .select_related("organisation", "complainant", "respondent", "handler", "team")
         .prefetch_related(
+            "organisation__external_bodies",
             Prefetch("clocks", queryset=Clock.objects.order_by("started_at", "key")),
             Prefetch("events", queryset=Event.objects.select_related("actor").order_by("seq")),
         )
@@ -399,12 +401,13 @@ def _party_view(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
         "received_at": case.received_at,
         "description": case.description if is_complainant else None,
         "clocks": [_clock(clock, now) for clock in case.clocks.all()],
+        "rights": rights_of(case, procedure, now),
         "steps": [
             {"at": event.at, "action": event.action, "to_stage": event.to_stage}
             for event in case.events.all()
             if event.kind in {EventKind.RECEIVED, EventKind.TRANSITION}
         ],
-        "allowed_steps": engine.allowed_steps(case, user),
+        "allowed_steps": engine.allowed_steps(case, user, now),
     }
 
 
@@ -434,6 +437,7 @@ def _detail(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
             and case.consent_withdrawn_at is None,
         },
         "clocks": [_clock(clock, now) for clock in case.clocks.all()],
+        "rights": rights_of(case, procedure, now),
         "timeline": [_event(event) for event in case.events.all()],
-        "allowed_steps": engine.allowed_steps(case, user),
+        "allowed_steps": engine.allowed_steps(case, user, now),
     }

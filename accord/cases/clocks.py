@@ -26,6 +26,7 @@ def happening_of(event: Event, procedure: Procedure) -> Happening | None:
             action=event.action,
             closes=stage is not None and stage.terminal,
             marks=tuple(data.get("marks", ())),
+            inputs={str(k): str(v) for k, v in data.get("input", {}).items()},
         )
     if event.kind == EventKind.CLOCK_PAUSED:
         return Happening(at=event.at, paused_clock=data["clock"], reason=event.reason)

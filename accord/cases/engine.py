@@ -23,7 +23,7 @@ from accord.cases.rules import apply_effect, failed_guards
 from accord.cases.timeline import append_event
 from accord.organisations.calendar import calendar_for
 from accord.permissions import roles_on_case
-from accord.procedures.definition import Procedure, Role, Transition
+from accord.procedures.definition import InputKind, Procedure, Role, Transition
 from accord.procedures.registry import registry
 
 HANDLING_ROLES = frozenset({Role.HANDLER, Role.SENIOR_HANDLER})
@@ -78,6 +78,7 @@ def problems_with(
     actor: User | None,
     transition: Transition,
     barred: set[int],
+    now: dt.datetime,
 ) -> tuple[Role | None, list[ActionRefused]]:
     """The role the actor would take the step in, and everything that stops them.
     With no actor the system takes the step (an automatic escalation): roles and
@@ -90,6 +91,7 @@ def problems_with(
         problems.append(
             ActionRefused(f"'{transition.label}' is not a step of stage '{stage_label}'")
         )
+    problems.extend(_past_limits(case, procedure, transition, now))
     if actor is None:
         problems.extend(ActionRefused(p) for p in failed_guards(case, transition.guards))
         return None, problems
@@ -122,14 +124,66 @@ def _preferred(roles: set[Role]) -> Role | None:
     return None
 
 
-def allowed_steps(case: Case, actor: User) -> list[str]:
+def _past_limits(
+    case: Case, procedure: Procedure, transition: Transition, now: dt.datetime
+) -> list[ActionRefused]:
+    """A step limited to a clock's window is refused once the clock's due instant passed."""
+    if not transition.within:
+        return []
+    clocks = {clock.key: clock for clock in case.clocks.all()}
+    problems = []
+    for key in transition.within:
+        clock = clocks.get(key)
+        if clock is None or clock.due_at is None or now >= clock.due_at:
+            label = procedure.clocks[key].label
+            problems.append(
+                ActionRefused(f"'{transition.label}' is only possible within '{label}'")
+            )
+    return problems
+
+
+def validated_inputs(
+    transition: Transition, given: dict[str, Any], today: dt.date
+) -> dict[str, str]:
+    """The step's declared inputs, checked and normalised; anything else is refused."""
+    for name in given:
+        if name not in transition.inputs:
+            raise InvalidAction(f"'{name}' is not an input of '{transition.label}'", field=name)
+    inputs: dict[str, str] = {}
+    for name, declared in transition.inputs.items():
+        value = given.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if declared.required:
+                raise InvalidAction(
+                    f"'{transition.label}' needs {declared.label.lower()}", field=name
+                )
+            continue
+        if declared.kind == InputKind.DATE:
+            try:
+                day = dt.date.fromisoformat(str(value))
+            except ValueError:
+                raise InvalidAction(
+                    f"{declared.label} must be a date (YYYY-MM-DD)", field=name
+                ) from None
+            if declared.not_in_past and day < today:
+                raise InvalidAction(f"{declared.label} cannot be in the past", field=name)
+            inputs[name] = day.isoformat()
+        else:
+            text = str(value).strip()
+            if len(text) > 5000:
+                raise InvalidAction(f"{declared.label} is too long", field=name)
+            inputs[name] = text
+    return inputs
+
+
+def allowed_steps(case: Case, actor: User, now: dt.datetime) -> list[str]:
     """The transitions this actor could take now (before inputs like a reason)."""
     procedure = procedure_of(case)
     barred = earlier_handlers(case, procedure, list(case.events.all()))
     return [
         key
         for key, transition in procedure.transitions.items()
-        if not problems_with(case, procedure, actor, transition, barred)[1]
+        if not problems_with(case, procedure, actor, transition, barred, now)[1]
     ]
 
 
@@ -146,7 +200,7 @@ def take_step(
             raise InvalidAction(f"'{action}' is not a step of this procedure", field="action")
         events = list(case.events.all())
         role, problems = problems_with(
-            case, procedure, actor, transition, earlier_handlers(case, procedure, events)
+            case, procedure, actor, transition, earlier_handlers(case, procedure, events), now
         )
         if problems:
             raise problems[0]
@@ -154,6 +208,9 @@ def take_step(
         if transition.reason_required and not reason:
             raise InvalidAction(f"'{transition.label}' needs a reason", field="reason")
         outcome = _chosen_outcome(transition, request.outcome)
+        inputs = validated_inputs(
+            transition, request.data, calendar_for(case.organisation).local_date(now)
+        )
 
         from_stage = case.stage
         for effect in transition.effects:
@@ -177,8 +234,8 @@ def take_step(
             data["letters_required"] = list(transition.letters)
         if transition.effects:
             data["effects"] = [str(e) for e in transition.effects]
-        if request.data:
-            data["input"] = request.data
+        if inputs:
+            data["input"] = inputs
         event = append_event(
             case,
             kind=EventKind.TRANSITION,

@@ -86,6 +86,27 @@ class ClockOut(Schema):
     detail: dict[str, Any]
 
 
+class BodyOut(Schema):
+    name: str
+    kind: str
+    website: str
+    email: str
+    phone: str
+    address: str
+    time_limit: str
+
+
+class RightOut(Schema):
+    key: str
+    label: str
+    applies: bool
+    open: bool
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    lines: list[str]
+    body: BodyOut | None
+
+
 class ReceiptOut(Schema):
     reference: str
     received_at: dt.datetime
@@ -137,6 +158,7 @@ class CaseOut(CaseSummaryOut):
     outcome: str
     flags: dict[str, Any]
     clocks: list[ClockOut]
+    rights: list[RightOut]
     timeline: list[EventOut]
     allowed_steps: list[str]
 
@@ -157,6 +179,7 @@ class PartyCaseOut(Schema):
     received_at: dt.datetime
     description: str | None
     clocks: list[ClockOut]
+    rights: list[RightOut]
     steps: list[PartyStepOut]
     allowed_steps: list[str]
 

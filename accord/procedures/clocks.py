@@ -30,6 +30,7 @@ class Happening:
     amount: int = 0
     unit: str = ""
     reason: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -39,6 +40,7 @@ class ClockRun:
     key: str
     basis_at: dt.datetime
     basis_label: str
+    due_on: dt.date | None = None  # for a clock due on a date given as input
     stopped_at: dt.datetime | None = None
     pauses: list[Pause] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
@@ -113,9 +115,19 @@ def project(
     projected = {}
     for key, run in runs.items():
         clock = procedure.clocks[key]
+        if run.due_on is not None:
+            # Due on the date given: counted in calendar days from the start, so the
+            # explanation reads like any other clock's.
+            days = max((run.due_on - calendar.local_date(run.basis_at)).days, 0)
+            rule = Rule(amount=days, unit=Unit.CALENDAR_DAYS, due_time=clock.due_time)
+        else:
+            # Both are set whenever due_on_input is not: checked on load.
+            assert clock.amount is not None
+            assert clock.unit is not None
+            rule = Rule(amount=clock.amount, unit=clock.unit, due_time=clock.due_time)
         explanation = compute_due(
             run.basis_at,
-            Rule(amount=clock.amount, unit=clock.unit, due_time=clock.due_time),
+            rule,
             calendar,
             pauses=run.pauses,
             extensions=run.extensions,
@@ -149,7 +161,11 @@ def _apply_step(
     for key, clock in procedure.clocks.items():
         if action in clock.starts_on:
             basis_at = milestones.get(clock.basis, happening.at)
-            runs[key] = ClockRun(key, basis_at, _basis_label(procedure, clock.basis))
+            run = ClockRun(key, basis_at, _basis_label(procedure, clock.basis))
+            if clock.due_on_input is not None:
+                run.due_on = dt.date.fromisoformat(happening.inputs[clock.due_on_input])
+                run.basis_label = procedure.transitions[action].inputs[clock.due_on_input].label
+            runs[key] = run
     for ended_key in ended:
         for key, clock in procedure.clocks.items():
             if clock.basis == CLOCK_END_PREFIX + ended_key:

@@ -99,12 +99,61 @@ class ExtensionCap(_Strict):
     unit: Unit
 
 
+class Period(_Strict):
+    """A length of time, e.g. 8 weeks or 6 months."""
+
+    amount: int = Field(ge=0)
+    unit: Unit
+
+
+class InputKind(StrEnum):
+    """What a step's input holds."""
+
+    DATE = "date"
+    TEXT = "text"
+
+
+class Input(_Strict):
+    """Something the actor supplies with a step (e.g. a holding response's anticipated date)."""
+
+    label: str
+    kind: InputKind
+    required: bool = True
+    not_in_past: bool = False  # dates only: today or later
+
+
+class BodyKind(StrEnum):
+    """The kind of external body a right leads to (matched to the organisation's bodies)."""
+
+    OMBUDSMAN = "ombudsman"
+    REDRESS_SCHEME = "redress_scheme"
+    REGULATOR = "regulator"
+
+
+class Right(_Strict):
+    """One of the complainant's own clocks: when they may take the complaint to an
+    external body, and until when. Opens `opens_after` receipt or at once on any of
+    `opens_on`; closes `closes_after` the first of `closes_from` (if given)."""
+
+    label: str
+    body: BodyKind
+    applies_if: tuple[Guard, ...] = ()
+    opens_after: Period | None = None
+    opens_on: tuple[str, ...] = ()
+    closes_after: Period | None = None
+    closes_from: tuple[str, ...] = ()
+    cites: str = ""
+
+
 class Clock(_Strict):
     """A deadline: what starts, stops, pauses and resumes it, how long, counted from what."""
 
     label: str
-    amount: int = Field(ge=0)
-    unit: Unit
+    # Either a fixed length (amount and unit) or the date given in an input of the step
+    # that starts the clock (e.g. the anticipated date of a holding response).
+    amount: int | None = Field(default=None, ge=0)
+    unit: Unit | None = None
+    due_on_input: str | None = None
     basis: str = RECEIPT  # a milestone, or "clock_end:<clock>"
     due_time: DueTime = DueTime.END_OF_DAY
     starts_on: tuple[str, ...] = ()
@@ -117,6 +166,7 @@ class Clock(_Strict):
     extension_cap: ExtensionCap | None = None
     # A step the system takes when the clock is breached (automatic escalation).
     on_breach: str | None = None
+    letters_on_extension: tuple[str, ...] = ()
     cites: str = ""
 
 
@@ -142,7 +192,13 @@ class Transition(_Strict):
     # The outcomes a closing transition may record; with several, the actor picks one.
     outcomes: tuple[str, ...] = ()
     reason_required: bool = False
+    inputs: dict[str, Input] = Field(default_factory=dict)
+    # Clocks whose due instant must not have passed for this step to be taken (e.g. a
+    # summary resolution communication only by close of business on the third day).
+    within: tuple[str, ...] = ()
     letters: tuple[str, ...] = ()
+    # Letters required when a clock of this procedure is extended (e.g. the
+    # ombudsman's details on any extension) are declared on the clock instead.
     cites: str = ""
 
 
@@ -165,6 +221,7 @@ class Procedure(_Strict):
     stages: dict[str, Stage]
     clocks: dict[str, Clock] = Field(default_factory=dict)
     transitions: dict[str, Transition]
+    rights: dict[str, Right] = Field(default_factory=dict)
 
     @property
     def ref(self) -> str:

@@ -108,6 +108,9 @@ def coherence_faults(procedure: Procedure) -> list[str]:
         for letter in transition.letters:
             if letter not in procedure.letters:
                 faults.append(f"{where} requires undeclared letter '{letter}'")
+        for clock_key in transition.within:
+            if clock_key not in procedure.clocks:
+                faults.append(f"{where} is limited by unknown clock '{clock_key}'")
 
     for key, clock in procedure.clocks.items():
         where = f"clock '{key}'"
@@ -127,10 +130,37 @@ def coherence_faults(procedure: Procedure) -> list[str]:
             faults.append(f"{where} is never started")
         if clock.pauses_on and not clock.resumes_on:
             faults.append(f"{where} can be paused by a transition but nothing resumes it")
+        if clock.due_on_input is None and (clock.amount is None or clock.unit is None):
+            faults.append(f"{where} needs an amount and a unit (or due_on_input)")
+        if clock.due_on_input is not None:
+            if clock.amount is not None or clock.unit is not None:
+                faults.append(f"{where} has both a length and due_on_input")
+            for action in clock.starts_on:
+                declared = (
+                    transitions[action].inputs.get(clock.due_on_input)
+                    if action in transitions
+                    else None
+                )
+                if declared is None or declared.kind != "date" or not declared.required:
+                    faults.append(
+                        f"{where} is due on input '{clock.due_on_input}', which step '{action}' "
+                        "does not require as a date"
+                    )
+        for letter in clock.letters_on_extension:
+            if letter not in procedure.letters:
+                faults.append(f"{where} requires undeclared letter '{letter}' on extension")
         if clock.on_breach is not None and clock.on_breach not in transitions:
             faults.append(f"{where}: on_breach names unknown transition '{clock.on_breach}'")
         if clock.extension_cap is not None and not clock.extendable:
             faults.append(f"{where} has an extension cap but is not extendable")
+
+    for key, right in procedure.rights.items():
+        where = f"right '{key}'"
+        for action in (*right.opens_on, *right.closes_from):
+            if action not in transitions:
+                faults.append(f"{where} names unknown step '{action}'")
+        if right.opens_after is None and not right.opens_on:
+            faults.append(f"{where} never opens")
 
     for outcome in procedure.outcomes:
         if not any(outcome in t.outcomes for t in transitions.values()):
