@@ -190,18 +190,34 @@ def test_a_further_update_needs_a_reason_and_stops_the_response_clock(people):
     refused = attempt(handler, reference, at, "send_further_update")
     assert refused.status_code == 422
     assert refused.json()["field"] == "reason"
+    # Version 2 of the policy (in force from 24 November 2026): the update gives a date.
+    reason = "We are waiting for the engineer's report; we expect to conclude by 1 February."
+    refused = attempt(handler, reference, at, "send_further_update", reason=reason)
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "anticipated_date"
+    refused = attempt(
+        handler,
+        reference,
+        at,
+        "send_further_update",
+        reason=reason,
+        data={"anticipated_date": "2027-01-15"},
+    )
+    assert refused.status_code == 422  # in the past
 
     detail = take(
         handler,
         reference,
         at,
         "send_further_update",
-        reason="We are waiting for the engineer's report; we expect to conclude by 1 February.",
+        reason=reason,
+        data={"anticipated_date": "2027-02-01"},
     )
     assert detail["stage"] == "analysis"  # no conclusion yet
     assert detail["is_open"] is True
     assert clock(detail, "response")["status"] == "stopped"
     assert clock(detail, "response")["state"] == "met"  # Monday 18 January, before the 19th
+    assert clock(detail, "anticipated_conclusion")["due_date"] == "2027-02-01"
     update = event(reference, "send_further_update")
     assert "engineer's report" in update.reason
     assert update.data["letters_required"] == ["holding_response"]
@@ -218,6 +234,7 @@ def test_a_response_after_15_working_days_shows_the_clock_breached(people):
         london(2027, 1, 20, 9, 0),
         "send_further_update",
         reason="Still looking.",
+        data={"anticipated_date": "2027-02-05"},
     )
     assert clock(detail, "response")["state"] == "breached"
 

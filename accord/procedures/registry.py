@@ -97,13 +97,19 @@ class Registry:
         locked = _read_lock(self.lock_file)
         return [loaded for loaded in self.all() if loaded.procedure.ref not in locked]
 
-    def publish(self) -> list[str]:
-        """Record every not-yet-published version in the lock file; return their names."""
+    def publish(self, only: set[str] | None = None) -> list[str]:
+        """Record not-yet-published versions (all, or those named like ``key@2``) in the
+        lock file; return their names."""
         if self.lock_file is None:
             raise RuntimeError("this registry has no lock file")
         locked = _read_lock(self.lock_file)
+        unknown = (only or set()) - {loaded.procedure.ref for loaded in self.unpublished()}
+        if unknown:
+            raise UnknownProcedure(f"not unpublished versions: {', '.join(sorted(unknown))}")
         added = []
         for loaded in self.unpublished():
+            if only is not None and loaded.procedure.ref not in only:
+                continue
             locked[loaded.procedure.ref] = loaded.sha256
             added.append(loaded.procedure.ref)
         self.lock_file.write_text(json.dumps(locked, indent=2, sort_keys=True) + "\n")
