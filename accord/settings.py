@@ -132,6 +132,11 @@ TASKS = {
     }
 }
 
+# UK bank holidays are published about a year ahead and one-off holidays are proclaimed
+# at short notice: due dates counted past the end of this year are marked provisional.
+# Raise it when the `holidays` package is upgraded with the next year's dates.
+ACCORD_HOLIDAYS_CONFIRMED_THROUGH = envint("ACCORD_HOLIDAYS_CONFIRMED_THROUGH", 2027)
+
 # Public intake is rate-limited per client address (django-ninja throttling).
 ACCORD_INTAKE_RATE = envstr("ACCORD_INTAKE_RATE", "30/m")
 NINJA_NUM_PROXIES = envint("NINJA_NUM_PROXIES", 0)

@@ -428,3 +428,43 @@ def test_pause_ending_before_it_starts_is_rejected():
 def test_naive_start_instant_is_rejected():
     with pytest.raises(ValueError, match="timezone-aware"):
         compute_due(datetime(2026, 11, 2, 10), TWENTY_WORKING_DAYS, ENGLAND)
+
+
+# --- Calendar coverage -------------------------------------------------------------------------
+
+
+def test_a_due_date_past_the_confirmed_holidays_is_provisional():
+    calendar = WorkingCalendar(
+        Nation.ENGLAND_AND_WALES, holidays_confirmed_through=date(2027, 12, 31)
+    )
+    inside = compute_due(london(2027, 12, 20, 10), Rule(5, Unit.WORKING_DAYS), calendar)
+    assert inside.provisional == ()
+    # 10 working days from Monday 20 December 2027 run into January 2028.
+    beyond = compute_due(london(2027, 12, 20, 10), Rule(10, Unit.WORKING_DAYS), calendar)
+    assert beyond.provisional == ("bank holidays are confirmed only until Friday 31 December 2027",)
+    assert beyond.lines()[-1].startswith("Provisional: bank holidays are confirmed only until")
+
+
+def test_a_due_date_past_the_published_closure_days_is_provisional():
+    calendar = WorkingCalendar(Nation.SCOTLAND, closures_published_through=date(2026, 12, 31))
+    explanation = compute_due(london(2026, 12, 29, 10), Rule(4, Unit.WORKING_DAYS), calendar)
+    assert explanation.provisional == (
+        "the organisation has published its closure days only until Thursday 31 December 2026",
+    )
+
+
+def test_calendar_day_clocks_do_not_depend_on_holidays_and_are_never_provisional():
+    calendar = WorkingCalendar(
+        Nation.ENGLAND_AND_WALES, holidays_confirmed_through=date(2026, 12, 31)
+    )
+    explanation = compute_due(london(2026, 12, 20, 10), Rule(45, Unit.CALENDAR_DAYS), calendar)
+    assert explanation.provisional == ()
+
+
+def test_a_provisional_due_date_logs_a_warning(caplog):
+    calendar = WorkingCalendar(
+        Nation.ENGLAND_AND_WALES, holidays_confirmed_through=date(2026, 12, 31)
+    )
+    with caplog.at_level("WARNING", logger="accord.workdays.deadlines"):
+        compute_due(london(2026, 12, 30, 10), Rule(5, Unit.WORKING_DAYS), calendar)
+    assert "provisional due date 2027-01-07" in caplog.text

@@ -195,3 +195,75 @@ def test_a_breach_escalates_automatically_where_the_procedure_says_so(tmp_path, 
     escalation = Event.objects.get(case=case, action="escalate")
     assert (escalation.actor, escalation.actor_role) == (None, "system")
     assert "was breached" in escalation.reason
+
+
+# Received Friday 27 November 2026 at 11:00. Monday 30 November is St Andrew's Day in
+# Scotland only. At risk from the start of the working day before the due date; breached
+# at the end of the due date.
+EVERY_PACK_AND_NATION = [
+    # client-services: 4 working days. ENG/NIR: Mon 30 (1), Tue 1 (2), Wed 2 (3),
+    # Thu 3 Dec (4). SCT: Tue 1 (1) ... Fri 4 Dec (4).
+    ("optimised", "acknowledgement", "ENG", (2026, 12, 2), (2026, 12, 4)),
+    ("optimised", "acknowledgement", "SCT", (2026, 12, 3), (2026, 12, 5)),
+    ("optimised", "acknowledgement", "NIR", (2026, 12, 2), (2026, 12, 4)),
+    # occs-mediation: 2 working days (Accord's default; see the pack).
+    ("occs", "acknowledgement", "ENG", (2026, 11, 30), (2026, 12, 2)),
+    ("occs", "acknowledgement", "SCT", (2026, 12, 1), (2026, 12, 3)),
+    ("occs", "acknowledgement", "NIR", (2026, 11, 30), (2026, 12, 2)),
+]
+
+
+@pytest.mark.parametrize(
+    ("slug", "clock", "nation", "at_risk_day", "breach_day"), EVERY_PACK_AND_NATION
+)
+def test_every_seed_pack_is_swept_at_the_right_instant_in_each_nation(
+    organisations, slug, clock, nation, at_risk_day, breach_day
+):
+    organisation = organisations[slug]
+    organisation.nation = nation
+    organisation.save()
+    complaint = Complaint(
+        complainant=ComplainantDetails(name="Jo"),
+        description="A complaint.",
+        channel=Channel.EMAIL,
+        respondent_id=organisation.businesses.order_by("pk").first().pk,
+    )
+    case = receive_complaint(organisation, complaint, now=london(2026, 11, 27, 11))[0]
+    second = london(2026, 1, 1).resolution
+    assert sweep_once(london(*at_risk_day) - second).at_risk == 0
+    assert sweep_once(london(*at_risk_day)).at_risk == 1
+    assert sweep_once(london(*breach_day) - second).breached == 0
+    assert sweep_once(london(*breach_day)).breached == 1
+    assert sweep_events(case) == [("clock_at_risk", clock), ("clock_breached", clock)]
+
+
+def test_a_holding_response_date_is_watched_like_any_deadline(ocasa, staff):
+    handler, senior = staff("ocasa", "handler"), staff("ocasa", "senior_handler")
+    case = receive(ocasa, london(2026, 12, 1, 9))
+    for action in ("acknowledge", "send_stage1_response", "request_stage2"):
+        engine.take_step(
+            case.pk, handler, action, engine.StepRequest(), now=london(2026, 12, 1, 10)
+        )
+    actions.assign(case.pk, senior, handler=senior, now=london(2026, 12, 1, 11))
+    engine.take_step(
+        case.pk, senior, "acknowledge_stage2", engine.StepRequest(), now=london(2026, 12, 1, 12)
+    )
+    engine.take_step(
+        case.pk,
+        senior,
+        "send_holding_response",
+        engine.StepRequest(
+            reason="Awaiting the contractor.", data={"anticipated_date": "2026-12-18"}
+        ),
+        now=london(2026, 12, 7, 10),
+    )
+    holding = Event.objects.get(case=case, action="send_holding_response")
+    assert holding.data["input"] == {"anticipated_date": "2026-12-18"}
+    assert holding.data["letters_required"] == ["holding_response"]
+    # Anticipated Friday 18 December: at risk from Thursday 17, breached at the end of the 18th.
+    assert sweep_once(london(2026, 12, 17)).at_risk == 1
+    assert sweep_once(london(2026, 12, 19)).breached == 1
+    assert sweep_events(case)[-2:] == [
+        ("clock_at_risk", "stage2_anticipated"),
+        ("clock_breached", "stage2_anticipated"),
+    ]

@@ -80,6 +80,7 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
         "due_date": iso(explanation.due_date),
         "due_at": iso(explanation.due_at),
         "paused_since": iso(explanation.paused_since),
+        "provisional": list(explanation.provisional),
     }
 
 

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
+
 from accord.organisations.models import Organisation
 from accord.workdays.calendar import Nation, WorkingCalendar
+
+
+def holidays_confirmed_through() -> dt.date:
+    """The last day whose bank holidays Accord treats as confirmed (see settings)."""
+    return dt.date(settings.ACCORD_HOLIDAYS_CONFIRMED_THROUGH, 12, 31)
 
 
 def calendar_for(organisation: Organisation) -> WorkingCalendar:
@@ -13,4 +22,6 @@ def calendar_for(organisation: Organisation) -> WorkingCalendar:
         nation=Nation(organisation.nation),
         closures=closures,
         closing_time=organisation.closing_time,
+        holidays_confirmed_through=holidays_confirmed_through(),
+        closures_published_through=organisation.closures_published_through,
     )

@@ -26,6 +26,11 @@ class Organisation(models.Model):
         default=dt.time(17, 0),
         help_text="Anything received at or after this time counts as received the next working day.",
     )
+    closures_published_through = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The last day for which closure days are published; later due dates are provisional.",
+    )
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)

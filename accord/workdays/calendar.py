@@ -123,6 +123,26 @@ class WorkingCalendar:
     closures: Mapping[date, str] = field(default_factory=dict)
     closing_time: time = DEFAULT_CLOSING_TIME
     tz: ZoneInfo = LONDON
+    # The last day for which the bank holidays are confirmed (one-off holidays are
+    # proclaimed only a year or two ahead), and the last day for which the
+    # organisation has published its closure days (None: it publishes none). A due
+    # date counted past either is provisional.
+    holidays_confirmed_through: date | None = None
+    closures_published_through: date | None = None
+
+    def provisional_reasons(self, first: date, last: date) -> list[str]:
+        """Why working days counted from ``first`` to ``last`` may still change."""
+        reasons = []
+        if self.holidays_confirmed_through is not None and last > self.holidays_confirmed_through:
+            reasons.append(
+                f"bank holidays are confirmed only until {format_day(self.holidays_confirmed_through)}"
+            )
+        if self.closures_published_through is not None and last > self.closures_published_through:
+            reasons.append(
+                "the organisation has published its closure days only until "
+                f"{format_day(self.closures_published_through)}"
+            )
+        return reasons
 
     def __post_init__(self) -> None:
         for day in self.closures:
@@ -135,7 +155,16 @@ class WorkingCalendar:
 
     def __hash__(self) -> int:
         """Hash by value, so calendars can be used as cache keys despite holding a mapping."""
-        return hash((self.nation, frozenset(self.closures.items()), self.closing_time, self.tz))
+        return hash(
+            (
+                self.nation,
+                frozenset(self.closures.items()),
+                self.closing_time,
+                self.tz,
+                self.holidays_confirmed_through,
+                self.closures_published_through,
+            )
+        )
 
     def non_working_reason(self, day: date) -> str | None:
         """Return why ``day`` is not a working day, or ``None`` if it is one.

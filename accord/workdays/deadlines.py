@@ -8,6 +8,7 @@ it, so the same object can drive the clock and be shown to a complainant.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -47,6 +48,8 @@ __all__ = [
 
 _ONE_DAY = timedelta(days=1)
 _MIDNIGHT = time(0, 0)
+
+log = logging.getLogger(__name__)
 
 
 class Unit(StrEnum):
@@ -183,6 +186,8 @@ class Explanation:
     paused_since: datetime | None
     basis_label: str = "start"
     tz: ZoneInfo = LONDON
+    # Why the due date may still move (holiday or closure data not yet published).
+    provisional: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """Explain the deadline in plain English, one sentence per line."""
@@ -222,6 +227,8 @@ class Explanation:
             )
         else:
             out.append(f"Due by end of {format_day(self.due_date)}.")
+        if self.provisional:
+            out.append(f"Provisional: {'; '.join(self.provisional)}.")
         return out
 
 
@@ -420,6 +427,16 @@ def compute_due(
         skipped = _skipped_between(first, skip_limit or due_date, calendar)
 
     paused = paused_since is not None
+    provisional: tuple[str, ...] = ()
+    if rule.unit is Unit.WORKING_DAYS:
+        provisional = tuple(calendar.provisional_reasons(start_date, due_date))
+        if provisional:
+            log.warning(
+                "provisional due date %s (%s): %s",
+                due_date,
+                rule.describe(),
+                "; ".join(provisional),
+            )
     return Explanation(
         started_at=started_at,
         start_date=start_date,
@@ -433,6 +450,7 @@ def compute_due(
         paused_since=paused_since,
         basis_label=basis_label,
         tz=calendar.tz,
+        provisional=provisional,
     )
 
 
