@@ -13,12 +13,13 @@ from accord.cases.clocks import project_events
 from accord.cases.engine import earlier_handlers, lock_case, procedure_of, refresh_clocks
 from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted, SeparationOfDuties
 from accord.cases.models import Case
+from accord.cases.rules import apply_effect
 from accord.cases.timeline import append_event
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Team
-from accord.permissions import can_assign, is_staff_of, staff_role
+from accord.permissions import can_assign, is_staff_of, roles_on_case, staff_role
 from accord.procedures.definition import Clock as ClockDefinition
-from accord.procedures.definition import Role
+from accord.procedures.definition import Effect, Role
 from accord.workdays.deadlines import Extension, Unit
 
 EDITABLE_FLAGS = ("vulnerable", "no_information_sharing", "safeguarding_concern")
@@ -227,6 +228,35 @@ def set_flags(
             actor_role=role.value,
             reason=reason.strip(),
             data={"flags": changes},
+        )
+        case.save()
+    return case
+
+
+def confirm_verbal_summary(case_id: int, actor: User, *, how: str, now: dt.datetime) -> Case:
+    """Record that the complainant confirmed the written summary of their verbal
+    complaint (any procedure; the same effect a pack's step may name)."""
+    how = how.strip()
+    with transaction.atomic():
+        case = lock_case(case_id)
+        roles = roles_on_case(actor, case)
+        if Role.COMPLAINANT in roles:
+            role = Role.COMPLAINANT
+        else:
+            role = _require_staff(case, actor)
+            if not how:
+                raise InvalidAction("say how the complainant confirmed the summary", field="how")
+        if not case.is_open:
+            raise ActionRefused("the case is closed")
+        apply_effect(case, Effect.CONFIRM_VERBAL_SUMMARY, now)
+        append_event(
+            case,
+            kind=EventKind.FLAGS_CHANGED,
+            at=now,
+            actor=actor,
+            actor_role=role.value,
+            reason=how,
+            data={"flags": {"verbal_summary_pending": {"from": True, "to": False}}},
         )
         case.save()
     return case

@@ -38,6 +38,7 @@ from accord.cases.schemas import (
     QueuePageOut,
     ReceiptOut,
     StepIn,
+    VerbalSummaryIn,
 )
 from accord.organisations.models import Organisation, Team
 from accord.permissions import cases_visible_to, is_staff_of, roles_on_case, staff_role
@@ -275,6 +276,21 @@ def change_flags(request: HttpRequest, reference: str, payload: FlagsIn) -> dict
     flags = payload.model_dump(exclude={"reason"}, exclude_none=True)
     now = timezone.now()
     actions.set_flags(case.pk, user, flags, reason=payload.reason, now=now)
+    return _detail(_visible_case(user, reference), user, now)
+
+
+@router.post(
+    "/{reference}/verbal-summary/confirm",
+    response={200: CaseOut | PartyCaseOut, **ERRORS},
+    summary="Record the complainant's confirmation of the summary of a verbal complaint",
+)
+def confirm_verbal_summary(
+    request: HttpRequest, reference: str, payload: VerbalSummaryIn
+) -> dict[str, Any]:
+    user = _user(request)
+    case = _visible_case(user, reference)
+    now = timezone.now()
+    actions.confirm_verbal_summary(case.pk, user, how=payload.how, now=now)
     return _detail(_visible_case(user, reference), user, now)
 
 

@@ -211,6 +211,12 @@ class FlagsIn(StrictIn):
     reason: Annotated[str, StringConstraints(max_length=2000)] = ""
 
 
+class VerbalSummaryIn(StrictIn):
+    how: Annotated[str, StringConstraints(max_length=2000)] = Field(
+        default="", description="How the complainant confirmed (staff must say)"
+    )
+
+
 class NoteIn(StrictIn):
     text: Annotated[Text, StringConstraints(min_length=1)]
 

@@ -1,8 +1,24 @@
-"""Organisations and their configuration in the admin."""
+"""Organisations and their configuration in the admin. An organisation's
+administrator sees and changes only their own organisation; superusers see all."""
+
+from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accord.organisations.models import Business, ClosureDay, ExternalBody, Organisation, Team
+from accord.permissions import can_administer
+
+
+def _own_organisation_id(request: HttpRequest) -> int | None:
+    """None for a superuser (everything); the administrator's organisation otherwise."""
+    if request.user.is_superuser:
+        return None
+    organisation_id = getattr(request.user, "organisation_id", None)
+    if organisation_id is None or not can_administer(request.user, organisation_id):
+        return -1  # matches nothing
+    return int(organisation_id)
 
 
 class ClosureDayInline(admin.TabularInline[ClosureDay, Organisation]):
@@ -26,9 +42,28 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [TeamInline, ClosureDayInline, ExternalBodyInline]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
+        own = _own_organisation_id(request)
+        organisations = super().get_queryset(request)
+        return organisations if own is None else organisations.filter(pk=own)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
 
 @admin.register(Business)
 class BusinessAdmin(admin.ModelAdmin[Business]):
     list_display = ["name", "organisation", "is_self", "email"]
     list_filter = ["organisation"]
     search_fields = ["name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Business]:
+        own = _own_organisation_id(request)
+        businesses = super().get_queryset(request)
+        return businesses if own is None else businesses.filter(organisation_id=own)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        own = _own_organisation_id(request)
+        if db_field.name == "organisation" and own is not None:
+            kwargs["queryset"] = Organisation.objects.filter(pk=own)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
