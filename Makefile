@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 setup: $(STAMP)
-	@mkdir -p var
+	@mkdir -p var staticfiles
 
 run: setup
 	$(BIN)/python manage.py migrate --no-input -v0
