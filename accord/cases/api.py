@@ -332,7 +332,9 @@ def _visible_case(user: User, reference: str) -> Case:
 
 
 def _clock(clock: Clock, now: dt.datetime) -> dict[str, Any]:
-    if clock.status == "stopped":
+    if clock.is_window:
+        state = "open" if clock.due_at is not None and now < clock.due_at else "closed"
+    elif clock.status == "stopped":
         state = (
             "met"
             if clock.due_at is None or (clock.stopped_at and clock.stopped_at < clock.due_at)

@@ -103,7 +103,7 @@ def clock_rows(
             status = ClockStatus.RUNNING
         at_risk = (
             at_risk_from(clock.explanation, clock.at_risk_lead, calendar)
-            if status == ClockStatus.RUNNING
+            if status == ClockStatus.RUNNING and not clock.window
             else None
         )
         values = {
@@ -114,6 +114,7 @@ def clock_rows(
             "due_at": clock.explanation.due_at,
             "at_risk_at": at_risk,
             "explanation": explanation_json(clock.explanation),
+            "is_window": clock.window,
         }
         row = existing.get(key)
         if row is None:
@@ -138,6 +139,7 @@ CLOCK_FIELDS = [
     "due_at",
     "at_risk_at",
     "explanation",
+    "is_window",
     "at_risk_notified_at",
     "breach_recorded_at",
 ]
@@ -164,7 +166,11 @@ def _unchanged(existing: dict[str, Clock], updated: list[Clock]) -> list[Clock]:
 
 
 def set_next_deadline(case: Case, clocks: Iterable[Clock]) -> None:
-    running = [c for c in clocks if c.status == ClockStatus.RUNNING and c.due_at is not None]
+    running = [
+        c
+        for c in clocks
+        if c.status == ClockStatus.RUNNING and c.due_at is not None and not c.is_window
+    ]
     case.next_deadline_at = min((c.due_at for c in running if c.due_at), default=None)
     case.next_at_risk_at = min((c.at_risk_at for c in running if c.at_risk_at), default=None)
 

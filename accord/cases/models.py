@@ -206,6 +206,8 @@ class Clock(models.Model):
     # Claimed by the sweeper, once per due instant: reset when the due instant moves.
     at_risk_notified_at = models.DateTimeField(null=True, blank=True)
     breach_recorded_at = models.DateTimeField(null=True, blank=True)
+    # A window within which a step may be taken, not a duty: never swept.
+    is_window = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["case", "key"]
@@ -216,12 +218,16 @@ class Clock(models.Model):
         indexes = [
             models.Index(
                 fields=["due_at"],
-                condition=models.Q(status="running", breach_recorded_at__isnull=True),
+                condition=models.Q(
+                    status="running", breach_recorded_at__isnull=True, is_window=False
+                ),
                 name="clock_breach_pending",
             ),
             models.Index(
                 fields=["at_risk_at"],
-                condition=models.Q(status="running", at_risk_notified_at__isnull=True),
+                condition=models.Q(
+                    status="running", at_risk_notified_at__isnull=True, is_window=False
+                ),
                 name="clock_at_risk_pending",
             ),
         ]

@@ -46,7 +46,10 @@ def sweep_once(now: dt.datetime, *, batch: int = 1000, pause: float = 0.0) -> Pa
     result = PassResult()
     breaches = list(
         Clock.objects.filter(
-            status=ClockStatus.RUNNING, breach_recorded_at__isnull=True, due_at__lte=now
+            status=ClockStatus.RUNNING,
+            breach_recorded_at__isnull=True,
+            is_window=False,
+            due_at__lte=now,
         )
         .order_by("due_at")
         .values_list("pk", "case_id")[:batch]
@@ -62,6 +65,7 @@ def sweep_once(now: dt.datetime, *, batch: int = 1000, pause: float = 0.0) -> Pa
         Clock.objects.filter(
             status=ClockStatus.RUNNING,
             at_risk_notified_at__isnull=True,
+            is_window=False,
             at_risk_at__lte=now,
             due_at__gt=now,
         )
@@ -112,6 +116,7 @@ def record_breach(clock_id: int, case_id: int, now: dt.datetime) -> int | None:
             pk=clock_id,
             status=ClockStatus.RUNNING,
             breach_recorded_at__isnull=True,
+            is_window=False,
             due_at__lte=now,
         ).update(breach_recorded_at=now)
         if not claimed:

@@ -26,7 +26,7 @@ def send_receipt_notice(case_id: int) -> str:
     if not case.complainant.email:
         return "no e-mail address"
     running = sorted(
-        (clock for clock in case.clocks.all() if clock.due_at is not None),
+        (clock for clock in case.clocks.all() if clock.due_at is not None and not clock.is_window),
         key=lambda clock: clock.due_at or timezone.now(),
     )
     dates = [

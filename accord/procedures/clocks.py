@@ -75,6 +75,7 @@ class ProjectedClock:
     run: ClockRun
     explanation: Explanation
     at_risk_lead: int
+    window: bool = False
 
 
 def project(
@@ -133,7 +134,9 @@ def project(
             extensions=run.extensions,
             basis_label=run.basis_label,
         )
-        projected[key] = ProjectedClock(key, clock.label, run, explanation, clock.at_risk_lead)
+        projected[key] = ProjectedClock(
+            key, clock.label, run, explanation, clock.at_risk_lead, window=clock.window
+        )
     return projected
 
 

@@ -167,6 +167,9 @@ class Clock(_Strict):
     # A step the system takes when the clock is breached (automatic escalation).
     on_breach: str | None = None
     letters_on_extension: tuple[str, ...] = ()
+    # A window, not a duty: the time within which some step may be taken (e.g. a summary
+    # resolution communication). Never at risk or breached, never the next deadline.
+    window: bool = False
     cites: str = ""
 
 

@@ -149,6 +149,8 @@ def coherence_faults(procedure: Procedure) -> list[str]:
         for letter in clock.letters_on_extension:
             if letter not in procedure.letters:
                 faults.append(f"{where} requires undeclared letter '{letter}' on extension")
+        if clock.window and (clock.on_breach or clock.pausable or clock.extendable):
+            faults.append(f"{where} is a window: it cannot be breached, paused or extended")
         if clock.on_breach is not None and clock.on_breach not in transitions:
             faults.append(f"{where}: on_breach names unknown transition '{clock.on_breach}'")
         if clock.extension_cap is not None and not clock.extendable:
