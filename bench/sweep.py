@@ -199,21 +199,18 @@ def make_due(count: int) -> None:
 
 
 def pending_selects(now: dt.datetime, batch: int) -> list[dict[str, str]]:
-    """The SELECTs `sweep_once` issues, captured from a real call with the claims
-    stubbed out (nothing is written)."""
+    """The two candidate SELECTs each `claim_batch` starts with (nothing is written)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from accord.cases import sweep
+    from accord.cases.models import Clock
+    from accord.cases.sweep import _at_risk_pending, _breach_pending
 
-    real = sweep.record_breach, sweep.record_at_risk
-    sweep.record_breach = lambda *a, **k: None
-    sweep.record_at_risk = lambda *a, **k: False
-    try:
-        with CaptureQueriesContext(connection) as ctx:
-            sweep.sweep_once(now, batch=batch)
-    finally:
-        sweep.record_breach, sweep.record_at_risk = real
+    with CaptureQueriesContext(connection) as ctx:
+        breaches = Clock.objects.filter(_breach_pending(now)).order_by("due_at")
+        list(breaches.values_list("case_id", flat=True)[:batch])
+        at_risk = Clock.objects.filter(_at_risk_pending(now)).order_by("at_risk_at")
+        list(at_risk.values_list("case_id", flat=True)[:batch])
     return list(ctx.captured_queries)
 
 
@@ -325,7 +322,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="open cases to measure at")
     parser.add_argument("--due", type=float, default=0.01, help="share of clocks due")
     parser.add_argument("--low-due", type=float, default=0.001, help="the smaller share")
-    parser.add_argument("--batch", type=int, default=20000, help="sweep_once batch")
+    parser.add_argument("--batch", type=int, default=500, help="clocks claimed per transaction")
     parser.add_argument("--real-cases", type=int, default=20, help="cases made by intake")
     args = parser.parse_args()
     args.reset_db, args.keep = True, False

@@ -109,11 +109,11 @@ def report() -> dict[str, Any]:
         if sorted(seqs) != list(range(1, len(seqs) + 1)):
             seq_gaps.append(case_id)
     notifications: Counter[str] = Counter()
-    for args_kwargs in DBTaskResult.objects.filter(task_path__endswith=".notify_clock").values_list(
-        "args_kwargs", flat=True
-    ):
-        case_id, key, kind = args_kwargs["args"]
-        notifications[f"{kind}:{case_id}:{key}"] += 1
+    for args_kwargs in DBTaskResult.objects.filter(
+        task_path__endswith=".notify_clocks"
+    ).values_list("args_kwargs", flat=True):
+        for case_id, key, kind in args_kwargs["args"][0]:
+            notifications[f"{kind}:{case_id}:{key}"] += 1
     return {
         "breach_events": dict(events[EventKind.CLOCK_BREACHED]),
         "at_risk_events": dict(events[EventKind.CLOCK_AT_RISK]),

@@ -16,7 +16,7 @@ from accord.cases.choices import Channel
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Case, Clock, Event
 from accord.cases.sweep import sweep_once
-from accord.cases.tasks import notify_clock
+from accord.cases.tasks import notify_clocks, send_clock_notice
 from accord.organisations.models import Organisation
 from accord.procedures.registry import Registry
 from accord.workdays.deadlines import Unit
@@ -99,9 +99,13 @@ def test_notifications_go_to_the_handler_and_on_breach_the_senior_handlers(ocasa
     case = receive(ocasa, london(2026, 11, 27, 11))
     actions.assign(case.pk, handler, handler=handler, now=london(2026, 11, 27, 12))
     sweep_once(london(2026, 12, 2))  # at risk and breached in one late pass
-    queued = DBTaskResult.objects.filter(task_path__endswith="notify_clock")
-    assert queued.count() == 1  # the breach only: a clock already breached is not "at risk"
-    notify_clock.call(case.pk, "stage1_acknowledgement", "breached")
+    queued = DBTaskResult.objects.filter(task_path__endswith="notify_clocks")
+    # The breach only: a clock already breached is not "at risk".
+    assert [row.args_kwargs["args"][0] for row in queued] == [
+        [[case.pk, "stage1_acknowledgement", "breached"]]
+    ]
+    # The worker runs the queued task as stored.
+    notify_clocks.call(*queued.get().args_kwargs["args"])
     assert len(mail.outbox) == 1
     assert set(mail.outbox[0].to) == {handler.email, senior.email}
     assert case.reference in mail.outbox[0].subject
@@ -112,7 +116,7 @@ def test_an_unassigned_case_at_risk_is_told_to_the_managers(ocasa, staff):
     manager = staff("ocasa", "manager")
     case = receive(ocasa, london(2026, 11, 27, 11))
     sweep_once(london(2026, 11, 30))
-    notify_clock.call(case.pk, "stage1_acknowledgement", "at_risk")
+    send_clock_notice(case.pk, "stage1_acknowledgement", "at_risk")
     assert mail.outbox[0].to == [manager.email]
 
 

@@ -205,7 +205,7 @@ def _assert_each_breach_once(db: Database) -> dict[str, Any]:
 def test_a_sweeper_killed_mid_pass_loses_and_repeats_nothing(fresh: Database) -> None:
     assert fresh.due == CASES
     assert fresh.breaches_recorded() == 0
-    proc = _sweeper(fresh, "--pause", "0.02")
+    proc = _sweeper(fresh, "--pause", "0.02", "--batch", "2")
     try:
         started = time.monotonic()
         # Wait for the first claims (Django start-up takes a moment), then a little
@@ -232,8 +232,8 @@ def test_a_sweeper_killed_mid_pass_loses_and_repeats_nothing(fresh: Database) ->
 
 def test_two_sweepers_side_by_side_deal_with_each_breach_once(fresh: Database) -> None:
     assert fresh.due == CASES
-    first = _sweeper(fresh, "--pause", "0.005")
-    second = _sweeper(fresh, "--pause", "0.005")
+    first = _sweeper(fresh, "--pause", "0.005", "--batch", "5")
+    second = _sweeper(fresh, "--pause", "0.005", "--batch", "5")
     outputs = []
     for proc in (first, second):
         stdout, stderr = proc.communicate(timeout=TIMEOUT)

@@ -2,12 +2,14 @@
 with each exactly once.
 
 Reads only the two partial indexes (`clock_at_risk_pending`, `clock_breach_pending`),
-so a pass costs the number of clocks falling due, not the number of cases. Each clock
-is claimed in its own transaction — case row locked first (the engine's lock order),
-then a conditional UPDATE that only one sweeper can win — together with its timeline
-event and its notification task. Several sweepers can run side by side; killing one
-mid-pass loses nothing (unclaimed clocks stay pending) and repeats nothing (claimed
-ones are committed with their event).
+so a pass costs the number of clocks falling due, not the number of cases. Clocks are
+claimed in batches, each batch one transaction: lock the batch's cases in id order
+(skipping, on PostgreSQL, cases another sweeper or a handler holds — they are taken in
+a later batch or pass), re-read which of their clocks are still pending (every writer of
+a case's clocks holds its case's lock, so this answer cannot go stale), mark them, write
+one timeline event per clock, queue one notification task for the batch, and take any
+automatic step. Several sweepers share the work; killing one mid-pass loses nothing
+(unclaimed clocks stay pending) and repeats nothing (a batch commits with its events).
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 
 from accord.cases.choices import ClockStatus, EventKind
-from accord.cases.engine import StepRequest, lock_case, procedure_of, take_step
+from accord.cases.engine import StepRequest, procedure_of, take_step
 from accord.cases.errors import ActionRefused
-from accord.cases.models import Clock
-from accord.cases.tasks import notify_clock
-from accord.cases.timeline import append_event
+from accord.cases.models import Case, Clock
+from accord.cases.tasks import notify_clocks
+from accord.cases.timeline import append_events
 
 log = logging.getLogger(__name__)
 
@@ -41,99 +45,107 @@ class PassResult:
         return f"{self.breached} breached, {self.at_risk} at risk, {self.escalated} escalated"
 
 
-def sweep_once(now: dt.datetime, *, batch: int = 1000, pause: float = 0.0) -> PassResult:
-    """One pass: breaches first (the more urgent), then clocks coming due."""
+def _breach_pending(now: dt.datetime) -> Q:
+    return Q(
+        status=ClockStatus.RUNNING,
+        breach_recorded_at__isnull=True,
+        is_window=False,
+        due_at__lte=now,
+    )
+
+
+def _at_risk_pending(now: dt.datetime) -> Q:
+    return Q(
+        status=ClockStatus.RUNNING,
+        at_risk_notified_at__isnull=True,
+        is_window=False,
+        at_risk_at__lte=now,
+        due_at__gt=now,
+    )
+
+
+def sweep_once(now: dt.datetime, *, batch: int = 500, pause: float = 0.0) -> PassResult:
+    """One pass over everything due at `now`: breaches first (the more urgent), then
+    clocks coming due. `pause` seconds between batches eases the load."""
     result = PassResult()
-    breaches = list(
-        Clock.objects.filter(
-            status=ClockStatus.RUNNING,
-            breach_recorded_at__isnull=True,
-            is_window=False,
-            due_at__lte=now,
-        )
-        .order_by("due_at")
-        .values_list("pk", "case_id")[:batch]
-    )
-    for clock_id, case_id in breaches:
-        outcome = record_breach(clock_id, case_id, now)
-        if outcome is not None:
-            result.breached += 1
-            result.escalated += outcome
-        if pause:
-            time.sleep(pause)
-    coming_due = list(
-        Clock.objects.filter(
-            status=ClockStatus.RUNNING,
-            at_risk_notified_at__isnull=True,
-            is_window=False,
-            at_risk_at__lte=now,
-            due_at__gt=now,
-        )
-        .order_by("at_risk_at")
-        .values_list("pk", "case_id")[:batch]
-    )
-    for clock_id, case_id in coming_due:
-        if record_at_risk(clock_id, case_id, now):
-            result.at_risk += 1
-        if pause:
-            time.sleep(pause)
+    while True:
+        claimed, escalated = claim_batch(now, "breached", batch)
+        result.breached += claimed
+        result.escalated += escalated
+        if not claimed:
+            break
+        time.sleep(pause)
+    while True:
+        claimed, _ = claim_batch(now, "at_risk", batch)
+        result.at_risk += claimed
+        if not claimed:
+            break
+        time.sleep(pause)
     return result
 
 
-def record_at_risk(clock_id: int, case_id: int, now: dt.datetime) -> bool:
-    """Tell the handler a clock is coming due; False if another sweeper got there first
-    or the clock moved on."""
+def claim_batch(now: dt.datetime, kind: str, batch: int) -> tuple[int, int]:
+    """Claim up to `batch` pending clocks of `kind`; return how many, and how many cases
+    were escalated automatically."""
+    pending = _breach_pending(now) if kind == "breached" else _at_risk_pending(now)
+    order = "due_at" if kind == "breached" else "at_risk_at"
     with transaction.atomic():
-        case = lock_case(case_id)
-        claimed = Clock.objects.filter(
-            pk=clock_id,
-            status=ClockStatus.RUNNING,
-            at_risk_notified_at__isnull=True,
-            at_risk_at__lte=now,
-            due_at__gt=now,
-        ).update(at_risk_notified_at=now)
-        if not claimed:
-            return False
-        clock = Clock.objects.get(pk=clock_id)
-        append_event(
-            case,
-            kind=EventKind.CLOCK_AT_RISK,
-            at=now,
-            actor_role="system",
-            data={"clock": clock.key, "due_at": clock.due_at.isoformat() if clock.due_at else None},
+        candidates = list(
+            Clock.objects.filter(pending).order_by(order).values_list("case_id", flat=True)[:batch]
         )
-        case.save(update_fields=["event_count", "updated_at"])
-        notify_clock.enqueue(case.pk, clock.key, "at_risk")
-    return True
+        if not candidates:
+            return 0, 0
+        locking = Case.objects.select_for_update(
+            skip_locked=connection.features.has_select_for_update_skip_locked
+        )
+        cases = {case.pk: case for case in locking.filter(pk__in=set(candidates)).order_by("pk")}
+        if not cases:
+            return 0, 0
+        clocks = list(Clock.objects.filter(pending, case_id__in=cases).order_by(order)[:batch])
+        if not clocks:
+            return 0, 0
+        ids = [clock.pk for clock in clocks]
+        if kind == "breached":
+            # A clock breached before anyone saw it at risk needs no at-risk notice now;
+            # marking it also takes it out of the at-risk index.
+            Clock.objects.filter(pk__in=ids).update(breach_recorded_at=now)
+            Clock.objects.filter(pk__in=ids, at_risk_notified_at__isnull=True).update(
+                at_risk_notified_at=now
+            )
+        else:
+            Clock.objects.filter(pk__in=ids).update(at_risk_notified_at=now)
+        event_kind = EventKind.CLOCK_BREACHED if kind == "breached" else EventKind.CLOCK_AT_RISK
+        entries: list[tuple[Case, dict[str, Any]]] = [
+            (
+                cases[clock.case_id],
+                {
+                    "kind": event_kind,
+                    "at": now,
+                    "actor_role": "system",
+                    "data": {
+                        "clock": clock.key,
+                        "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                    },
+                },
+            )
+            for clock in clocks
+        ]
+        append_events(entries)
+        touched = list({clock.case_id: cases[clock.case_id] for clock in clocks}.values())
+        Case.objects.bulk_update(touched, ["event_count"])
+        notify_clocks.enqueue([[clock.case_id, clock.key, kind] for clock in clocks])
+        escalated = _escalate(clocks, cases, now) if kind == "breached" else 0
+    return len(clocks), escalated
 
 
-def record_breach(clock_id: int, case_id: int, now: dt.datetime) -> int | None:
-    """Record a breach once, notify, and take the procedure's automatic step if it has
-    one. None if another sweeper got there first; else 1 if the case was escalated."""
-    with transaction.atomic():
-        case = lock_case(case_id)
-        claimed = Clock.objects.filter(
-            pk=clock_id,
-            status=ClockStatus.RUNNING,
-            breach_recorded_at__isnull=True,
-            is_window=False,
-            due_at__lte=now,
-        ).update(breach_recorded_at=now)
-        if not claimed:
-            return None
-        clock = Clock.objects.get(pk=clock_id)
-        append_event(
-            case,
-            kind=EventKind.CLOCK_BREACHED,
-            at=now,
-            actor_role="system",
-            data={"clock": clock.key, "due_at": clock.due_at.isoformat() if clock.due_at else None},
-        )
-        case.save(update_fields=["event_count", "updated_at"])
-        notify_clock.enqueue(case.pk, clock.key, "breached")
+def _escalate(clocks: list[Clock], cases: dict[int, Case], now: dt.datetime) -> int:
+    """Take each breached clock's automatic step, where its procedure has one."""
+    escalated = 0
+    for clock in clocks:
+        case = cases[clock.case_id]
         step = procedure_of(case).clocks[clock.key].on_breach
         if step is None:
-            return 0
+            continue
         try:
             # A savepoint: a refused escalation leaves the breach recorded.
             with transaction.atomic():
@@ -144,10 +156,10 @@ def record_breach(clock_id: int, case_id: int, now: dt.datetime) -> int | None:
                     StepRequest(reason=f"'{clock.label}' was breached"),
                     now=now,
                 )
+            escalated += 1
         except ActionRefused as refusal:
             log.warning("automatic %s on %s refused: %s", step, case.reference, refusal.message)
-            return 0
-    return 1
+    return escalated
 
 
 def run_forever(*, interval: float, batch: int, pause: float, stop: list[bool]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -71,13 +72,19 @@ def clock_recipients(case: Case, kind: str) -> list[str]:
 
 
 @task()
-def notify_clock(case_id: int, clock_key: str, kind: str) -> str:
-    """E-mail staff that a clock on a case is at risk or breached."""
+def notify_clocks(notices: list[list[Any]]) -> str:
+    """E-mail staff about each [case id, clock key, "at_risk" | "breached"] of a sweep batch."""
+    sent = [send_clock_notice(int(case_id), str(key), str(kind)) for case_id, key, kind in notices]
+    return f"{sum(sent)} of {len(sent)} sent"
+
+
+def send_clock_notice(case_id: int, clock_key: str, kind: str) -> bool:
+    """E-mail staff that a clock on a case is at risk or breached; False if nobody to tell."""
     case = Case.objects.select_related("organisation", "handler").get(pk=case_id)
     clock = case.clocks.get(key=clock_key)
     recipients = clock_recipients(case, kind)
     if not recipients:
-        return "nobody to tell"
+        return False
     due = clock.explanation.get("due_date")
     state = "is at risk" if kind == "at_risk" else "has been breached"
     body = render_to_string(
@@ -95,4 +102,4 @@ def notify_clock(case_id: int, clock_key: str, kind: str) -> str:
         to=recipients,
         headers={"Message-ID": f"<{kind}.{clock_key}.{clock.pk}.{case.reference}@accord>"},
     ).send()
-    return f"sent to {len(recipients)}"
+    return True

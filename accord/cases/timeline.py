@@ -39,3 +39,14 @@ def append_event(
         reason=reason,
         data=data or {},
     )
+
+
+def append_events(entries: list[tuple[Case, dict[str, Any]]]) -> list[Event]:
+    """Write many events at once (the sweeper's batches): each entry is a case, locked by
+    the caller, and the fields of its next event. Cases appearing twice get consecutive
+    numbers; the caller saves their event counts."""
+    events = []
+    for case, fields in entries:
+        case.event_count += 1
+        events.append(Event(case=case, seq=case.event_count, **fields))
+    return Event.objects.bulk_create(events)

@@ -17,9 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
         parser.add_argument("--interval", type=float, default=30.0, help="seconds between passes")
-        parser.add_argument("--batch", type=int, default=1000, help="clocks claimed per pass")
+        parser.add_argument("--batch", type=int, default=500, help="clocks claimed per transaction")
         parser.add_argument(
-            "--pause", type=float, default=0.0, help="seconds between claims (eases the load)"
+            "--pause", type=float, default=0.0, help="seconds between batches (eases the load)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
