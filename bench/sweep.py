@@ -149,9 +149,9 @@ class Filler:
                 _sql(self.case_sql, params)
                 _sql(
                     "INSERT INTO cases_clock (case_id, key, label, status, started_at, due_at,"
-                    " at_risk_at, explanation)"
+                    " at_risk_at, explanation, is_window)"
                     " SELECT c.id, t.key, t.label, 'running', c.received_at, c.next_deadline_at,"
-                    " c.next_at_risk_at, t.explanation"
+                    " c.next_at_risk_at, t.explanation, false"
                     " FROM cases_case c CROSS JOIN"
                     " (SELECT * FROM cases_clock WHERE case_id = %(template)s"
                     "  AND status = 'running' ORDER BY id LIMIT 1) t"
