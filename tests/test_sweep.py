@@ -271,3 +271,45 @@ def test_a_holding_response_date_is_watched_like_any_deadline(ocasa, staff):
         ("clock_at_risk", "stage2_anticipated"),
         ("clock_breached", "stage2_anticipated"),
     ]
+
+
+# Received Friday 27 November 2026 at 11:00; 5 working days to acknowledge (DISP default;
+# Housing Ombudsman Code 6.2); 15 business days for a payment-services final response.
+# ENG/NIR: Mon 30 (1) ... Fri 4 December (5). SCT (St Andrew's Day, Mon 30): Tue 1 (1)
+# ... Mon 7 December (5). 15 days: ENG/NIR Fri 18 December; SCT Mon 21 December.
+REGULATORY_PACKS = [
+    ("fca-disp", "acknowledgement", "ENG", (2026, 12, 3), (2026, 12, 5)),
+    ("fca-disp", "acknowledgement", "SCT", (2026, 12, 4), (2026, 12, 8)),
+    ("fca-disp", "acknowledgement", "NIR", (2026, 12, 3), (2026, 12, 5)),
+    ("housing-ombudsman", "stage1_acknowledgement", "ENG", (2026, 12, 3), (2026, 12, 5)),
+    ("housing-ombudsman", "stage1_acknowledgement", "SCT", (2026, 12, 4), (2026, 12, 8)),
+    ("housing-ombudsman", "stage1_acknowledgement", "NIR", (2026, 12, 3), (2026, 12, 5)),
+]
+
+
+@pytest.mark.parametrize(("key", "clock", "nation", "at_risk_day", "breach_day"), REGULATORY_PACKS)
+def test_the_regulatory_packs_are_swept_at_the_right_instant_in_each_nation(
+    monkeypatch, key, clock, nation, at_risk_day, breach_day
+):
+    from accord.procedures.registry import PACKS_DIR
+
+    registry = Registry(PACKS_DIR)
+    monkeypatch.setattr("accord.cases.intake.registry", lambda: registry)
+    monkeypatch.setattr("accord.cases.engine.registry", lambda: registry)
+    organisation = Organisation.objects.create(
+        slug=key,
+        name=key,
+        kind="in_house",
+        nation=nation,
+        reference_prefix=key[:3].upper(),
+        procedure_key=key,
+    )
+    organisation.businesses.create(name=key, is_self=True)
+    case = receive(organisation, london(2026, 11, 27, 11))
+    second = london(2026, 1, 1).resolution
+    assert sweep_once(london(*at_risk_day) - second).at_risk == 0
+    assert sweep_once(london(*at_risk_day)).at_risk >= 1
+    assert sweep_once(london(*breach_day) - second).breached == 0
+    assert sweep_once(london(*breach_day)).breached == 1
+    assert ("clock_at_risk", clock) in sweep_events(case)
+    assert sweep_events(case)[-1] == ("clock_breached", clock)
