@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from accord.cases.api import intake_router
 from accord.cases.api import router as cases_router
 from accord.cases.errors import ActionRefused
+from accord.mediation.api import router as mediation_router
 from accord.procedures.api import router as procedures_router
 
 api = NinjaAPI(
@@ -21,6 +22,7 @@ api = NinjaAPI(
 )
 api.add_router("/", intake_router)
 api.add_router("/cases", cases_router)
+api.add_router("/cases", mediation_router)
 api.add_router("/procedures", procedures_router)
 
 

@@ -8,8 +8,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
@@ -23,6 +22,7 @@ from accord.cases import actions, engine, intake, queue
 from accord.cases.choices import Channel, ClockBadge, EventKind
 from accord.cases.clocks import badge
 from accord.cases.errors import InvalidAction, NotPermitted
+from accord.cases.lookup import visible_case
 from accord.cases.models import Case, Clock, Event
 from accord.cases.rights import rights_of
 from accord.cases.schemas import (
@@ -41,7 +41,7 @@ from accord.cases.schemas import (
     VerbalSummaryIn,
 )
 from accord.organisations.models import Organisation, Team
-from accord.permissions import cases_visible_to, is_staff_of, roles_on_case, staff_role
+from accord.permissions import is_staff_of, roles_on_case, staff_role
 from accord.procedures.definition import Role
 from accord.workdays.deadlines import Unit
 
@@ -188,7 +188,7 @@ def work_queue(request: HttpRequest, query: Query[QueueQuery]) -> dict[str, Any]
 )
 def case_detail(request: HttpRequest, reference: str) -> dict[str, Any]:
     user = _user(request)
-    return _detail(_visible_case(user, reference), user, timezone.now())
+    return _detail(visible_case(user, reference), user, timezone.now())
 
 
 @router.post(
@@ -198,7 +198,7 @@ def case_detail(request: HttpRequest, reference: str) -> dict[str, Any]:
 )
 def take_step(request: HttpRequest, reference: str, action: str, payload: StepIn) -> dict[str, Any]:
     user = _user(request)
-    case = _visible_case(user, reference)
+    case = visible_case(user, reference)
     now = timezone.now()
     engine.take_step(
         case.pk,
@@ -207,7 +207,7 @@ def take_step(request: HttpRequest, reference: str, action: str, payload: StepIn
         engine.StepRequest(reason=payload.reason, outcome=payload.outcome, data=payload.data),
         now=now,
     )
-    return _detail(_visible_case(user, reference), user, now)
+    return _detail(visible_case(user, reference), user, now)
 
 
 @router.post(
@@ -217,7 +217,7 @@ def take_step(request: HttpRequest, reference: str, action: str, payload: StepIn
 )
 def assign_case(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str, Any]:
     user = _user(request)
-    case = _visible_case(user, reference)
+    case = visible_case(user, reference)
     handler: User | object | None = actions.KEEP
     if "handler" in payload.model_fields_set:
         handler = None
@@ -232,7 +232,7 @@ def assign_case(request: HttpRequest, reference: str, payload: AssignIn) -> dict
             raise InvalidAction("no such team in this organisation", field="team_id")
     now = timezone.now()
     actions.assign(case.pk, user, handler=handler, team=team, now=now)
-    return _detail(_visible_case(user, reference), user, now)
+    return _detail(visible_case(user, reference), user, now)
 
 
 @router.post(
@@ -244,7 +244,7 @@ def change_clock(
     request: HttpRequest, reference: str, key: str, payload: ClockChangeIn
 ) -> dict[str, Any]:
     user = _user(request)
-    case = _visible_case(user, reference)
+    case = visible_case(user, reference)
     now = timezone.now()
     if payload.action == "pause":
         actions.pause_clock(case.pk, user, key, reason=payload.reason, now=now)
@@ -262,7 +262,7 @@ def change_clock(
             reason=payload.reason,
             now=now,
         )
-    return _detail(_visible_case(user, reference), user, now)
+    return _detail(visible_case(user, reference), user, now)
 
 
 @router.post(
@@ -272,11 +272,11 @@ def change_clock(
 )
 def change_flags(request: HttpRequest, reference: str, payload: FlagsIn) -> dict[str, Any]:
     user = _user(request)
-    case = _visible_case(user, reference)
+    case = visible_case(user, reference)
     flags = payload.model_dump(exclude={"reason"}, exclude_none=True)
     now = timezone.now()
     actions.set_flags(case.pk, user, flags, reason=payload.reason, now=now)
-    return _detail(_visible_case(user, reference), user, now)
+    return _detail(visible_case(user, reference), user, now)
 
 
 @router.post(
@@ -288,10 +288,10 @@ def confirm_verbal_summary(
     request: HttpRequest, reference: str, payload: VerbalSummaryIn
 ) -> dict[str, Any]:
     user = _user(request)
-    case = _visible_case(user, reference)
+    case = visible_case(user, reference)
     now = timezone.now()
     actions.confirm_verbal_summary(case.pk, user, how=payload.how, now=now)
-    return _detail(_visible_case(user, reference), user, now)
+    return _detail(visible_case(user, reference), user, now)
 
 
 @router.post(
@@ -301,34 +301,16 @@ def confirm_verbal_summary(
 )
 def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> dict[str, Any]:
     user = _user(request)
-    case = _visible_case(user, reference)
+    case = visible_case(user, reference)
     now = timezone.now()
     actions.add_note(case.pk, user, payload.text, now=now)
-    return _detail(_visible_case(user, reference), user, now)
+    return _detail(visible_case(user, reference), user, now)
 
 
 def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
-
-
-def _visible_case(user: User, reference: str) -> Case:
-    """The case, if this user may see it; otherwise 404 (its existence is not revealed)."""
-    case = (
-        cases_visible_to(user)
-        .select_related("organisation", "complainant", "respondent", "handler", "team")
-        .prefetch_related(
-            "organisation__external_bodies",
-            Prefetch("clocks", queryset=Clock.objects.order_by("started_at", "key")),
-            Prefetch("events", queryset=Event.objects.select_related("actor").order_by("seq")),
-        )
-        .filter(reference=reference)
-        .first()
-    )
-    if case is None:
-        raise Http404("no such case")
-    return case
 
 
 def _clock(clock: Clock, now: dt.datetime) -> dict[str, Any]:

@@ -37,6 +37,20 @@ class EventKind(models.TextChoices):
     CLOCK_EXTENDED = "clock_extended", "Clock extended"
     CLOCK_AT_RISK = "clock_at_risk", "Clock at risk"
     CLOCK_BREACHED = "clock_breached", "Clock breached"
+    # Mediation. Their events say that something happened, never what was said.
+    MESSAGE = "message", "Message in a party's thread"
+    RELAY = "relay", "Message relayed to the other party"
+    DOCUMENT = "document", "Document uploaded"
+    CONSENT_SIGNED = "consent_signed", "Consent signed"
+    CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+    RECORDS_REQUESTED = "records_requested", "Records requested"
+    PROPOSAL = "proposal", "Proposal put"
+    PROPOSAL_ANSWERED = "proposal_answered", "Proposal answered"
+    AGREEMENT = "agreement", "Agreement drawn up"
+    AGREEMENT_CONFIRMED = "agreement_confirmed", "Agreement confirmed"
+    OBLIGATION = "obligation", "Obligation updated"
+    REOPENED = "reopened", "Case reopened"
+    FEEDBACK = "feedback", "Feedback"
     NOTE = "note", "Internal note"
 
 

@@ -1,0 +1,166 @@
+"""Consent: the complainant signs the organisation's consent form (typed full name,
+an explicit tick, the time, their address, and the hash of the exact text signed), and
+may withdraw it. Records are requested from the respondent only with consent on file.
+The case's consent flag is set through the same effect a procedure step may name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db import transaction
+
+from accord.accounts.models import User
+from accord.cases.choices import EventKind
+from accord.cases.engine import lock_case
+from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
+from accord.cases.models import Case
+from accord.cases.rules import apply_effect, consent_on_file
+from accord.cases.timeline import append_event
+from accord.mediation.models import Consent, ConsentForm, RecordsRequest
+from accord.organisations.models import Organisation
+from accord.permissions import is_staff_of, roles_on_case, staff_role
+from accord.procedures.definition import Effect, Role
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def publish_form(
+    organisation: Organisation, *, title: str, text: str, effective_from: dt.date
+) -> ConsentForm:
+    """A new version of the organisation's consent form."""
+    latest = ConsentForm.objects.filter(organisation=organisation).order_by("-version").first()
+    return ConsentForm.objects.create(
+        organisation=organisation,
+        version=(latest.version + 1) if latest else 1,
+        title=title,
+        text=text,
+        text_sha256=text_hash(text),
+        effective_from=effective_from,
+    )
+
+
+def current_form(organisation: Organisation, on: dt.date) -> ConsentForm:
+    form = (
+        ConsentForm.objects.filter(organisation=organisation, effective_from__lte=on)
+        .order_by("-version")
+        .first()
+    )
+    if form is None:
+        raise ActionRefused("the organisation has no consent form in force")
+    return form
+
+
+def sign(
+    case_id: int,
+    actor: User,
+    *,
+    form_version: int,
+    typed_name: str,
+    ticked: bool,
+    ip_address: str | None,
+    now: dt.datetime,
+) -> Consent:
+    """The complainant signs the form version they were shown."""
+    typed_name = " ".join(typed_name.split())
+    if not ticked:
+        raise InvalidAction("tick the box to give your consent", field="ticked")
+    if len(typed_name) < 2:
+        raise InvalidAction("type your full name", field="typed_name")
+    with transaction.atomic():
+        case = lock_case(case_id)
+        if Role.COMPLAINANT not in roles_on_case(actor, case):
+            raise NotPermitted("only the complainant signs the consent form")
+        if not case.is_open:
+            raise ActionRefused("the case is closed")
+        form = ConsentForm.objects.filter(
+            organisation_id=case.organisation_id, version=form_version
+        ).first()
+        if form is None:
+            raise InvalidAction("no such version of the consent form", field="form_version")
+        consent = Consent.objects.create(
+            case=case,
+            form=form,
+            signed_by=actor,
+            typed_name=typed_name,
+            ticked=True,
+            signed_at=now,
+            ip_address=ip_address,
+            text_sha256=text_hash(form.text),
+        )
+        apply_effect(case, Effect.RECORD_CONSENT, now)
+        append_event(
+            case,
+            kind=EventKind.CONSENT_SIGNED,
+            at=now,
+            actor=actor,
+            actor_role=Role.COMPLAINANT.value,
+            data={
+                "consent": consent.pk,
+                "form_version": form.version,
+                "text_sha256": consent.text_sha256,
+            },
+        )
+        case.save()
+    return consent
+
+
+def withdraw(case_id: int, actor: User, *, reason: str, now: dt.datetime) -> Case:
+    """The complainant withdraws consent: records can no longer be requested."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        if Role.COMPLAINANT not in roles_on_case(actor, case):
+            raise NotPermitted("only the complainant withdraws their consent")
+        live = Consent.objects.filter(case=case, withdrawn_at__isnull=True)
+        if not live.exists():
+            raise ActionRefused("there is no consent to withdraw")
+        live.update(withdrawn_at=now, withdrawal_reason=reason.strip())
+        apply_effect(case, Effect.WITHDRAW_CONSENT, now)
+        append_event(
+            case,
+            kind=EventKind.CONSENT_WITHDRAWN,
+            at=now,
+            actor=actor,
+            actor_role=Role.COMPLAINANT.value,
+            reason=reason.strip(),
+        )
+        case.save()
+    return case
+
+
+def request_records(
+    case_id: int, actor: User, *, what: str, due_on: dt.date, now: dt.datetime
+) -> RecordsRequest:
+    """Ask the respondent for its records, by a date; refused without valid consent."""
+    what = what.strip()
+    if not what:
+        raise InvalidAction("say which records are needed", field="what")
+    with transaction.atomic():
+        case = lock_case(case_id)
+        role = staff_role(actor)
+        if role not in {Role.HANDLER, Role.SENIOR_HANDLER} or not is_staff_of(
+            actor, case.organisation_id
+        ):
+            raise NotPermitted("only the case's handlers request records")
+        if not case.is_open:
+            raise ActionRefused("the case is closed")
+        problem = consent_on_file(case)
+        if problem is not None:
+            raise ActionRefused(f"records cannot be requested: {problem}")
+        if due_on < now.date():
+            raise InvalidAction("the due date is in the past", field="due_on")
+        request = RecordsRequest.objects.create(
+            case=case, requested_by=actor, requested_at=now, what=what, due_on=due_on
+        )
+        append_event(
+            case,
+            kind=EventKind.RECORDS_REQUESTED,
+            at=now,
+            actor=actor,
+            actor_role=role.value,
+            data={"request": request.pk, "due_on": due_on.isoformat()},
+        )
+        case.save(update_fields=["event_count", "updated_at"])
+    return request
