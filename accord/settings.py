@@ -124,6 +124,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # Request bodies: a complaint is text; anything larger is refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+# Documents uploaded into a thread (checked while reading, before anything is stored).
+ACCORD_MAX_UPLOAD_BYTES = envint("ACCORD_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")

@@ -208,6 +208,11 @@ def take_step(
         if transition.reason_required and not reason:
             raise InvalidAction(f"'{transition.label}' needs a reason", field="reason")
         outcome = _chosen_outcome(transition, request.outcome)
+        if transition.letters:
+            # What a step puts in its letters leaves the mediation.
+            from accord.mediation.confidentiality import refuse_without_prejudice
+
+            refuse_without_prejudice(case, reason, where=f"the reason for '{transition.label}'")
         inputs = validated_inputs(
             transition, request.data, calendar_for(case.organisation).local_date(now)
         )
