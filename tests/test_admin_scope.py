@@ -72,3 +72,33 @@ def test_a_verbal_complaint_summary_can_be_confirmed_under_every_procedure(
         assert again.status_code == 409
     event = Event.objects.filter(case__reference=reference, kind="flags_changed").get()
     assert "replied by e-mail" in event.reason
+
+
+def test_an_administrator_cannot_grant_themselves_superuser_or_move_organisation(
+    client, ocasa_admin, occs, ocasa
+):
+    ocasa_admin.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    client.force_login(ocasa_admin)
+    page = client.get(f"/admin/accounts/user/{ocasa_admin.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="is_superuser"' not in page.content
+    assert b'name="user_permissions"' not in page.content
+    assert f'value="{occs.pk}"'.encode() not in page.content  # not offered as an organisation
+    client.post(
+        f"/admin/accounts/user/{ocasa_admin.pk}/change/",
+        {
+            "username": ocasa_admin.username,
+            "is_superuser": "on",
+            "organisation": occs.pk,
+            "staff_role": "administrator",
+            "is_active": "on",
+            "is_staff": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    ocasa_admin.refresh_from_db()
+    assert ocasa_admin.is_superuser is False
+    assert ocasa_admin.organisation_id == ocasa.pk

@@ -8,17 +8,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accord.organisations.models import Business, ClosureDay, ExternalBody, Organisation, Team
-from accord.permissions import can_administer
 
 
 def _own_organisation_id(request: HttpRequest) -> int | None:
-    """None for a superuser (everything); the administrator's organisation otherwise."""
-    if request.user.is_superuser:
-        return None
-    organisation_id = getattr(request.user, "organisation_id", None)
-    if organisation_id is None or not can_administer(request.user, organisation_id):
-        return -1  # matches nothing
-    return int(organisation_id)
+    from accord.accounts.admin import _administered_organisation
+
+    return _administered_organisation(request)
 
 
 class ClosureDayInline(admin.TabularInline[ClosureDay, Organisation]):
@@ -49,6 +44,10 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Which procedure an organisation runs is set by a superuser (and checked).
+        return [] if request.user.is_superuser else ["procedure_key", "slug", "reference_prefix"]
 
 
 @admin.register(Business)
