@@ -74,4 +74,6 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
         tokens = super().get_queryset(request)
-        return tokens if request.user.is_superuser else tokens.filter(user_id=request.user.pk)
+        if request.user.is_superuser:
+            return tokens
+        return tokens.filter(user_id=request.user.pk or -1)
