@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accord.cases import actions, engine
 from accord.cases.choices import Channel
+from accord.cases.errors import ActionRefused
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Case, Clock, Event
 from accord.cases.sweep import sweep_once
@@ -142,7 +143,7 @@ def test_moving_the_due_date_lets_the_new_one_be_watched(tmp_path, monkeypatch, 
     handler.organisation = organisation
     handler.save()
     case = receive(organisation, london(2026, 3, 2, 10))  # due end of Wed 4 March
-    assert sweep_once(london(2026, 3, 5)).breached == 1
+    assert sweep_once(london(2026, 3, 3)).at_risk == 1  # at risk from Tue 3 March
     actions.extend_clock(
         case.pk,
         handler,
@@ -150,14 +151,26 @@ def test_moving_the_due_date_lets_the_new_one_be_watched(tmp_path, monkeypatch, 
         amount=3,
         unit=Unit.WORKING_DAYS,
         reason="Waiting for the contractor",
-        now=london(2026, 3, 5, 9),
+        now=london(2026, 3, 3, 9),
     )
     clock = Clock.objects.get(case=case)
-    assert clock.breach_recorded_at is None  # due end of Mon 9 March now
-    assert sweep_once(london(2026, 3, 9, 12)).breached == 0
+    assert clock.at_risk_notified_at is None  # due end of Mon 9 March now: watched afresh
+    assert sweep_once(london(2026, 3, 5, 12)).breached == 0
+    assert sweep_once(london(2026, 3, 6)).at_risk == 1  # at risk from Fri 6 March
     assert sweep_once(london(2026, 3, 10)).breached == 1
-    breaches = Event.objects.filter(case=case, kind="clock_breached")
-    assert [e.data["due_at"][:10] for e in breaches] == ["2026-03-05", "2026-03-10"]
+    kinds = [e.kind for e in Event.objects.filter(case=case, kind__startswith="clock_")]
+    assert kinds == ["clock_at_risk", "clock_extended", "clock_at_risk", "clock_breached"]
+    # Once breached, the breach stands: no extension can undo it.
+    with pytest.raises(ActionRefused, match="the breach stands"):
+        actions.extend_clock(
+            case.pk,
+            handler,
+            "acknowledgement",
+            amount=3,
+            unit=Unit.WORKING_DAYS,
+            reason="Too late",
+            now=london(2026, 3, 10, 9),
+        )
 
 
 def escalating_pack(folder: Path) -> Registry:

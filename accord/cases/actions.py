@@ -56,6 +56,12 @@ def assign(
             raise NotPermitted("handlers may only take cases for themselves")
         procedure = procedure_of(case)
         events = list(case.events.all())
+        if role in {Role.HANDLER, Role.SENIOR_HANDLER} and actor.pk in earlier_handlers(
+            case, procedure, events
+        ):
+            raise SeparationOfDuties(
+                "you handled this case at an earlier stage; you may not assign it now"
+            )
         if handler is not None and handler.pk != case.handler_id:
             handler_role = staff_role(handler)
             if handler_role not in {Role.HANDLER, Role.SENIOR_HANDLER} or not is_staff_of(
@@ -151,6 +157,18 @@ def _clock_change(
         run = project_events(events, procedure, calendar_for(case.organisation)).get(clock_key)
         if run is None or not run.run.is_running:
             raise ActionRefused(f"the clock '{definition.label}' is not running")
+        if role in {Role.HANDLER, Role.SENIOR_HANDLER} and actor.pk in earlier_handlers(
+            case, procedure, events
+        ):
+            raise SeparationOfDuties(
+                "you handled this case at an earlier stage; a different person must handle it now"
+            )
+        due_at = run.explanation.due_at
+        if kind != EventKind.CLOCK_RESUMED and due_at is not None and now >= due_at:
+            # Neither a pause nor an extension may undo a breach that has happened.
+            raise ActionRefused(
+                f"'{definition.label}' was due by {due_at:%d %B %Y %H:%M}; the breach stands"
+            )
         data: dict[str, object] = {"clock": clock_key}
         if kind == EventKind.CLOCK_PAUSED:
             if not definition.pausable:

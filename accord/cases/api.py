@@ -148,7 +148,7 @@ def log_complaint(
 
 class QueueQuery(Schema):
     organisation: str | None = None
-    team: int | None = None
+    team: int | None = Field(default=None, ge=1, le=2**31 - 1)
     handler: str | None = None
     stage: str | None = None
     clock_state: ClockBadge | None = None
@@ -342,6 +342,20 @@ def _clock(clock: Clock, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def _party_clock(shown: dict[str, Any]) -> dict[str, Any]:
+    """A clock as a party sees it: why staff paused it is their note, not the party's
+    (it may repeat what the other side said); that it was paused, and for how long, is
+    shown. Extension reasons stay: the parties must be told them."""
+    detail = dict(shown["detail"])
+    pauses = [{**pause, "reason": ""} for pause in detail.get("pauses", [])]
+    detail["pauses"] = pauses
+    lines = [line for line in detail.get("lines", []) if not line.startswith("Paused")]
+    for pause in pauses:
+        lines.insert(-1, f"Paused for {pause['days_added']} day(s) from {pause['from'][:10]}.")
+    detail["lines"] = lines
+    return {**shown, "explanation": lines, "detail": detail}
+
+
 def _receipt(case: Case) -> dict[str, Any]:
     now = timezone.now()
     clocks = Clock.objects.filter(case=case).order_by("due_at", "key")
@@ -400,7 +414,7 @@ def _party_view(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
         "outcome": case.outcome,
         "received_at": case.received_at,
         "description": case.description if is_complainant else None,
-        "clocks": [_clock(clock, now) for clock in case.clocks.all()],
+        "clocks": [_party_clock(_clock(clock, now)) for clock in case.clocks.all()],
         "rights": rights_of(case, procedure, now),
         "steps": [
             {"at": event.at, "action": event.action, "to_stage": event.to_stage}

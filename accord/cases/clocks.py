@@ -117,6 +117,10 @@ def clock_rows(
             "is_window": clock.window,
         }
         row = existing.get(key)
+        if status == ClockStatus.PAUSED and row is not None:
+            # Keep the last due instant while paused: a pause and resume on the same day
+            # leaves it where it was, and the sweep's claims on it still stand.
+            values["due_at"] = row.due_at
         if row is None:
             to_create.append(Clock(case=case, key=key, **values))
             continue

@@ -167,6 +167,8 @@ def validated_inputs(
                 ) from None
             if declared.not_in_past and day < today:
                 raise InvalidAction(f"{declared.label} cannot be in the past", field=name)
+            if abs((day - today).days) > 5 * 366:
+                raise InvalidAction(f"{declared.label} must be within five years", field=name)
             inputs[name] = day.isoformat()
         else:
             text = str(value).strip()

@@ -8,7 +8,10 @@ case the first attempt made.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -17,12 +20,12 @@ from accord.accounts.models import User
 from accord.cases.choices import VERBAL_CHANNELS, Channel, EventKind, Source
 from accord.cases.clocks import clock_rows, project_events, set_next_deadline
 from accord.cases.errors import InvalidAction
-from accord.cases.models import Case, Clock, Complainant, Event, ReferenceCounter
+from accord.cases.models import Case, Clock, Complainant, Event
 from accord.cases.tasks import send_receipt_notice
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Business, Organisation
 from accord.procedures.definition import Procedure
-from accord.procedures.registry import registry
+from accord.procedures.registry import UnknownProcedure, registry
 from accord.workdays.calendar import WorkingCalendar
 from accord.workdays.deadlines import add_amount
 
@@ -66,12 +69,13 @@ def receive_complaint(
     idempotency_key: str | None = None,
 ) -> tuple[Case, bool]:
     """Open a case for `complaint`; returns the case and whether it was created now."""
+    fingerprint = _fingerprint(complaint) if idempotency_key else ""
     if idempotency_key:
         existing = Case.objects.filter(
             organisation=organisation, idempotency_key=idempotency_key
         ).first()
         if existing is not None:
-            return existing, False
+            return _replayed(existing, fingerprint), False
     received_at = complaint.received_at or now
     if received_at > now:
         raise InvalidAction("a complaint cannot be received in the future", field="received_at")
@@ -87,7 +91,7 @@ def receive_complaint(
                 organisation=organisation, idempotency_key=idempotency_key
             ).first()
             if existing is not None:
-                return existing, False
+                return _replayed(existing, fingerprint), False
         raise
     return case, True
 
@@ -105,7 +109,12 @@ def _open_case(
     received_on = calendar.local_date(received_at)
     if complaint.issue_arose_on is not None and complaint.issue_arose_on > received_on:
         raise InvalidAction("the issue cannot arise after the complaint", field="issue_arose_on")
-    procedure = registry().in_force(organisation.procedure_key, received_on)
+    try:
+        procedure = registry().in_force(organisation.procedure_key, received_on)
+    except UnknownProcedure as exc:
+        raise InvalidAction(
+            f"no procedure of this organisation is in force then ({exc})", field="received_at"
+        ) from None
     respondent_id = _respondent_id(organisation, complaint.respondent_id)
     details = complaint.complainant
     complainant = Complainant.objects.create(
@@ -136,6 +145,7 @@ def _open_case(
         vulnerable=complaint.vulnerable,
         no_information_sharing=complaint.no_information_sharing,
         idempotency_key=idempotency_key or None,
+        idempotency_fingerprint=_fingerprint(complaint) if idempotency_key else "",
     )
     # The case row goes in with its first event counted and its deadline set, so
     # intake writes each row once.
@@ -182,6 +192,21 @@ def _received_event(
     )
 
 
+def _fingerprint(complaint: Complaint) -> str:
+    """What identifies a submission, for recognising a retry of it."""
+    canonical = json.dumps(dataclasses.asdict(complaint), sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replayed(existing: Case, fingerprint: str) -> Case:
+    if existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+        raise InvalidAction(
+            "this Idempotency-Key was already used for a different complaint",
+            field="Idempotency-Key",
+        )
+    return existing
+
+
 def _respondent_id(organisation: Organisation, respondent_id: int | None) -> int:
     """The business complained about; an in-house team's complaints are about itself."""
     if respondent_id is not None:
@@ -209,24 +234,23 @@ def _raised_out_of_time(
     if rule is None or complaint.issue_arose_on is None:
         return None
     last_day = add_amount(complaint.issue_arose_on, rule.amount, rule.unit, calendar)
-    return calendar.deemed_receipt(received_at)[0] > last_day
+    # The complainant's own limit: the organisation's closing time does not shorten it.
+    return calendar.local_date(received_at) > last_day
 
 
 _NEXT_NUMBER_SQL = (
-    "UPDATE cases_referencecounter SET last = last + 1 "
-    "WHERE organisation_id = %s AND year = %s RETURNING last"
+    "INSERT INTO cases_referencecounter (organisation_id, year, last) VALUES (%s, %s, 1) "
+    "ON CONFLICT (organisation_id, year) DO UPDATE SET last = cases_referencecounter.last + 1 "
+    "RETURNING last"
 )
 
 
 def _next_reference(organisation: Organisation, year: int) -> str:
     """`PREFIX-YEAR-NNNNNN`, numbered per organisation and year without gaps from
-    concurrent intakes: the counter row is locked by the update until commit."""
+    concurrent intakes: one upsert, whose row stays locked until commit (so two first
+    complaints of a year cannot both create the counter)."""
     with connection.cursor() as cursor:
         cursor.execute(_NEXT_NUMBER_SQL, [organisation.pk, year])
         row = cursor.fetchone()
-    if row is None:
-        ReferenceCounter.objects.create(organisation=organisation, year=year, last=1)
-        number = 1
-    else:
-        number = int(row[0])
+    number = int(row[0])
     return f"{organisation.reference_prefix}-{year}-{number:06d}"

@@ -90,6 +90,8 @@ class Case(models.Model):
     event_count = models.PositiveIntegerField(default=0)
     # NULL (not "") when absent, so the unique constraint ignores cases without a key.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    # SHA-256 of what was submitted with the key: a retry must send the same complaint.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -52,7 +52,7 @@ class Cursor:
             deadline, case_id = json.loads(base64.urlsafe_b64decode(token.encode()))
             instant = dt.datetime.fromisoformat(deadline) if deadline is not None else None
             cursor = cls(instant, int(case_id))
-        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
             raise refused from None
         if instant is not None and instant.utcoffset() is None:
             raise refused

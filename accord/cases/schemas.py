@@ -23,6 +23,12 @@ def _email(value: str) -> str:
     return value
 
 
+def _plausible_instant(value: dt.datetime) -> dt.datetime:
+    if value.year < 2000:
+        raise ValueError("a complaint cannot have been received before 2000")
+    return value
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("this field cannot be blank")
@@ -69,7 +75,7 @@ class LoggedComplaintIn(ComplaintIn):
     source: Source = Source.DIRECT
     # With its offset (e.g. 2026-02-27T10:00:00+00:00): a bare local time is ambiguous
     # once a year, when the clocks go back.
-    received_at: AwareDatetime | None = None
+    received_at: Annotated[AwareDatetime, AfterValidator(_plausible_instant)] | None = None
     vulnerable: bool = False
 
 

@@ -179,3 +179,21 @@ def request_records(
             "fulfilled_at": made.fulfilled_at,
         },
     )
+
+
+@router.post(
+    "/{reference}/records-requests/{request_id}/fulfilled",
+    response={200: RecordsRequestOut, **ERRORS},
+    summary="Record that the requested records arrived",
+)
+def fulfil_records(request: HttpRequest, reference: str, request_id: int) -> dict[str, Any]:
+    user = _user(request)
+    case = visible_case(user, reference)
+    made = consent.fulfil_records_request(case.pk, user, request_id, now=timezone.now())
+    return {
+        "id": made.pk,
+        "what": made.what,
+        "due_on": made.due_on,
+        "requested_at": made.requested_at,
+        "fulfilled_at": made.fulfilled_at,
+    }

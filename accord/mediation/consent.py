@@ -164,3 +164,33 @@ def request_records(
         )
         case.save(update_fields=["event_count", "updated_at"])
     return request
+
+
+def fulfil_records_request(
+    case_id: int, actor: User, request_id: int, *, now: dt.datetime
+) -> RecordsRequest:
+    """The handler records that the respondent has supplied the records asked for."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        role = staff_role(actor)
+        if role not in {Role.HANDLER, Role.SENIOR_HANDLER} or not is_staff_of(
+            actor, case.organisation_id
+        ):
+            raise NotPermitted("only the case's handlers record that records arrived")
+        request = RecordsRequest.objects.filter(pk=request_id, case=case).first()
+        if request is None:
+            raise InvalidAction("no such records request on this case", field="request_id")
+        if request.fulfilled_at is not None:
+            raise ActionRefused("this records request was already fulfilled")
+        request.fulfilled_at = now
+        request.save(update_fields=["fulfilled_at"])
+        append_event(
+            case,
+            kind=EventKind.RECORDS_REQUESTED,
+            at=now,
+            actor=actor,
+            actor_role=role.value,
+            data={"request": request.pk, "fulfilled": True},
+        )
+        case.save(update_fields=["event_count", "updated_at"])
+    return request

@@ -40,6 +40,15 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from accord.procedures.registry import registry
+
+        known = set(registry().keys())
+        if self.procedure_key not in known:
+            raise ValidationError({"procedure_key": f"no procedure '{self.procedure_key}'"})
+
 
 class Team(models.Model):
     """A group of staff cases can be assigned to."""

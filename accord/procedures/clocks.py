@@ -133,6 +133,9 @@ def project(
             pauses=run.pauses,
             extensions=run.extensions,
             basis_label=run.basis_label,
+            # Only what is received arrives after hours; the organisation's own acts
+            # (an acknowledgement, a referral it makes) count from the day they happen.
+            deem_receipt=clock.basis == RECEIPT,
         )
         projected[key] = ProjectedClock(
             key, clock.label, run, explanation, clock.at_risk_lead, window=clock.window

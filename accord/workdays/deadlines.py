@@ -339,12 +339,15 @@ def compute_due(
     pauses: Sequence[Pause] = (),
     extensions: Sequence[Extension] = (),
     basis_label: str = "start",
+    deem_receipt: bool = True,
 ) -> Explanation:
     """Compute when a clock started at ``started_at`` under ``rule`` is due.
 
-    Working-day rules count from the deemed day of receipt (the next working
-    day if ``started_at`` falls on a non-working day or at/after closing time);
-    calendar-based rules count from the local date of ``started_at``.
+    Working-day rules counted from something received (``deem_receipt``) count from
+    the deemed day of receipt (the next working day if ``started_at`` falls on a
+    non-working day or at/after closing time); other clocks — counted from the
+    organisation's own act, such as an acknowledgement — and calendar-based rules
+    count from the local date of ``started_at``.
 
     Pauses and extensions are applied in time order (a pause by its start, an
     extension by when it was granted; an extension first on a tie). A closed
@@ -361,7 +364,7 @@ def compute_due(
         if pause.end is not None and pause.end < pause.start:
             raise ValueError(f"Pause ends before it starts: {pause!r}")
 
-    if rule.unit is Unit.WORKING_DAYS:
+    if rule.unit is Unit.WORKING_DAYS and deem_receipt:
         start_date, deemed_reason = calendar.deemed_receipt(started_at)
     else:
         start_date, deemed_reason = calendar.local_date(started_at), None
