@@ -45,6 +45,18 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        calendar_fields = {"nation", "closing_time", "closures_published_through"}
+        closures_changed = any(
+            formset.has_changed() for formset in formsets if formset.model is ClosureDay
+        )
+        if change and (calendar_fields & set(form.changed_data) or closures_changed):
+            # The organisation's working days moved: every open case's due dates follow.
+            from accord.cases.recompute import recompute_after_calendar_change
+
+            recompute_after_calendar_change.enqueue(form.instance.pk)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Which procedure an organisation runs is set by a superuser (and checked).
         return [] if request.user.is_superuser else ["procedure_key", "slug", "reference_prefix"]
