@@ -11,7 +11,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from accord.cases.api import intake_router
 from accord.cases.api import router as cases_router
 from accord.cases.errors import ActionRefused
+from accord.mediation.agreements_api import router as agreements_router
 from accord.mediation.api import router as mediation_router
+from accord.mediation.documents_api import router as documents_router
 from accord.procedures.api import router as procedures_router
 
 api = NinjaAPI(
@@ -23,6 +25,8 @@ api = NinjaAPI(
 api.add_router("/", intake_router)
 api.add_router("/cases", cases_router)
 api.add_router("/cases", mediation_router)
+api.add_router("/cases", documents_router)
+api.add_router("/cases", agreements_router)
 api.add_router("/procedures", procedures_router)
 
 
@@ -57,11 +61,11 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(RequestDataTooBig)
 def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return api.create_response(
-        request,
-        {"error": "too_large", "message": "the request body is too large"},
-        status=413,
-    )
+    from accord.mediation.documents import UploadRefusedWhileArriving
+
+    known = isinstance(exc, UploadRefusedWhileArriving)
+    message = str(exc) if known else "the request body is too large"
+    return api.create_response(request, {"error": "too_large", "message": message}, status=413)
 
 
 @api.exception_handler(AuthenticationError)

@@ -40,9 +40,18 @@ class PassResult:
     at_risk: int = 0
     breached: int = 0
     escalated: int = 0
+    # Mediation: obligations of binding agreements, and feedback after closure.
+    obligations_reminded: int = 0
+    obligations_missed: int = 0
+    reopened: int = 0
+    feedback_invited: int = 0
 
     def __str__(self) -> str:
-        return f"{self.breached} breached, {self.at_risk} at risk, {self.escalated} escalated"
+        return (
+            f"{self.breached} breached, {self.at_risk} at risk, {self.escalated} escalated, "
+            f"{self.obligations_missed} obligations missed ({self.reopened} cases reopened), "
+            f"{self.obligations_reminded} reminded, {self.feedback_invited} invited to feedback"
+        )
 
 
 def _breach_pending(now: dt.datetime) -> Q:
@@ -81,6 +90,16 @@ def sweep_once(now: dt.datetime, *, batch: int = 500, pause: float = 0.0) -> Pas
         if not claimed:
             break
         time.sleep(pause)
+    # Then mediation: obligations (a missed one may reopen a closed case, whose clocks
+    # the next pass watches) and feedback invitations for cases closed since.
+    from accord.mediation.feedback import invite_closed_cases
+    from accord.mediation.obligations import sweep_obligations
+
+    obligations = sweep_obligations(now, batch=batch, pause=pause)
+    result.obligations_missed = obligations.missed
+    result.obligations_reminded = obligations.reminded
+    result.reopened = obligations.reopened
+    result.feedback_invited = invite_closed_cases(now, batch=batch, pause=pause)
     return result
 
 
@@ -175,7 +194,13 @@ def run_forever(*, interval: float, batch: int, pause: float, stop: list[bool]) 
             # filtered pages pick poor indexes as the table grows (bench/queue.py).
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA optimize")
-        if result.breached or result.at_risk:
+        if (
+            result.breached
+            or result.at_risk
+            or result.obligations_missed
+            or result.obligations_reminded
+            or result.feedback_invited
+        ):
             log.info("sweep: %s", result)
         deadline = time.monotonic() + interval
         while not stop[0] and time.monotonic() < deadline:

@@ -194,6 +194,9 @@ class Agreement(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="agreements")
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="+")
     terms = models.TextField()
+    # The exact document both parties confirm (its SHA-256 below) and the PDF is made
+    # from: stored, so a later change of template cannot change what was agreed.
+    document_html = models.TextField(blank=True)
     document_sha256 = models.CharField(max_length=64)
     pdf_stored_as = models.CharField(max_length=100, blank=True)
     status = models.CharField(
@@ -203,6 +206,8 @@ class Agreement(models.Model):
     )
     drawn_up_at = models.DateTimeField()
     binding_from = models.DateTimeField(null=True, blank=True)
+    # Drawn up again before both confirmed: the new draft replaces this one.
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"agreement {self.case_id} ({self.status})"
@@ -250,7 +255,13 @@ class Obligation(models.Model):
         indexes = [
             models.Index(
                 fields=["due_on"], condition=models.Q(status="pending"), name="obligation_pending"
-            )
+            ),
+            # The sweep's reminder question, answered from the obligations still to remind.
+            models.Index(
+                fields=["due_on"],
+                condition=models.Q(status="pending", reminder_sent_at__isnull=True),
+                name="obligation_reminder_pending",
+            ),
         ]
 
     def __str__(self) -> str:

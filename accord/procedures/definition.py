@@ -222,6 +222,9 @@ class Procedure(_Strict):
     outcomes: dict[str, Outcome]
     initial_stage: str
     stages: dict[str, Stage]
+    # Where a closed case goes back to when it is reopened (e.g. an obligation of its
+    # agreement was missed); None: cases of this version are never reopened.
+    reopens_to: str | None = None
     clocks: dict[str, Clock] = Field(default_factory=dict)
     transitions: dict[str, Transition]
     rights: dict[str, Right] = Field(default_factory=dict)

@@ -70,6 +70,11 @@ def coherence_faults(procedure: Procedure) -> list[str]:
         faults.append(f"initial_stage '{procedure.initial_stage}' is not a stage")
     if procedure.initial_stage in stages and stages[procedure.initial_stage].terminal:
         faults.append(f"initial_stage '{procedure.initial_stage}' is terminal")
+    if procedure.reopens_to is not None:
+        if procedure.reopens_to not in stages:
+            faults.append(f"reopens_to '{procedure.reopens_to}' is not a stage")
+        elif stages[procedure.reopens_to].terminal:
+            faults.append(f"reopens_to '{procedure.reopens_to}' is terminal")
     if not any(stage.terminal for stage in stages.values()):
         faults.append("no terminal stage: a case could never close")
     if procedure.revisions[-1].version.split(".")[0] != str(procedure.version):

@@ -1,0 +1,380 @@
+"""Agreements: when both parties accept a proposal, the handler draws up the agreement
+— its terms are obligations (who does what, by when) — as one HTML document whose
+SHA-256 each party confirms. Confirmed by both, it is legally binding from that
+instant, its PDF is kept outside the web root, and the case takes the procedure's
+agreement step if it is at a stage that has one.
+
+Drawing up again before both confirmed replaces the draft (the old one is marked
+superseded): a confirmation of the old document is then refused as a changed document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import weasyprint
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from accord.accounts.models import User
+from accord.cases.choices import ClockStatus, EventKind
+from accord.cases.engine import StepRequest, lock_case, procedure_of, take_step
+from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
+from accord.cases.models import Case, Clock
+from accord.cases.timeline import append_event
+from accord.mediation.choices import AgreementStatus, Party, ProposalKind, ProposalStatus
+from accord.mediation.models import Agreement, AgreementConfirmation, Obligation, Proposal
+from accord.mediation.proposals import (
+    PARTY_ROLE,
+    local_today,
+    require_handler,
+    require_party,
+)
+from accord.permissions import is_staff_of, roles_on_case
+from accord.workdays.calendar import format_day
+
+log = logging.getLogger(__name__)
+
+# The procedure clocks within which the agreement's timeframe must fall: the first
+# (referral to mediation: 45 days of acceptance) or after senior mediation (three weeks
+# of the referral). Whichever is running limits the obligations' due dates.
+LIMITING_CLOCKS = ("agreement", "senior_timeframe")
+# The procedure steps that record an agreement, taken by the system once it is binding.
+AGREEMENT_STEPS = ("agree_resolution", "agree_senior_resolution")
+BINDING_STATEMENT = "This agreement is legally binding on both parties once both have confirmed it."
+MAX_TERMS = 50
+MAX_WHAT = 5000
+PDF_FOLDER = "agreements"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One obligation as the handler sends it."""
+
+    party: str
+    what: str
+    due_on: dt.date
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The latest due date the procedure allows, and the clock that sets it."""
+
+    due_on: dt.date
+    clock: str
+    label: str
+
+
+def obligation_limit(case: Case) -> Limit | None:
+    """The due date of the running agreement clock (the earliest, if more than one
+    runs), read from the case's stored clocks; None when none runs (e.g. the step that
+    stops it was already taken, or the clock is paused and its end is not known)."""
+    limits = [
+        Limit(dt.date.fromisoformat(str(clock.explanation["due_date"])), clock.key, clock.label)
+        for clock in Clock.objects.filter(
+            case=case, key__in=LIMITING_CLOCKS, status=ClockStatus.RUNNING
+        )
+        if clock.explanation.get("due_date")
+    ]
+    return min(limits, key=lambda limit: limit.due_on, default=None)
+
+
+def document_hash(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def _clean_terms(terms: list[Term], today: dt.date, limit: Limit | None) -> list[Term]:
+    if not terms:
+        raise InvalidAction("an agreement needs at least one obligation", field="obligations")
+    if len(terms) > MAX_TERMS:
+        raise InvalidAction(f"at most {MAX_TERMS} obligations", field="obligations")
+    cleaned = []
+    for index, term in enumerate(terms):
+        where = f"obligations.{index}"
+        try:
+            party = Party(term.party)
+        except ValueError:
+            raise InvalidAction(
+                "the party must be complainant or respondent", field=f"{where}.party"
+            ) from None
+        what = term.what.strip()
+        if not what:
+            raise InvalidAction("say what is to be done", field=f"{where}.what")
+        if len(what) > MAX_WHAT:
+            raise InvalidAction(f"at most {MAX_WHAT} characters", field=f"{where}.what")
+        if term.due_on < today:
+            raise InvalidAction("the due date is in the past", field=f"{where}.due_on")
+        if limit is not None and term.due_on > limit.due_on:
+            raise InvalidAction(
+                f"the due date is later than the procedure allows: '{limit.label}' "
+                f"ends on {format_day(limit.due_on)}",
+                field=f"{where}.due_on",
+            )
+        cleaned.append(Term(party=party.value, what=what, due_on=term.due_on))
+    return cleaned
+
+
+def _party_names(case: Case) -> dict[str, str]:
+    return {Party.COMPLAINANT: str(case.complainant), Party.RESPONDENT: case.respondent.name}
+
+
+def render_document(case: Case, proposal: Proposal, terms: list[Term], drawn_up_on: dt.date) -> str:
+    """The agreement as HTML: the parties, what was agreed, the terms and the statement
+    that it binds both once both confirm. Its bytes are what is hashed and confirmed."""
+    names = _party_names(case)
+    return render_to_string(
+        "mediation/agreement.html",
+        {
+            "case": case,
+            "organisation": case.organisation,
+            "drawn_up_on": format_day(drawn_up_on),
+            "complainant_name": names[Party.COMPLAINANT],
+            "respondent_name": names[Party.RESPONDENT],
+            "proposal": proposal,
+            "proposal_kind": ProposalKind(proposal.kind).label,
+            "terms": [
+                {
+                    "who": f"{names[term.party]} ({Party(term.party).label.lower()})",
+                    "what": term.what,
+                    "due": format_day(term.due_on),
+                }
+                for term in terms
+            ],
+        },
+    )
+
+
+def _terms_text(case: Case, terms: list[Term]) -> str:
+    names = _party_names(case)
+    return "\n".join(
+        f"{names[term.party]} ({term.party}) by {term.due_on.isoformat()}: {term.what}"
+        for term in terms
+    )
+
+
+def draw_up(
+    case_id: int, actor: User, *, proposal_id: int, terms: list[Term], now: dt.datetime
+) -> Agreement:
+    """The handler draws up the agreement of a proposal both parties accepted. A draft
+    still awaiting confirmation is replaced; a binding agreement is never replaced."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        role = require_handler(actor, case, "draw up agreements")
+        if not case.is_open:
+            raise ActionRefused("the case is closed")
+        proposal = Proposal.objects.filter(pk=proposal_id, case=case).first()
+        if proposal is None:
+            raise InvalidAction("no such proposal on this case", field="proposal_id")
+        if proposal.status != ProposalStatus.ACCEPTED:
+            raise ActionRefused(
+                "an agreement is drawn up only from a proposal both parties accepted"
+            )
+        if Agreement.objects.filter(case=case, status=AgreementStatus.BINDING).exists():
+            raise ActionRefused("the case already has a binding agreement")
+        today = local_today(case, now)
+        cleaned = _clean_terms(terms, today, obligation_limit(case))
+        html = render_document(case, proposal, cleaned, today)
+        replaced = list(
+            Agreement.objects.filter(
+                case=case,
+                status=AgreementStatus.AWAITING_CONFIRMATION,
+                superseded_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        Agreement.objects.filter(pk__in=replaced).update(superseded_at=now)
+        agreement = Agreement.objects.create(
+            case=case,
+            proposal=proposal,
+            terms=_terms_text(case, cleaned),
+            document_html=html,
+            document_sha256=document_hash(html),
+            drawn_up_at=now,
+        )
+        Obligation.objects.bulk_create(
+            Obligation(agreement=agreement, party=term.party, what=term.what, due_on=term.due_on)
+            for term in cleaned
+        )
+        data: dict[str, object] = {
+            "agreement": agreement.pk,
+            "proposal": proposal.pk,
+            "obligations": len(cleaned),
+            "document_sha256": agreement.document_sha256,
+        }
+        if replaced:
+            data["replaces"] = replaced
+        append_event(
+            case, kind=EventKind.AGREEMENT, at=now, actor=actor, actor_role=role.value, data=data
+        )
+        case.save(update_fields=["event_count", "updated_at"])
+    return agreement
+
+
+def confirm(
+    case_id: int,
+    actor: User,
+    agreement_id: int,
+    party: Party,
+    *,
+    document_sha256: str,
+    ip_address: str | None,
+    now: dt.datetime,
+) -> Agreement:
+    """A party confirms the agreement by sending back the hash of the document they
+    read. The second confirmation makes it binding: the PDF is kept and, where the
+    case's stage has an agreement step, the system takes it (see `_take_agreement_step`)."""
+    sent = document_sha256.strip().lower()
+    with transaction.atomic():
+        case = lock_case(case_id)
+        require_party(actor, case, party)
+        agreement = Agreement.objects.filter(pk=agreement_id, case=case).first()
+        if agreement is None:
+            raise InvalidAction("no such agreement on this case", field="agreement_id")
+        if agreement.superseded_at is not None:
+            raise ActionRefused(
+                "the document changed: this draft was replaced; read the new one and confirm it",
+                field="document_sha256",
+            )
+        if agreement.status == AgreementStatus.BINDING:
+            raise ActionRefused("the agreement is already binding")
+        if not case.is_open:
+            raise ActionRefused("the case is closed")
+        if not secrets.compare_digest(sent, agreement.document_sha256):
+            raise ActionRefused(
+                "the document changed since you read it: read it again and confirm its hash",
+                field="document_sha256",
+            )
+        if agreement.confirmations.filter(party=party).exists():
+            raise ActionRefused("you have already confirmed this agreement")
+        AgreementConfirmation.objects.create(
+            agreement=agreement,
+            party=party,
+            confirmed_by=actor,
+            confirmed_at=now,
+            ip_address=ip_address,
+            document_sha256=sent,
+        )
+        binding = agreement.confirmations.count() == len(Party)
+        stored: Path | None = None
+        try:
+            if binding:
+                agreement.pdf_stored_as = _store_pdf(agreement.document_html)
+                stored = pdf_path(agreement)
+                agreement.status = AgreementStatus.BINDING
+                agreement.binding_from = now
+                agreement.save(update_fields=["pdf_stored_as", "status", "binding_from"])
+            append_event(
+                case,
+                kind=EventKind.AGREEMENT_CONFIRMED,
+                at=now,
+                actor=actor,
+                actor_role=PARTY_ROLE[party].value,
+                data={
+                    "agreement": agreement.pk,
+                    "party": party.value,
+                    "document_sha256": sent,
+                    "binding": binding,
+                },
+            )
+            case.save(update_fields=["event_count", "updated_at"])
+            if binding:
+                _take_agreement_step(case.pk, now)
+        except BaseException:
+            if stored is not None:
+                stored.unlink(missing_ok=True)  # the confirmation is rolled back: no orphan
+            raise
+    return agreement
+
+
+def _take_agreement_step(case_id: int, now: dt.datetime) -> str | None:
+    """Take the procedure's agreement step as the system, if the case is at a stage
+    that has one (e.g. review and dialogue, senior mediation): the binding agreement is
+    the agreement the step records, and taking it stops the agreement clock at the
+    instant both parties confirmed. Elsewhere (the handler already took the step, or
+    the case is at another stage) the binding agreement is only recorded. A refused
+    step leaves the agreement binding."""
+    case = Case.objects.select_related("organisation").get(pk=case_id)
+    procedure = procedure_of(case)
+    for action in AGREEMENT_STEPS:
+        transition = procedure.transitions.get(action)
+        if transition is None or not procedure.available_from(transition, case.stage):
+            continue
+        try:
+            with transaction.atomic():
+                take_step(
+                    case_id,
+                    None,
+                    action,
+                    StepRequest(reason="Both parties confirmed the agreement: it is binding."),
+                    now=now,
+                )
+        except ActionRefused as refusal:
+            log.warning("%s on %s refused: %s", action, case.reference, refusal.message)
+            return None
+        return action
+    return None
+
+
+_NO_FETCHING = weasyprint.URLFetcher(allowed_protocols=frozenset({"data"}))
+
+
+def _store_pdf(html: str) -> str:
+    """Render the PDF and store it under a random name outside the web root; return
+    the name relative to MEDIA_ROOT."""
+    name = f"{PDF_FOLDER}/{secrets.token_hex(16)}.pdf"
+    path = Path(settings.MEDIA_ROOT) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf = weasyprint.HTML(string=html, url_fetcher=_NO_FETCHING).write_pdf()
+    with path.open("xb") as out:
+        out.write(pdf)
+    return name
+
+
+def pdf_path(agreement: Agreement) -> Path:
+    return Path(settings.MEDIA_ROOT) / agreement.pdf_stored_as
+
+
+def may_read(actor: User, case: Case) -> bool:
+    """Staff of the case's organisation and the two parties read agreements."""
+    if is_staff_of(actor, case.organisation_id):
+        return True
+    return bool(roles_on_case(actor, case) & set(PARTY_ROLE.values()))
+
+
+def readable_agreement(actor: User, case: Case, agreement_id: int) -> Agreement:
+    if not may_read(actor, case):
+        raise NotPermitted("only the case's staff and the two parties read its agreements")
+    agreement = (
+        Agreement.objects.filter(pk=agreement_id, case=case)
+        .prefetch_related("obligations", "confirmations")
+        .first()
+    )
+    if agreement is None:
+        raise InvalidAction("no such agreement on this case", field="agreement_id")
+    return agreement
+
+
+def agreements_for(actor: User, case: Case) -> list[Agreement]:
+    if not may_read(actor, case):
+        raise NotPermitted("only the case's staff and the two parties read its agreements")
+    return list(
+        Agreement.objects.filter(case=case)
+        .prefetch_related("obligations", "confirmations")
+        .order_by("drawn_up_at", "id")
+    )
+
+
+def binding_pdf(actor: User, case: Case, agreement_id: int) -> Path:
+    """The kept PDF of a binding agreement, for staff and the two parties only."""
+    agreement = readable_agreement(actor, case, agreement_id)
+    if agreement.status != AgreementStatus.BINDING or not agreement.pdf_stored_as:
+        raise ActionRefused("the agreement is not binding yet: there is no PDF")
+    path = pdf_path(agreement)
+    if not path.is_file():
+        raise ActionRefused("the agreement's PDF is missing from storage")
+    return path
