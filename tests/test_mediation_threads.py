@@ -185,3 +185,38 @@ def test_records_cannot_be_requested_without_valid_consent(world) -> None:
     )
     again = call(world["handler"], "post", f"/cases/{ref}/records-requests", request)
     assert again.status_code == 409
+
+
+def test_the_respondent_is_reminded_of_records_once_before_they_are_due(world) -> None:
+    from django.core import mail
+
+    from accord.cases.sweep import sweep_once
+    from accord.mediation.models import RecordsRequest
+    from accord.mediation.records import notify_records_reminders
+
+    ref = world["reference"]
+    form = call(world["consumer"], "get", f"/cases/{ref}/consent-form").json()
+    call(
+        world["consumer"],
+        "post",
+        f"/cases/{ref}/consent",
+        {"form_version": form["version"], "typed_name": "Alex Morgan", "ticked": True},
+    )
+    call(
+        world["handler"],
+        "post",
+        f"/cases/{ref}/records-requests",
+        {"what": "Optical records for 2026", "due_on": "2026-12-15"},
+    )
+    assert sweep_once(london(2026, 12, 12, 9)).records_reminded == 0
+    assert sweep_once(london(2026, 12, 13, 9)).records_reminded == 1  # two days before
+    assert sweep_once(london(2026, 12, 14, 9)).records_reminded == 0  # once only
+    request = RecordsRequest.objects.get()
+    notify_records_reminders.call([request.pk])
+    assert len(mail.outbox) == 1
+    assert "Optical records for 2026" in mail.outbox[0].body
+    assert "practice@brightview.example" in mail.outbox[0].to  # the respondent business
+    reminders = Event.objects.filter(
+        case__reference=ref, kind="records_requested", data__reminder=True
+    )
+    assert reminders.count() == 1

@@ -45,6 +45,7 @@ class PassResult:
     obligations_missed: int = 0
     reopened: int = 0
     feedback_invited: int = 0
+    records_reminded: int = 0
 
     def __str__(self) -> str:
         return (
@@ -100,6 +101,9 @@ def sweep_once(now: dt.datetime, *, batch: int = 500, pause: float = 0.0) -> Pas
     result.obligations_reminded = obligations.reminded
     result.reopened = obligations.reopened
     result.feedback_invited = invite_closed_cases(now, batch=batch, pause=pause)
+    from accord.mediation.records import remind_records
+
+    result.records_reminded = remind_records(now, batch=batch)
     return result
 
 
