@@ -14,6 +14,9 @@ from accord.cases.errors import ActionRefused
 from accord.mediation.agreements_api import router as agreements_router
 from accord.mediation.api import router as mediation_router
 from accord.mediation.documents_api import router as documents_router
+from accord.inbound.api import router as inbound_router
+from accord.letters.api import router as letters_router
+from accord.outbox.api import router as outbox_router
 from accord.procedures.api import router as procedures_router
 
 api = NinjaAPI(
@@ -28,6 +31,9 @@ api.add_router("/cases", mediation_router)
 api.add_router("/cases", documents_router)
 api.add_router("/cases", agreements_router)
 api.add_router("/procedures", procedures_router)
+api.add_router("/letters", letters_router)
+api.add_router("/outbox", outbox_router)
+api.add_router("/inbound", inbound_router)
 
 
 @api.exception_handler(ActionRefused)

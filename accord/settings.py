@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "accord.procedures",
     "accord.cases",
     "accord.mediation",
+    "accord.outbox",
+    "accord.letters",
+    "accord.inbound",
 ]
 
 MIDDLEWARE = [
