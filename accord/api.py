@@ -11,11 +11,11 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from accord.cases.api import intake_router
 from accord.cases.api import router as cases_router
 from accord.cases.errors import ActionRefused
+from accord.inbound.api import router as inbound_router
+from accord.letters.api import router as letters_router
 from accord.mediation.agreements_api import router as agreements_router
 from accord.mediation.api import router as mediation_router
 from accord.mediation.documents_api import router as documents_router
-from accord.inbound.api import router as inbound_router
-from accord.letters.api import router as letters_router
 from accord.outbox.api import router as outbox_router
 from accord.procedures.api import router as procedures_router
 
