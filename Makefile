@@ -23,10 +23,11 @@ run: setup
 	$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "Accord is starting at http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs)"
-	@echo "Background worker (manage.py db_worker) and deadline sweeper (manage.py sweep) run alongside. Stop all with Ctrl-C."
+	@echo "Background worker (manage.py db_worker), deadline sweeper (manage.py sweep) and e-mail outbox worker (manage.py deliver_email) run alongside. Stop all with Ctrl-C."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker & \
 	  $(BIN)/python manage.py sweep --interval 60 & \
+	  $(BIN)/python manage.py deliver_email --interval 5 & \
 	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 lint: setup

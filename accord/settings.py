@@ -146,6 +146,9 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "accord@localhost")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+# The right-hand side of every Message-ID Accord generates (default: DEFAULT_FROM_EMAIL's).
+ACCORD_MAIL_DOMAIN = envstr("ACCORD_MAIL_DOMAIN", "")
 
 # Deferred work is stored in the database, so nothing queued is lost when a process
 # dies; `manage.py db_worker` runs it.

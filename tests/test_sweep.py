@@ -19,6 +19,7 @@ from accord.cases.models import Case, Clock, Event
 from accord.cases.sweep import sweep_once
 from accord.cases.tasks import notify_clocks, send_clock_notice
 from accord.organisations.models import Organisation
+from accord.outbox.delivery import deliver_pending
 from accord.procedures.registry import Registry
 from accord.workdays.deadlines import Unit
 from tests.conftest import london
@@ -107,6 +108,7 @@ def test_notifications_go_to_the_handler_and_on_breach_the_senior_handlers(ocasa
     ]
     # The worker runs the queued task as stored.
     notify_clocks.call(*queued.get().args_kwargs["args"])
+    deliver_pending()  # the e-mail goes through the outbox
     assert len(mail.outbox) == 1
     assert set(mail.outbox[0].to) == {handler.email, senior.email}
     assert case.reference in mail.outbox[0].subject
@@ -118,6 +120,7 @@ def test_an_unassigned_case_at_risk_is_told_to_the_managers(ocasa, staff):
     case = receive(ocasa, london(2026, 11, 27, 11))
     sweep_once(london(2026, 11, 30))
     send_clock_notice(case.pk, "stage1_acknowledgement", "at_risk")
+    deliver_pending()
     assert mail.outbox[0].to == [manager.email]
 
 

@@ -52,6 +52,10 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", "Case reopened"
     FEEDBACK = "feedback", "Feedback"
     NOTE = "note", "Internal note"
+    LETTER_SENT = "letter_sent", "Letter sent"
+    # Outbound e-mail (the outbox): which message, never its addresses or content.
+    EMAIL_SENT = "email_sent", "E-mail sent"
+    EMAIL_FAILED = "email_failed", "E-mail failed"
 
 
 class ClockStatus(models.TextChoices):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
 from accord.cases.models import Case
+from accord.outbox.queue import mail_domain, queue_email
 from accord.workdays.calendar import format_day
 
 
@@ -39,17 +40,21 @@ def send_receipt_notice(case_id: int) -> str:
         "cases/receipt_notice.txt",
         {"case": case, "organisation": case.organisation, "dates": dates},
     )
-    message = EmailMessage(
-        subject=f"{case.organisation.name}: we have received your complaint ({case.reference})",
-        body=body,
-        to=[case.complainant.email],
-        reply_to=[case.organisation.complaints_email]
-        if case.organisation.complaints_email
-        else None,
-        headers={"Message-ID": f"<receipt.{case.reference}@accord>"},
-    )
-    message.send()
-    return "sent"
+    with transaction.atomic():
+        # Queued in the outbox (delivered by `manage.py deliver_email`); the stable
+        # Message-ID makes a second run of this task queue nothing more.
+        queue_email(
+            subject=f"{case.organisation.name}: we have received your complaint ({case.reference})",
+            text=body,
+            to=[case.complainant.email],
+            reply_to=[case.organisation.complaints_email]
+            if case.organisation.complaints_email
+            else None,
+            message_id=f"<receipt.{case.reference}@{mail_domain()}>",
+            case_id=case.pk,
+            purpose="receipt_notice",
+        )
+    return "queued"
 
 
 def clock_recipients(case: Case, kind: str) -> list[str]:
@@ -79,7 +84,8 @@ def notify_clocks(notices: list[list[Any]]) -> str:
 
 
 def send_clock_notice(case_id: int, clock_key: str, kind: str) -> bool:
-    """E-mail staff that a clock on a case is at risk or breached; False if nobody to tell."""
+    """Queue an e-mail to staff that a clock on a case is at risk or breached; False if
+    nobody to tell."""
     case = Case.objects.select_related("organisation", "handler").get(pk=case_id)
     clock = case.clocks.get(key=clock_key)
     recipients = clock_recipients(case, kind)
@@ -96,10 +102,12 @@ def send_clock_notice(case_id: int, clock_key: str, kind: str) -> bool:
             "due": format_day(dt.date.fromisoformat(due)) if due else "",
         },
     )
-    EmailMessage(
-        subject=f"{case.reference}: '{clock.label}' {state}",
-        body=body,
-        to=recipients,
-        headers={"Message-ID": f"<{kind}.{clock_key}.{clock.pk}.{case.reference}@accord>"},
-    ).send()
+    with transaction.atomic():
+        queue_email(
+            subject=f"{case.reference}: '{clock.label}' {state}",
+            text=body,
+            to=recipients,
+            case_id=case.pk,
+            purpose=f"clock_{kind}",
+        )
     return True

@@ -17,7 +17,6 @@ import datetime as dt
 import time
 from typing import Any
 
-from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
@@ -34,6 +33,7 @@ from accord.mediation.models import Feedback
 from accord.mediation.obligations import party_emails
 from accord.mediation.proposals import PARTY_ROLE, require_party
 from accord.organisations.choices import OrganisationKind
+from accord.outbox.queue import queue_email
 from accord.permissions import is_staff_of, roles_on_case
 
 # Closures older than this are not invited (e.g. cases closed before feedback existed,
@@ -117,12 +117,14 @@ def send_feedback_invitations(case_ids: list[int]) -> str:
             recipients = party_emails(case, party)
             if not recipients:
                 continue
-            EmailMessage(
-                subject=f"{case.organisation.name}: how did we do? ({case.reference})",
-                body=render_to_string("mediation/feedback_invitation.txt", {"case": case}),
+            queue_email(
                 to=recipients,
-                headers={"Message-ID": f"<feedback.{party.value}.{case.reference}@accord>"},
-            ).send()
+                subject=f"{case.organisation.name}: how did we do? ({case.reference})",
+                text=render_to_string("mediation/feedback_invitation.txt", {"case": case}),
+                case_id=case.pk,
+                message_id=f"<feedback.{party.value}.{case.reference}@accord>",
+                purpose="feedback_invitation",
+            )
             sent += 1
     return f"{sent} sent"
 

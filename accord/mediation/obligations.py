@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -37,6 +36,7 @@ from accord.cases.timeline import append_event, append_events
 from accord.mediation.choices import AgreementStatus, ObligationStatus, Party
 from accord.mediation.models import Obligation
 from accord.mediation.proposals import PARTY_ROLE, require_party
+from accord.outbox.queue import queue_email
 from accord.workdays.calendar import format_day
 
 log = logging.getLogger(__name__)
@@ -290,14 +290,16 @@ def send_obligation_notice(obligation_id: int, kind: str) -> bool:
         subject = (
             f"{case.reference}: reminder - agreed action due by {format_day(obligation.due_on)}"
         )
+        audiences = [("reminder", recipients)]
     else:
-        recipients = {
-            *party_emails(case, Party.COMPLAINANT),
-            *party_emails(case, Party.RESPONDENT),
-            *clock_recipients(case, "breached"),
-        }
+        # Each side is told separately: a message never copies the other party.
+        audiences = [
+            (Party.COMPLAINANT.value, set(party_emails(case, Party.COMPLAINANT))),
+            (Party.RESPONDENT.value, set(party_emails(case, Party.RESPONDENT))),
+            ("staff", set(clock_recipients(case, "breached"))),
+        ]
         subject = f"{case.reference}: an agreed action was not confirmed done in time"
-    if not recipients:
+    if not any(recipients for _, recipients in audiences):
         return False
     body = render_to_string(
         "mediation/obligation_notice.txt",
@@ -309,10 +311,14 @@ def send_obligation_notice(obligation_id: int, kind: str) -> bool:
             "missed": kind == "missed",
         },
     )
-    EmailMessage(
-        subject=subject,
-        body=body,
-        to=sorted(recipients),
-        headers={"Message-ID": f"<obligation.{kind}.{obligation.pk}.{case.reference}@accord>"},
-    ).send()
+    for audience, recipients in audiences:
+        if recipients:
+            queue_email(
+                to=sorted(recipients),
+                subject=subject,
+                text=body,
+                case_id=case.pk,
+                message_id=f"<obligation.{kind}.{audience}.{obligation.pk}.{case.reference}@accord>",
+                purpose=f"obligation_{kind}",
+            )
     return True

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django_tasks import task
 
@@ -18,6 +17,7 @@ from accord.cases.timeline import append_events
 from accord.mediation.choices import Party
 from accord.mediation.models import RecordsRequest
 from accord.mediation.obligations import party_emails
+from accord.outbox.queue import queue_email
 from accord.workdays.calendar import format_day
 
 
@@ -83,15 +83,17 @@ def notify_records_reminders(request_ids: list[int]) -> int:
             recipients.add(case.handler.email)
         if not recipients:
             continue
-        EmailMessage(
+        queue_email(
             subject=f"{case.reference}: records requested are due by {format_day(request.due_on)}",
-            body=(
+            text=(
                 f"{case.organisation.name} asked for these records for case {case.reference}:\n\n"
                 f"{request.what}\n\nThey are due by {format_day(request.due_on)}. Please upload "
                 "them to your thread of the case."
             ),
             to=sorted(recipients),
-            headers={"Message-ID": f"<records-reminder.{request.pk}.{case.reference}@accord>"},
-        ).send()
+            case_id=case.pk,
+            message_id=f"<records-reminder.{request.pk}.{case.reference}@accord>",
+            purpose="records_reminder",
+        )
         sent += 1
     return sent
