@@ -1,1 +1,65 @@
-"""Models of the inbound app."""
+"""Every message received by e-mail, stored raw before anything else happens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from accord.inbound.choices import InboundStatus
+
+
+class InboundMessage(models.Model):
+    """One message as it arrived (the exact bytes), and what became of it. Never
+    deleted: a quarantined message waits here for staff to release it."""
+
+    received_at = models.DateTimeField()
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    envelope_from = models.CharField(max_length=400, blank=True)
+    envelope_to = models.JSONField(default=list, blank=True)
+    # The Message-ID (or, without one, "sha256:<digest>" of the raw bytes).
+    message_id = models.CharField(max_length=400, blank=True, db_index=True)
+    sender = models.CharField(max_length=400, blank=True)
+    subject = models.CharField(max_length=400, blank=True)
+    status = models.CharField(
+        max_length=16, choices=InboundStatus.choices, default=InboundStatus.RECEIVED
+    )
+    reason = models.TextField(blank=True)
+    # Notes on the processing (e.g. attachments refused by the upload rules).
+    notes = models.JSONField(default=list, blank=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    party = models.CharField(max_length=12, blank=True)
+    thread_message = models.ForeignKey(
+        "mediation.Message", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organisation", "received_at"],
+                condition=models.Q(status="quarantined"),
+                name="inbound_quarantine",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"inbound #{self.pk} ({self.status})"

@@ -1,0 +1,15 @@
+"""Inbound e-mail choices, declared once."""
+
+from django.db import models
+
+
+class InboundStatus(models.TextChoices):
+    """What became of a received message."""
+
+    RECEIVED = "received", "Stored, not yet processed"
+    CASE_OPENED = "case_opened", "Opened a case"
+    THREADED = "threaded", "Added to a party's thread"
+    DUPLICATE = "duplicate", "Duplicate (same Message-ID), ignored"
+    AUTO_REPLY = "auto_reply", "Auto-reply or bounce, ignored"
+    QUARANTINED = "quarantined", "Quarantined"
+    RELEASED = "released", "Released from quarantine by staff"

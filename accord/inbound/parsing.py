@@ -1,0 +1,404 @@
+"""Reading a received message: who sent it, to whom, whether a machine sent it, its
+text (HTML reduced to text, quoted history trimmed) and its attachments.
+
+`parse` raises `Unreadable` with the reason for a message that is malformed or cannot
+be decoded; `parse_leniently` never raises (for staff releasing such a message).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email import errors as email_errors
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
+
+SERIOUS_DEFECTS: tuple[type[email_errors.MessageDefect], ...] = (
+    email_errors.NoBoundaryInMultipartDefect,
+    email_errors.StartBoundaryNotFoundDefect,
+    email_errors.CloseBoundaryNotFoundDefect,
+    email_errors.MultipartInvariantViolationDefect,
+    email_errors.MissingHeaderBodySeparatorDefect,
+    email_errors.InvalidBase64PaddingDefect,
+    email_errors.InvalidBase64CharactersDefect,
+    email_errors.InvalidBase64LengthDefect,
+)
+AUTO_PRECEDENCE = frozenset({"bulk", "auto_reply", "junk", "list"})
+DAEMON_SENDERS = frozenset({"mailer-daemon", "postmaster"})
+AUTO_SUBJECTS = re.compile(
+    r"^\s*(automatic reply|auto(matic)?[- ]?reply|out of (the )?office|undeliverable|"
+    r"delivery status notification|mail delivery failed)\b",
+    re.I,
+)
+FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|fw)\s*:", re.I)
+
+
+class Unreadable(Exception):
+    """The message is malformed or cannot be decoded; the text says how."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content: bytes
+    content_type: str
+
+
+@dataclass
+class Parsed:
+    message_id: str
+    sender: str  # the address, lower case
+    sender_name: str
+    subject: str
+    recipients: list[str]  # from the headers (To, Cc, Delivered-To, X-Original-To)
+    automatic: str  # why it is an auto-reply or a bounce, or ""
+    text: str  # the new text, quoted history trimmed
+    full_text: str  # the text as written, with any quoted history
+    trimmed: bool
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def message_key(message_id: str, raw: bytes) -> str:
+    """What identifies a message for duplicate detection."""
+    return message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def parse(raw: bytes, *, envelope_from: str | None = None) -> Parsed:
+    """Read `raw`; raises `Unreadable` with the reason if it cannot be read faithfully."""
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        assert isinstance(message, EmailMessage)
+        return _read(message, raw, envelope_from, strict=True)
+    except Unreadable:
+        raise
+    except Exception as exc:  # any other failure of the email package is a broken message
+        raise Unreadable(f"the message could not be read ({type(exc).__name__}: {exc})") from exc
+
+
+def parse_leniently(raw: bytes) -> Parsed:
+    """Whatever can be read of `raw`, replacing what cannot be decoded."""
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        assert isinstance(message, EmailMessage)
+        return _read(message, raw, None, strict=False)
+    except Exception:
+        text = raw.decode("utf-8", errors="replace")
+        return Parsed(
+            message_id="",
+            sender="",
+            sender_name="",
+            subject="",
+            recipients=[],
+            automatic="",
+            text=text.strip(),
+            full_text=text,
+            trimmed=False,
+        )
+
+
+# --- headers ---------------------------------------------------------------------------
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:
+        value = None
+    if value is None:
+        return ""
+    return " ".join(str(value).split())
+
+
+def _addresses(message: EmailMessage, *names: str) -> list[str]:
+    found: list[str] = []
+    for name in names:
+        for value in message.get_all(name) or []:
+            for _, address in getaddresses([str(value)]):
+                if "@" in address:
+                    found.append(address.strip().lower())
+    return found
+
+
+def automatic_reason(message: EmailMessage, sender: str, envelope_from: str | None) -> str:
+    """Why this message was sent by a machine (auto-reply, out of office, bounce), or ""."""
+    auto_submitted = _header(message, "Auto-Submitted").lower()
+    if auto_submitted and auto_submitted != "no":
+        return f"Auto-Submitted: {auto_submitted}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response"):
+        if _header(message, name):
+            return f"{name} header"
+    precedence = _header(message, "Precedence").lower()
+    if precedence in AUTO_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    if message.get_content_type() == "multipart/report":
+        report = message.get_param("report-type") or ""
+        return f"delivery report (multipart/report {report})".replace(" )", ")")
+    if sender.split("@", 1)[0] in DAEMON_SENDERS:
+        return f"sent by {sender}"
+    if envelope_from is not None and envelope_from.strip("<> ") == "":
+        return "null envelope sender (a bounce)"
+    subject = _header(message, "Subject")
+    if AUTO_SUBJECTS.match(subject):
+        return f"automatic subject: {subject[:80]}"
+    return ""
+
+
+# --- the text --------------------------------------------------------------------------
+
+
+def _decoded_text(part: EmailMessage, strict: bool) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "us-ascii"
+    try:
+        return payload.decode(charset, errors="strict" if strict else "replace")
+    except LookupError as exc:
+        if strict:
+            raise Unreadable(f"the text is in an unknown character set “{charset}”") from exc
+        return payload.decode("utf-8", errors="replace")
+    except UnicodeDecodeError as exc:
+        if charset.lower() in {"us-ascii", "ascii"}:
+            # 8-bit text labelled ASCII (or not labelled): UTF-8 is the usual truth.
+            try:
+                return payload.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        raise Unreadable(f"the text is not valid {charset} and cannot be decoded") from exc
+
+
+class _TextExtractor(HTMLParser):
+    """Text from HTML, for reading only: no markup is kept. Block elements end lines;
+    quoted (blockquote) content is prefixed with "> " so quote trimming sees it."""
+
+    BLOCKS = frozenset(
+        {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr",
+         "blockquote", "pre", "ul", "ol", "section", "article", "header", "footer"}
+    )  # fmt: skip
+    HIDDEN = frozenset({"script", "style", "head", "title", "template", "noscript"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.hidden = 0
+        self.quote = 0
+
+    def _end_line(self) -> None:
+        line = " ".join("".join(self.current).split())
+        self.current = []
+        prefix = "> " * self.quote
+        self.lines.append(f"{prefix}{line}".rstrip() if line else prefix.rstrip())
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BLOCKS:
+            self._end_line()
+            if tag == "blockquote":
+                self.quote += 1
+            elif tag == "li":
+                self.current.append("- ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BLOCKS:
+            self._end_line()
+            if tag == "blockquote":
+                self.quote = max(0, self.quote - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.current.append(data)
+
+    def text(self) -> str:
+        self._end_line()
+        out: list[str] = []
+        for line in self.lines:
+            if line or (out and out[-1]):
+                out.append(line)
+        return "\n".join(out).strip()
+
+
+def html_to_text(html: str) -> str:
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    return extractor.text()
+
+
+WROTE = re.compile(r"^\s*(On|Le|Am|El)\s.{3,300}(wrote|a écrit|schrieb|escribió)\s*:\s*$", re.I)
+ORIGINAL = re.compile(r"^\s*-{2,}\s*(Original Message|Urspr.ngliche Nachricht)\s*-{2,}\s*$", re.I)
+FORWARDED = re.compile(r"^\s*(-{2,}\s*Forwarded message\s*-{2,}|Begin forwarded message:)", re.I)
+OUTLOOK_FROM = re.compile(r"^\s*\*?From:\*?\s+\S")
+OUTLOOK_SENT = re.compile(r"^\s*\*?(Sent|Date):\*?\s+\S")
+RULE = re.compile(r"^\s*_{10,}\s*$")
+
+
+def trim_quoted(text: str, *, forwarded: bool = False) -> tuple[str, bool]:
+    """The new text of a reply without the quoted history: cut at "On … wrote:",
+    "-----Original Message-----" or an Outlook "From: … Sent: …" block, and drop lines
+    quoted with ">". A forwarded message keeps what it forwards."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cut = len(lines)
+    forward_at = len(lines)
+    for i, line in enumerate(lines):
+        if forwarded and FORWARDED.match(line):
+            forward_at = cut = i
+            break
+        joined = line + " " + lines[i + 1] if i + 1 < len(lines) else line
+        if WROTE.match(line) or (line.strip().lower().startswith("on ") and WROTE.match(joined)):
+            cut = i
+            break
+        if ORIGINAL.match(line):
+            cut = i
+            break
+        if not forwarded and OUTLOOK_FROM.match(line):
+            following = lines[i + 1 : i + 5]
+            if any(OUTLOOK_SENT.match(other) for other in following):
+                cut = i - 1 if i > 0 and RULE.match(lines[i - 1]) else i
+                break
+    kept = [line for line in lines[:cut] if not line.lstrip().startswith(">")]
+    trimmed = cut < forward_at or len(kept) < cut
+    kept += lines[forward_at:]
+    result = "\n".join(kept).strip()
+    result = re.sub(r"\n{3,}", "\n\n", result)
+    return result, trimmed
+
+
+# --- parts -----------------------------------------------------------------------------
+
+
+def _leaves(part: EmailMessage) -> list[EmailMessage]:
+    if part.is_multipart() and part.get_content_maintype() != "message":
+        leaves: list[EmailMessage] = []
+        for sub in part.iter_parts():
+            assert isinstance(sub, EmailMessage)
+            leaves.extend(_leaves(sub))
+        return leaves
+    return [part]
+
+
+def _check_defects(message: EmailMessage) -> None:
+    for part in message.walk():
+        for defect in getattr(part, "defects", []):
+            if isinstance(defect, SERIOUS_DEFECTS):
+                raise Unreadable(f"the message is malformed: {type(defect).__name__}")
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """A leaf part with its headers read once (each read re-parses the header)."""
+
+    part: EmailMessage
+    content_type: str
+    filename: str
+    disposition: str
+
+    @property
+    def inline_text(self) -> bool:
+        return (
+            self.content_type.startswith("text/")
+            and not self.filename
+            and self.disposition != "attachment"
+        )
+
+
+def _leaf(part: EmailMessage) -> _Leaf:
+    return _Leaf(
+        part,
+        part.get_content_type(),
+        part.get_filename() or "",
+        part.get_content_disposition() or "",
+    )
+
+
+def _attachment_of(leaf: _Leaf, index: int, strict: bool) -> Attachment | None:
+    part = leaf.part
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes) or not payload:
+        return None
+    maintype = leaf.content_type.partition("/")[0]
+    name = leaf.filename or f"{'image' if maintype == 'image' else 'attachment'}-{index}"
+    if maintype == "text" and name.lower().endswith(".txt"):
+        # Upload rules take UTF-8 text only: re-encode text attachments in other charsets.
+        payload = _decoded_text(part, strict).encode("utf-8")
+    return Attachment(name=name, content=payload, content_type=leaf.content_type)
+
+
+def _forwarded_text(part: EmailMessage, strict: bool) -> str:
+    inner = part.get_payload(0) if part.is_multipart() else part.get_content()
+    if not isinstance(inner, EmailMessage):
+        return ""
+    body = inner.get_body(preferencelist=("plain", "html"))
+    text = ""
+    if isinstance(body, EmailMessage):
+        text = _decoded_text(body, strict)
+        if body.get_content_subtype() == "html":
+            text = html_to_text(text)
+    head = "\n".join(
+        f"{name}: {_header(inner, name)}"
+        for name in ("From", "Date", "Subject")
+        if _header(inner, name)
+    )
+    return f"---------- Forwarded message ----------\n{head}\n\n{text.strip()}"
+
+
+def _read(message: EmailMessage, raw: bytes, envelope_from: str | None, strict: bool) -> Parsed:
+    if strict:
+        if not raw.strip():
+            raise Unreadable("the message is empty")
+        _check_defects(message)
+    sender_name, sender = parseaddr(_header(message, "From"))
+    sender = sender.strip().lower()
+    if strict and "@" not in sender:
+        raise Unreadable("the message has no valid From address")
+    subject = _header(message, "Subject")
+    message_id = _header(message, "Message-ID")[:400]
+    automatic = automatic_reason(message, sender, envelope_from)
+    leaves = [_leaf(part) for part in _leaves(message)]
+    body = next(
+        (leaf for leaf in leaves if leaf.inline_text and leaf.content_type == "text/plain"),
+        None,
+    ) or next(
+        (leaf for leaf in leaves if leaf.inline_text and leaf.content_type == "text/html"), None
+    )
+    full = ""
+    if body is not None:
+        full = _decoded_text(body.part, strict)
+        if body.content_type == "text/html":
+            full = html_to_text(full)
+    attachments: list[Attachment] = []
+    forwards: list[str] = []
+    for index, leaf in enumerate(leaves, start=1):
+        if leaf is body or leaf.inline_text:
+            continue  # the body, or another rendering of it (e.g. the HTML alternative)
+        if leaf.content_type == "message/rfc822":
+            forwards.append(_forwarded_text(leaf.part, strict))
+            continue
+        if leaf.content_type in {"message/delivery-status", "text/rfc822-headers"}:
+            continue
+        attachment = _attachment_of(leaf, index, strict)
+        if attachment is not None:
+            attachments.append(attachment)
+    if forwards:
+        full = "\n\n".join([full.strip(), *forwards]).strip()
+    forwarded = bool(FORWARD_SUBJECT.match(subject)) or bool(forwards)
+    text, trimmed = trim_quoted(full, forwarded=forwarded)
+    return Parsed(
+        message_id=message_id,
+        sender=sender,
+        sender_name=sender_name.strip(),
+        subject=subject[:400],
+        recipients=_addresses(message, "Delivered-To", "X-Original-To", "To", "Cc"),
+        automatic=automatic,
+        text=text,
+        full_text=full,
+        trimmed=trimmed,
+        attachments=attachments,
+    )

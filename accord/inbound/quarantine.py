@@ -1,0 +1,95 @@
+"""The quarantine: messages that could not be processed, which staff see (with the
+reason) and release into a new case or a party's thread of an existing case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from accord.accounts.models import User
+from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
+from accord.cases.models import Case
+from accord.inbound.choices import InboundStatus
+from accord.inbound.ingest import open_case, write_in_thread
+from accord.inbound.models import InboundMessage
+from accord.inbound.parsing import parse_leniently
+from accord.inbound.routing import Refused
+from accord.mediation.choices import Party
+from accord.permissions import staff_role
+
+
+def quarantine_for(user: User) -> QuerySet[InboundMessage]:
+    """The quarantined messages this user may see: staff their organisation's;
+    superusers all (including those addressed to no organisation)."""
+    quarantined = InboundMessage.objects.filter(status=InboundStatus.QUARANTINED)
+    if user.is_superuser:
+        return quarantined
+    if staff_role(user) is None or user.organisation_id is None:
+        return InboundMessage.objects.none()
+    return quarantined.filter(organisation_id=user.organisation_id)
+
+
+def release(
+    inbound_id: int,
+    actor: User,
+    *,
+    now: dt.datetime,
+    case_reference: str | None = None,
+    party: Party | None = None,
+    respondent_id: int | None = None,
+) -> InboundMessage:
+    """Release a quarantined message: into `party`'s thread of `case_reference`, or, by
+    default, as a new complaint of the actor's organisation. What cannot be decoded is
+    replaced; the raw message stays as it arrived."""
+    role = staff_role(actor)
+    if role is None or actor.organisation_id is None:
+        raise NotPermitted("only an organisation's staff release quarantined e-mail")
+    stored: list[Path] = []
+    try:
+        with transaction.atomic():
+            record = quarantine_for(actor).select_for_update().filter(pk=inbound_id).first()
+            if record is None:
+                raise InvalidAction("no such quarantined message", field="inbound_id")
+            parsed = parse_leniently(bytes(record.raw))
+            parsed.automatic = ""
+            organisation = actor.organisation
+            assert organisation is not None
+            if case_reference:
+                if party is None:
+                    raise InvalidAction("say which party's thread", field="party")
+                case = Case.objects.filter(
+                    organisation=organisation, reference=case_reference
+                ).first()
+                if case is None:
+                    raise InvalidAction("no such case", field="case_reference")
+                if not case.is_open:
+                    raise ActionRefused("the case is closed")
+                record.thread_message = write_in_thread(
+                    case.pk, party, parsed, record, now=now, actor=actor,
+                    actor_role=role.value, stored=stored,
+                )  # fmt: skip
+                record.case, record.party = case, party.value
+            else:
+                if not record.message_id:
+                    record.message_id = f"released:{record.sha256}:{record.pk}"
+                try:
+                    record.case = open_case(
+                        organisation, parsed, record, now=now, actor=actor,
+                        actor_role=role.value, respondent_id=respondent_id, stored=stored,
+                    )  # fmt: skip
+                except Refused as exc:
+                    raise InvalidAction(str(exc), field="respondent_id") from exc
+                record.party = Party.COMPLAINANT.value
+            record.organisation = organisation
+            record.status = InboundStatus.RELEASED
+            record.released_by = actor
+            record.released_at = now
+            record.save()
+    except BaseException:
+        for path in stored:
+            path.unlink(missing_ok=True)
+        raise
+    return record
