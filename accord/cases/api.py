@@ -17,6 +17,8 @@ from ninja.throttling import AnonRateThrottle
 from pydantic import Field
 
 from accord.accounts.models import User
+from accord.api_support import ERRORS
+from accord.api_support import request_user as _user
 from accord.auth import staff_or_party_auth
 from accord.cases import actions, engine, intake, queue
 from accord.cases.choices import Channel, ClockBadge, EventKind
@@ -30,7 +32,6 @@ from accord.cases.schemas import (
     CaseOut,
     ClockChangeIn,
     ComplaintIn,
-    ErrorOut,
     FlagsIn,
     LoggedComplaintIn,
     NoteIn,
@@ -47,17 +48,6 @@ from accord.workdays.deadlines import Unit
 
 intake_router = Router(tags=["intake"])
 router = Router(tags=["cases"], auth=staff_or_party_auth)
-
-ERRORS: dict[int, Any] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    413: ErrorOut,
-    422: ErrorOut,
-    429: ErrorOut,
-}
 
 
 class IntakeThrottle(AnonRateThrottle):
@@ -305,12 +295,6 @@ def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> dict[str,
     now = timezone.now()
     actions.add_note(case.pk, user, payload.text, now=now)
     return _detail(visible_case(user, reference), user, now)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _clock(clock: Clock, now: dt.datetime) -> dict[str, Any]:

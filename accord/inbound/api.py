@@ -11,11 +11,11 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from accord.accounts.models import User
+from accord.api_support import ERRORS
 from accord.auth import staff_or_party_auth
 from accord.cases.errors import NotPermitted
 from accord.inbound.models import InboundMessage
 from accord.inbound.quarantine import quarantine_for, release
-from accord.mediation.api import ERRORS
 from accord.mediation.choices import Party
 from accord.permissions import staff_role
 

@@ -13,17 +13,17 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field, StringConstraints
 
-from accord.accounts.models import User
+from accord.api_support import ERRORS
+from accord.api_support import request_user as _user
 from accord.auth import staff_or_party_auth
 from accord.cases.errors import ActionRefused, InvalidAction
 from accord.cases.lookup import visible_case
-from accord.cases.schemas import ErrorOut, StrictIn
+from accord.cases.schemas import StrictIn
 from accord.letters import sending
 from accord.letters.models import Letter
 from accord.letters.rendering import LetterRequest
 
 router = Router(tags=["letters"], auth=staff_or_party_auth)
-ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422)}
 
 Short = Annotated[str, StringConstraints(max_length=60)]
 
@@ -83,12 +83,6 @@ class LetterOut(Schema):
 class LetterDetailOut(LetterOut):
     html: str
     text: str
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _letter(letter: Letter, *, detail: bool = False) -> dict[str, Any]:

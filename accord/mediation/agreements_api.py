@@ -12,28 +12,19 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field, StringConstraints
 
-from accord.accounts.models import User
+from accord.api_support import ERRORS
+from accord.api_support import client_ip as _ip
+from accord.api_support import request_user as _user
 from accord.auth import staff_or_party_auth
 from accord.cases.lookup import visible_case
-from accord.cases.schemas import ErrorOut, StrictIn
+from accord.cases.schemas import StrictIn
 from accord.mediation import agreements, feedback, obligations, proposals
 from accord.mediation.choices import Party
 from accord.mediation.models import Agreement, Feedback, Obligation, Proposal
 
 router = Router(tags=["agreements"], auth=staff_or_party_auth)
-ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413, 422)}
 
 Text = Annotated[str, StringConstraints(max_length=5000)]
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 # --- What the API accepts and returns ------------------------------------------------

@@ -9,10 +9,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
-from accord.accounts.models import User
+from accord.api_support import ERRORS
+from accord.api_support import client_ip as _ip
+from accord.api_support import request_user as _user
 from accord.auth import staff_or_party_auth
 from accord.cases.lookup import visible_case
-from accord.cases.schemas import ErrorOut
 from accord.mediation import consent, threads
 from accord.mediation.choices import Party
 from accord.mediation.models import Message
@@ -31,17 +32,6 @@ from accord.mediation.schemas import (
 from accord.mediation.visibility import visible_messages
 
 router = Router(tags=["mediation"], auth=staff_or_party_auth)
-ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413, 422)}
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def message_out(message: Message) -> dict[str, Any]:

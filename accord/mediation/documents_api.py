@@ -12,11 +12,11 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils import timezone
 from ninja import File, Router, Schema, Status, UploadedFile
 
-from accord.accounts.models import User
+from accord.api_support import ERRORS
+from accord.api_support import request_user as _user
 from accord.auth import staff_or_party_auth
 from accord.cases.lookup import visible_case
 from accord.mediation import documents
-from accord.mediation.api import ERRORS
 from accord.mediation.choices import Party
 from accord.mediation.models import Document
 from accord.mediation.visibility import visible_documents
@@ -33,12 +33,6 @@ class DocumentOut(Schema):
     size: int
     sha256: str
     uploaded_at: dt.datetime
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def document_out(document: Document) -> dict[str, Any]:
