@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 
+from accord.cases.batches import drain
 from accord.cases.choices import ClockStatus, EventKind
 from accord.cases.engine import StepRequest, procedure_of, take_step
 from accord.cases.errors import ActionRefused
@@ -78,19 +79,8 @@ def sweep_once(now: dt.datetime, *, batch: int = 500, pause: float = 0.0) -> Pas
     """One pass over everything due at `now`: breaches first (the more urgent), then
     clocks coming due. `pause` seconds between batches eases the load."""
     result = PassResult()
-    while True:
-        claimed, escalated = claim_batch(now, "breached", batch)
-        result.breached += claimed
-        result.escalated += escalated
-        if not claimed:
-            break
-        time.sleep(pause)
-    while True:
-        claimed, _ = claim_batch(now, "at_risk", batch)
-        result.at_risk += claimed
-        if not claimed:
-            break
-        time.sleep(pause)
+    result.breached, result.escalated = drain(lambda: claim_batch(now, "breached", batch), pause)
+    result.at_risk, _ = drain(lambda: claim_batch(now, "at_risk", batch), pause)
     # Then mediation: obligations (a missed one may reopen a closed case, whose clocks
     # the next pass watches) and feedback invitations for cases closed since.
     from accord.mediation.feedback import invite_closed_cases

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from accord.accounts.models import User
+from accord.cases.batches import drain
 from accord.cases.choices import EventKind
 from accord.cases.engine import lock_case, procedure_of, refresh_clocks
 from accord.cases.errors import ActionRefused, InvalidAction
@@ -153,19 +153,8 @@ def _pending(today: dt.date, kind: str) -> Q:
 def sweep_obligations(now: dt.datetime, *, batch: int = 500, pause: float = 0.0) -> ObligationPass:
     """One pass: missed obligations first (the more urgent), then reminders."""
     result = ObligationPass()
-    while True:
-        claimed, reopened = claim_obligations(now, "missed", batch)
-        result.missed += claimed
-        result.reopened += reopened
-        if not claimed:
-            break
-        time.sleep(pause)
-    while True:
-        claimed, _ = claim_obligations(now, "reminder", batch)
-        result.reminded += claimed
-        if not claimed:
-            break
-        time.sleep(pause)
+    result.missed, result.reopened = drain(lambda: claim_obligations(now, "missed", batch), pause)
+    result.reminded, _ = drain(lambda: claim_obligations(now, "reminder", batch), pause)
     return result
 
 
