@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 
@@ -107,3 +108,34 @@ def complaint_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def take(
+    client: ApiClient, reference: str, at: dt.datetime, *steps: str, **body: Any
+) -> dict[str, Any]:
+    """Take `steps` in order at `at`, each expected to succeed; the last case detail."""
+    result: dict[str, Any] = {}
+    with time_machine.travel(at, tick=False):
+        for step in steps:
+            response = client.step(reference, step, **body)
+            assert response.status_code == 200, (step, response.content)
+            result = response.json()
+    return result
+
+
+def attempt(client: ApiClient, reference: str, at: dt.datetime, step: str, **body: Any) -> Any:
+    """Try a step at `at`; the response, whatever it is."""
+    with time_machine.travel(at, tick=False):
+        return client.step(reference, step, **body)
+
+
+def detail_at(client: ApiClient, reference: str, at: dt.datetime) -> dict[str, Any]:
+    with time_machine.travel(at, tick=False):
+        response = client.get(f"/cases/{reference}")
+    assert response.status_code == 200, response.content
+    return dict(response.json())
+
+
+def clock(detail: dict[str, Any], key: str) -> dict[str, Any]:
+    """One clock of a case detail, by key."""
+    return dict(next(c for c in detail["clocks"] if c["key"] == key))

@@ -12,7 +12,7 @@ import time_machine
 
 from accord.accounts.models import User
 from accord.cases.models import Event
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, attempt, clock, complaint_body, detail_at, london, take
 
 pytestmark = pytest.mark.django_db
 
@@ -38,35 +38,9 @@ def submit(at: dt.datetime, **overrides: Any) -> str:
     return str(response.json()["reference"])
 
 
-def take(client: ApiClient, reference: str, at: dt.datetime, *steps: str, **body: Any) -> dict:
-    result: dict = {}
-    with time_machine.travel(at, tick=False):
-        for step in steps:
-            response = client.step(reference, step, **body)
-            assert response.status_code == 200, (step, response.content)
-            result = response.json()
-    return result
-
-
-def attempt(client: ApiClient, reference: str, at: dt.datetime, step: str, **body: Any) -> Any:
-    with time_machine.travel(at, tick=False):
-        return client.step(reference, step, **body)
-
-
 def assign(client: ApiClient, reference: str, at: dt.datetime, username: str) -> Any:
     with time_machine.travel(at, tick=False):
         return client.post(f"/cases/{reference}/assign", {"handler": username})
-
-
-def detail_at(client: ApiClient, reference: str, at: dt.datetime) -> dict:
-    with time_machine.travel(at, tick=False):
-        response = client.get(f"/cases/{reference}")
-    assert response.status_code == 200, response.content
-    return dict(response.json())
-
-
-def clock(detail: dict, key: str) -> dict:
-    return next(c for c in detail["clocks"] if c["key"] == key)
 
 
 def event(reference: str, action: str) -> Event:

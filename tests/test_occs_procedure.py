@@ -9,7 +9,7 @@ import time_machine
 
 from accord.cases.models import Case, Event
 from accord.organisations.models import Business
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, clock, complaint_body, london, take
 
 pytestmark = pytest.mark.django_db
 
@@ -34,16 +34,6 @@ def file_complaint(people, at: dt.datetime) -> str:
     return response.json()["reference"]
 
 
-def take(client: ApiClient, reference: str, at: dt.datetime, *steps: str, **body) -> dict:
-    result: dict = {}
-    with time_machine.travel(at, tick=False):
-        for step in steps:
-            response = client.step(reference, step, **body)
-            assert response.status_code == 200, (step, response.content)
-            result = response.json()
-    return result
-
-
 def into_dialogue(people, received: dt.datetime) -> tuple[str, ApiClient]:
     reference = file_complaint(people, received)
     handler = ApiClient(people["handler"])
@@ -60,10 +50,6 @@ def into_dialogue(people, received: dt.datetime) -> tuple[str, ApiClient]:
         "begin_review",
     )
     return reference, handler
-
-
-def clock(detail: dict, key: str) -> dict:
-    return next(c for c in detail["clocks"] if c["key"] == key)
 
 
 def test_receipt_starts_the_acknowledgement_clock_with_its_explanation(people):
