@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "accord.outbox",
     "accord.letters",
     "accord.inbound",
+    "accord.web",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -50,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -58,7 +62,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "accord.urls"
 WSGI_APPLICATION = "accord.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/staff/login/"
+# TOTP codes for staff sign-in: the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = "Accord"
 
 TEMPLATES = [
     {

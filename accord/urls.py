@@ -1,4 +1,5 @@
-"""URL map: the admin (with the read-only procedure views), the JSON API and its OpenAPI."""
+"""URL map: the admin (with the read-only procedure views), the JSON API and its OpenAPI,
+and the web pages."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -10,4 +11,5 @@ urlpatterns = [
     path("admin/", include(admin_urls())),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("accord.web.urls")),
 ]

@@ -1,0 +1,36 @@
+"""What every web form shares: accessible field attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+
+class AccessibleFormMixin:
+    """Marks each field's hint and error for assistive technology.
+
+    After validation, a field in error gets aria-invalid and every field names its hint
+    and error message with aria-describedby (the ids `web/includes/field.html` renders).
+    """
+
+    def _describe_fields(self) -> None:
+        form: forms.BaseForm = self  # type: ignore[assignment]
+        for name, field in form.fields.items():
+            bound = form[name]
+            ids = []
+            if field.help_text:
+                ids.append(f"{bound.auto_id}_hint")
+            if form.is_bound and name in form.errors:
+                ids.append(f"{bound.auto_id}_error")
+                field.widget.attrs["aria-invalid"] = "true"
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        self._describe_fields()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._describe_fields()

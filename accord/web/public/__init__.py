@@ -1,0 +1,1 @@
+"""The public side: complaint forms, confirmation, the published procedure."""
