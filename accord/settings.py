@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "accord.letters",
     "accord.inbound",
     "accord.web",
+    "accord.quality",
+    "accord.reporting",
     "django_otp",
     "django_otp.plugins.otp_totp",
 ]

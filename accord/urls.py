@@ -11,5 +11,7 @@ urlpatterns = [
     path("admin/", include(admin_urls())),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("quality/", include("accord.quality.urls")),
+    path("reports/", include("accord.reporting.urls")),
     path("", include("accord.web.urls")),
 ]

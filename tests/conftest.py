@@ -139,3 +139,20 @@ def detail_at(client: ApiClient, reference: str, at: dt.datetime) -> dict[str, A
 def clock(detail: dict[str, Any], key: str) -> dict[str, Any]:
     """One clock of a case detail, by key."""
     return dict(next(c for c in detail["clocks"] if c["key"] == key))
+
+
+def verified_client(user: User) -> Client:
+    """A Django test client signed in as this staff member with a verified TOTP device,
+    as if they had entered their password and a code (django-otp's session key)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
