@@ -30,7 +30,7 @@ def staff_required(view: View) -> View:
             return redirect_to_login(request.get_full_path())
         if staff_role(user) is None:
             raise PermissionDenied("Staff only.")
-        if not user.is_verified():  # type: ignore[union-attr]
+        if not user.is_verified():  # type: ignore[attr-defined]  # set by OTPMiddleware
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
