@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("quality/", include("accord.quality.urls")),
     path("reports/", include("accord.reporting.urls")),
+    path("", include("accord.quality.public_urls")),
     path("", include("accord.web.urls")),
 ]
