@@ -56,6 +56,8 @@ class EventKind(models.TextChoices):
     # Outbound e-mail (the outbox): which message, never its addresses or content.
     EMAIL_SENT = "email_sent", "E-mail sent"
     EMAIL_FAILED = "email_failed", "E-mail failed"
+    # The quality action log: root cause, lessons learned, corrective actions.
+    QUALITY = "quality", "Quality log updated"
 
 
 class ClockStatus(models.TextChoices):
