@@ -86,3 +86,25 @@ def can_assign(user: User | AnonymousUser, case: Case, assignee: User | None) ->
     if role in {Role.MANAGER, Role.ADMINISTRATOR, Role.SENIOR_HANDLER}:
         return True
     return role == Role.HANDLER and assignee is not None and assignee.pk == user.pk
+
+
+QUALITY_KEEPERS = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+
+
+def can_manage_quality(user: User | AnonymousUser, organisation_id: int) -> bool:
+    """Managers and administrators keep their organisation's quality log: corrective
+    actions and their verification, and the review of its procedure. Every member of
+    staff may read the log."""
+    return staff_role(user) in QUALITY_KEEPERS and is_staff_of(user, organisation_id)
+
+
+def can_record_case_quality(user: User | AnonymousUser, case: Case) -> bool:
+    """A case's root cause and lessons learned: the quality keepers, or the handler the
+    case is assigned to."""
+    if can_manage_quality(user, case.organisation_id):
+        return True
+    return (
+        staff_role(user) in {Role.HANDLER, Role.SENIOR_HANDLER}
+        and is_staff_of(user, case.organisation_id)
+        and case.handler_id == user.pk
+    )
