@@ -9,6 +9,7 @@ from accord.accounts.demo import DEMO_PASSWORD, create_demo_users
 from accord.cases.demo import create_demo_cases
 from accord.mediation.demo import create_consent_forms
 from accord.organisations.seed.load import load_organisations
+from accord.quality.seed.load import load_quality
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisations = load_organisations()
+        load_quality(organisations)
         logins = create_demo_users(organisations)
         create_consent_forms()
         made = create_demo_cases(timezone.now())
