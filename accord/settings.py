@@ -175,6 +175,15 @@ ACCORD_HOLIDAYS_CONFIRMED_THROUGH = envint("ACCORD_HOLIDAYS_CONFIRMED_THROUGH", 
 # Public intake is rate-limited per client address (django-ninja throttling).
 ACCORD_INTAKE_RATE = envstr("ACCORD_INTAKE_RATE", "30/m")
 NINJA_NUM_PROXIES = envint("NINJA_NUM_PROXIES", 0)
+# The public complaint form: a submission sooner than this after the form was issued
+# is refused as automated, one later than this many hours as stale (the person is
+# asked to send it again; what they typed is kept).
+ACCORD_FORM_MIN_SECONDS = envint("ACCORD_FORM_MIN_SECONDS", 3)
+ACCORD_FORM_MAX_AGE_HOURS = envint("ACCORD_FORM_MAX_AGE_HOURS", 24)
+# The complainant's signed link to their case page, and how often one address may ask
+# for a new one.
+ACCORD_COMPLAINANT_LINK_DAYS = envint("ACCORD_COMPLAINANT_LINK_DAYS", 14)
+ACCORD_LINK_REQUEST_RATE = envstr("ACCORD_LINK_REQUEST_RATE", "5/h")
 
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG

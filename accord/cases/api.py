@@ -21,11 +21,13 @@ from accord.api_support import ERRORS
 from accord.api_support import request_user as _user
 from accord.auth import staff_or_party_auth
 from accord.cases import actions, engine, intake, queue
-from accord.cases.choices import Channel, ClockBadge, EventKind
+from accord.cases.choices import Channel, ClockBadge
 from accord.cases.clocks import badge
 from accord.cases.errors import InvalidAction, NotPermitted
 from accord.cases.lookup import visible_case
 from accord.cases.models import Case, Clock, Event
+from accord.cases.presentation import clock_view as _clock
+from accord.cases.presentation import party_view as _party_view
 from accord.cases.rights import rights_of
 from accord.cases.schemas import (
     AssignIn,
@@ -42,8 +44,7 @@ from accord.cases.schemas import (
     VerbalSummaryIn,
 )
 from accord.organisations.models import Organisation, Team
-from accord.permissions import is_staff_of, roles_on_case, staff_role
-from accord.procedures.definition import Role
+from accord.permissions import is_staff_of, staff_role
 from accord.workdays.deadlines import Unit
 
 intake_router = Router(tags=["intake"])
@@ -297,49 +298,6 @@ def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> dict[str,
     return _detail(visible_case(user, reference), user, now)
 
 
-def _clock(clock: Clock, now: dt.datetime) -> dict[str, Any]:
-    if clock.is_window:
-        state = "open" if clock.due_at is not None and now < clock.due_at else "closed"
-    elif clock.status == "stopped":
-        state = (
-            "met"
-            if clock.due_at is None or (clock.stopped_at and clock.stopped_at < clock.due_at)
-            else "breached"
-        )
-    elif clock.status == "paused":
-        state = "paused"
-    else:
-        state = badge(clock.due_at, clock.at_risk_at, now).value
-        state = "running" if state == ClockBadge.ON_TIME else state
-    due_date = clock.explanation.get("due_date")
-    return {
-        "key": clock.key,
-        "label": clock.label,
-        "status": clock.status,
-        "state": state,
-        "started_at": clock.started_at,
-        "stopped_at": clock.stopped_at,
-        "due_at": clock.due_at,
-        "due_date": dt.date.fromisoformat(due_date) if due_date else None,
-        "explanation": clock.explanation.get("lines", []),
-        "detail": clock.explanation,
-    }
-
-
-def _party_clock(shown: dict[str, Any]) -> dict[str, Any]:
-    """A clock as a party sees it: why staff paused it is their note, not the party's
-    (it may repeat what the other side said); that it was paused, and for how long, is
-    shown. Extension reasons stay: the parties must be told them."""
-    detail = dict(shown["detail"])
-    pauses = [{**pause, "reason": ""} for pause in detail.get("pauses", [])]
-    detail["pauses"] = pauses
-    lines = [line for line in detail.get("lines", []) if not line.startswith("Paused")]
-    for pause in pauses:
-        lines.insert(-1, f"Paused for {pause['days_added']} day(s) from {pause['from'][:10]}.")
-    detail["lines"] = lines
-    return {**shown, "explanation": lines, "detail": detail}
-
-
 def _receipt(case: Case) -> dict[str, Any]:
     now = timezone.now()
     clocks = Clock.objects.filter(case=case).order_by("due_at", "key")
@@ -380,32 +338,6 @@ def _event(event: Event) -> dict[str, Any]:
         "to_stage": event.to_stage,
         "reason": event.reason,
         "data": event.data,
-    }
-
-
-def _party_view(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
-    """What a complainant or respondent sees: where the case stands, its clocks, the
-    steps taken (without staff reasoning or notes) and what they may do. The complaint's
-    text is the complainant's own; it reaches the respondent only as staff share it."""
-    procedure = engine.procedure_of(case)
-    is_complainant = Role.COMPLAINANT in roles_on_case(user, case)
-    return {
-        "reference": case.reference,
-        "organisation": case.organisation.name,
-        "stage": case.stage,
-        "stage_label": procedure.stages[case.stage].label,
-        "is_open": case.is_open,
-        "outcome": case.outcome,
-        "received_at": case.received_at,
-        "description": case.description if is_complainant else None,
-        "clocks": [_party_clock(_clock(clock, now)) for clock in case.clocks.all()],
-        "rights": rights_of(case, procedure, now),
-        "steps": [
-            {"at": event.at, "action": event.action, "to_stage": event.to_stage}
-            for event in case.events.all()
-            if event.kind in {EventKind.RECEIVED, EventKind.TRANSITION}
-        ],
-        "allowed_steps": engine.allowed_steps(case, user, now),
     }
 
 

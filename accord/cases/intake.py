@@ -24,7 +24,7 @@ from accord.cases.models import Case, Clock, Complainant, Event
 from accord.cases.tasks import send_receipt_notice
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Business, Organisation
-from accord.procedures.definition import Procedure
+from accord.procedures.definition import Guard, Procedure
 from accord.procedures.registry import UnknownProcedure, registry
 from accord.workdays.calendar import WorkingCalendar
 from accord.workdays.deadlines import add_amount
@@ -57,6 +57,37 @@ class Complaint:
     received_at: dt.datetime | None = None  # staff logging a letter give when it arrived
     vulnerable: bool = False
     no_information_sharing: bool = False
+
+
+@dataclass(frozen=True)
+class Questions:
+    """What a complaint to an organisation must tell it, from the procedure in force:
+    which business it is about (a mediation service's members), whether the
+    complainant is a microbusiness (when a right depends on it), and when the issue
+    arose (when the procedure sets a window to raise it)."""
+
+    procedure: Procedure
+    businesses: tuple[Business, ...]
+    asks_microbusiness: bool
+    needs_issue_date: bool
+    raise_within: str
+
+
+def questions_for(organisation: Organisation, on: dt.date) -> Questions:
+    """The questions of `organisation`'s complaint form on day `on`."""
+    procedure = registry().in_force(organisation.procedure_key, on)
+    rule = procedure.raise_within
+    return Questions(
+        procedure=procedure,
+        businesses=tuple(
+            Business.objects.filter(organisation=organisation, is_self=False).order_by("name")
+        ),
+        asks_microbusiness=any(
+            Guard.MICROBUSINESS in right.applies_if for right in procedure.rights.values()
+        ),
+        needs_issue_date=rule is not None,
+        raise_within=rule.unit.describe(rule.amount) if rule is not None else "",
+    )
 
 
 def receive_complaint(

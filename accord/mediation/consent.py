@@ -12,7 +12,7 @@ from django.db import transaction
 
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
-from accord.cases.engine import lock_case
+from accord.cases.engine import StepRequest, allowed_steps, lock_case, procedure_of, take_step
 from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
 from accord.cases.models import Case
 from accord.cases.rules import apply_effect, consent_on_file
@@ -105,6 +105,47 @@ def sign(
         )
         case.save()
     return consent
+
+
+def consent_steps(case: Case, actor: User, now: dt.datetime) -> list[str]:
+    """The procedure steps that record consent (their effect is `record_consent`) which
+    `actor` may take on the case now: signing the form takes the first of them."""
+    procedure = procedure_of(case)
+    return [
+        key
+        for key in allowed_steps(case, actor, now)
+        if Effect.RECORD_CONSENT in procedure.transitions[key].effects
+    ]
+
+
+def sign_and_record(
+    case_id: int,
+    actor: User,
+    *,
+    form_version: int,
+    typed_name: str,
+    ticked: bool,
+    ip_address: str | None,
+    now: dt.datetime,
+) -> Consent:
+    """The complainant signs the form and, where the case is waiting for consent and
+    the procedure lets the complainant record it, the case moves on at once (one
+    transaction: both or neither)."""
+    with transaction.atomic():
+        signed = sign(
+            case_id,
+            actor,
+            form_version=form_version,
+            typed_name=typed_name,
+            ticked=ticked,
+            ip_address=ip_address,
+            now=now,
+        )
+        case = Case.objects.select_related("organisation", "complainant").get(pk=case_id)
+        steps = consent_steps(case, actor, now)
+        if steps:
+            take_step(case_id, actor, steps[0], StepRequest(), now=now)
+    return signed
 
 
 def withdraw(case_id: int, actor: User, *, reason: str, now: dt.datetime) -> Case:

@@ -1,0 +1,167 @@
+"""The complainant's way in: a signed, expiring link to their case, sent by e-mail.
+
+There is no password to create. The link carries the complainant's id and the case
+reference, signed with the site's secret (django.core.signing.TimestampSigner) and
+valid for `ACCORD_COMPLAINANT_LINK_DAYS`. Opening it signs the complainant in for the
+session as their own passwordless user (`Complainant.user`, made with an unusable
+password the first time), so every permission check and action treats them exactly
+as the API does. A new link can be asked for with the e-mail address and reference;
+the answer never says whether such a case exists.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+
+from accord.accounts.models import User
+from accord.cases.models import Case, Complainant
+from accord.outbox.queue import mail_domain, queue_email
+
+SALT = "accord.complainant-link"
+
+
+class LinkRefused(Exception):
+    """The link cannot be used; `message` says why, for the person holding it."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expired = expired
+
+
+def link_days() -> int:
+    return int(getattr(settings, "ACCORD_COMPLAINANT_LINK_DAYS", 14))
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=SALT)
+
+
+def link_token(case: Case) -> str:
+    """A fresh token for the complainant of `case`."""
+    return _signer().sign_object({"c": case.complainant_id, "r": case.reference})
+
+
+def link_path(case: Case) -> str:
+    return reverse("party-link-open", kwargs={"token": link_token(case)})
+
+
+def case_for_token(token: str) -> Case:
+    """The case a token was issued for, if it is genuine, unexpired and still matches."""
+    try:
+        claims = _signer().unsign_object(token, max_age=link_days() * 24 * 3600)
+    except signing.SignatureExpired:
+        raise LinkRefused("This link has expired.", expired=True) from None
+    except signing.BadSignature:
+        raise LinkRefused("This link is not valid: it may have been copied incompletely.") from None
+    if not isinstance(claims, dict) or not isinstance(claims.get("c"), int):
+        raise LinkRefused("This link is not valid.")
+    case = (
+        Case.objects.select_related("complainant", "organisation")
+        .filter(reference=str(claims.get("r")), complainant_id=int(claims["c"]))
+        .first()
+    )
+    if case is None:
+        raise LinkRefused("This link is not valid.")
+    return case
+
+
+def may_sign_in_by_link(user: User) -> bool:
+    """Only an account that is nothing but a complainant's: staff and business
+    representatives sign in with their password (and staff with a second factor), so a
+    link must never open their accounts."""
+    return (
+        user.is_active
+        and not user.is_staff
+        and not user.is_superuser
+        and not user.staff_role
+        and user.business_id is None
+    )
+
+
+def complainant_user(complainant: Complainant) -> User:
+    """The complainant's own user, made (without a usable password) if they have none."""
+    with transaction.atomic():
+        locked = (
+            Complainant.objects.select_for_update().select_related("user").get(pk=complainant.pk)
+        )
+        if locked.user is not None:
+            return locked.user
+        user = User(
+            username=f"complainant-{locked.pk}-{secrets.token_hex(4)}",
+            email=locked.email,
+            first_name=locked.name[:150],
+        )
+        user.set_unusable_password()
+        user.save()
+        locked.user = user
+        locked.save(update_fields=["user"])
+    complainant.user = user
+    return user
+
+
+def user_for_token(token: str) -> tuple[User, Case]:
+    """Who the link signs in, and the case it opens."""
+    case = case_for_token(token)
+    user = complainant_user(case.complainant)
+    if not may_sign_in_by_link(user):
+        raise LinkRefused("This account signs in with its password, not with a link.")
+    return user, case
+
+
+@dataclass(frozen=True)
+class SentLink:
+    case: Case
+    url: str
+
+
+def send_link(case: Case, *, base_url: str) -> SentLink | None:
+    """Queue an e-mail to the complainant with a fresh link to their case; None if
+    there is no address to send it to. `base_url` is the site's address
+    (e.g. https://complaints.example.org)."""
+    email = case.complainant.email
+    if not email:
+        return None
+    url = base_url.rstrip("/") + link_path(case)
+    organisation = case.organisation
+    text = (
+        f"Dear {case.complainant.name},\n\n"
+        f"Here is your link to follow your complaint {case.reference} to "
+        f"{organisation.name}, reply to us and send documents:\n\n{url}\n\n"
+        f"The link works for {link_days()} days. If it has expired you can ask for a new "
+        f"one at {base_url.rstrip('/')}{reverse('party-link-request')} with your e-mail "
+        "address and your reference.\n\nDo not forward this e-mail: anyone with the link "
+        f"can see your complaint.\n\n{organisation.name}\n"
+    )
+    with transaction.atomic():
+        queue_email(
+            subject=f"{organisation.name}: your link to complaint {case.reference}",
+            text=text,
+            to=[email],
+            case_id=case.pk,
+            message_id=f"<link.{secrets.token_hex(8)}.{case.reference}@{mail_domain()}>",
+            purpose="complainant_link",
+        )
+    return SentLink(case=case, url=url)
+
+
+def send_link_on_request(email: str, reference: str, *, base_url: str) -> None:
+    """Someone asked for a new link: send one if the reference is a case whose
+    complainant has that address. Nothing is returned either way, so the answer cannot
+    reveal whether a case exists."""
+    case = (
+        Case.objects.select_related("complainant", "organisation")
+        .filter(reference=reference.strip().upper())
+        .first()
+    )
+    if case is None or not case.complainant.email:
+        return
+    if case.complainant.email.strip().lower() != email.strip().lower():
+        return
+    send_link(case, base_url=base_url)

@@ -1,0 +1,86 @@
+"""How a case is shown: a clock with its state and explanation, and the view a party
+(complainant or respondent) has of its case. The JSON API and the party pages both
+shape cases through these functions, so a party sees the same thing everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from accord.accounts.models import User
+from accord.cases import engine
+from accord.cases.choices import ClockBadge, EventKind
+from accord.cases.clocks import badge
+from accord.cases.models import Case, Clock
+from accord.cases.rights import rights_of
+from accord.permissions import roles_on_case
+from accord.procedures.definition import Role
+
+
+def clock_view(clock: Clock, now: dt.datetime) -> dict[str, Any]:
+    if clock.is_window:
+        state = "open" if clock.due_at is not None and now < clock.due_at else "closed"
+    elif clock.status == "stopped":
+        state = (
+            "met"
+            if clock.due_at is None or (clock.stopped_at and clock.stopped_at < clock.due_at)
+            else "breached"
+        )
+    elif clock.status == "paused":
+        state = "paused"
+    else:
+        state = badge(clock.due_at, clock.at_risk_at, now).value
+        state = "running" if state == ClockBadge.ON_TIME else state
+    due_date = clock.explanation.get("due_date")
+    return {
+        "key": clock.key,
+        "label": clock.label,
+        "status": clock.status,
+        "state": state,
+        "started_at": clock.started_at,
+        "stopped_at": clock.stopped_at,
+        "due_at": clock.due_at,
+        "due_date": dt.date.fromisoformat(due_date) if due_date else None,
+        "explanation": clock.explanation.get("lines", []),
+        "detail": clock.explanation,
+    }
+
+
+def party_clock(shown: dict[str, Any]) -> dict[str, Any]:
+    """A clock as a party sees it: why staff paused it is their note, not the party's
+    (it may repeat what the other side said); that it was paused, and for how long, is
+    shown. Extension reasons stay: the parties must be told them."""
+    detail = dict(shown["detail"])
+    pauses = [{**pause, "reason": ""} for pause in detail.get("pauses", [])]
+    detail["pauses"] = pauses
+    lines = [line for line in detail.get("lines", []) if not line.startswith("Paused")]
+    for pause in pauses:
+        lines.insert(-1, f"Paused for {pause['days_added']} day(s) from {pause['from'][:10]}.")
+    detail["lines"] = lines
+    return {**shown, "explanation": lines, "detail": detail}
+
+
+def party_view(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
+    """What a complainant or respondent sees: where the case stands, its clocks, the
+    steps taken (without staff reasoning or notes) and what they may do. The complaint's
+    text is the complainant's own; it reaches the respondent only as staff share it."""
+    procedure = engine.procedure_of(case)
+    is_complainant = Role.COMPLAINANT in roles_on_case(user, case)
+    return {
+        "reference": case.reference,
+        "organisation": case.organisation.name,
+        "stage": case.stage,
+        "stage_label": procedure.stages[case.stage].label,
+        "is_open": case.is_open,
+        "outcome": case.outcome,
+        "received_at": case.received_at,
+        "description": case.description if is_complainant else None,
+        "clocks": [party_clock(clock_view(clock, now)) for clock in case.clocks.all()],
+        "rights": rights_of(case, procedure, now),
+        "steps": [
+            {"at": event.at, "action": event.action, "to_stage": event.to_stage}
+            for event in case.events.all()
+            if event.kind in {EventKind.RECEIVED, EventKind.TRANSITION}
+        ],
+        "allowed_steps": engine.allowed_steps(case, user, now),
+    }
