@@ -19,6 +19,7 @@ from accord.mediation.documents_api import router as documents_router
 from accord.outbox.api import router as outbox_router
 from accord.procedures.api import router as procedures_router
 from accord.quality.api import router as quality_router
+from accord.reporting.api import router as reporting_router
 
 api = NinjaAPI(
     title="Accord",
@@ -35,6 +36,7 @@ api.add_router("/procedures", procedures_router)
 api.add_router("/letters", letters_router)
 api.add_router("/outbox", outbox_router)
 api.add_router("/inbound", inbound_router)
+api.add_router("/reports", reporting_router)
 api.add_router("/quality", quality_router)
 
 

@@ -108,3 +108,13 @@ def can_record_case_quality(user: User | AnonymousUser, case: Case) -> bool:
         and is_staff_of(user, case.organisation_id)
         and case.handler_id == user.pk
     )
+
+
+def can_see_reports(user: User | AnonymousUser, organisation_id: int) -> bool:
+    """Managers and administrators read their own organisation's dashboards, annual
+    report and exports; superusers read every organisation's."""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return staff_role(user) in {Role.MANAGER, Role.ADMINISTRATOR} and is_staff_of(
+        user, organisation_id
+    )
