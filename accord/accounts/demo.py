@@ -3,15 +3,21 @@ API tokens, for trying Accord out. Never run against a production database."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accord.accounts.choices import StaffRole
 from accord.accounts.models import ApiToken, User
 from accord.organisations.models import Business, Organisation
 
 DEMO_PASSWORD = "accord-demo"  # noqa: S105 (demo data, printed on purpose)
+# Every demo staff member's second factor: one TOTP secret, documented in the README, to
+# add to an authenticator app (or read the current code with `manage.py demo_totp`).
+DEMO_TOTP_SECRET = "ACCORDDEMOSECRETACCORDDEMOSECRET"  # noqa: S105 (base32, 20 bytes)
+DEMO_DEVICE_NAME = "demo"
 
 STAFF_PERMISSIONS = ["view_case", "view_event", "view_clock"]
 ADMIN_PERMISSIONS = [
@@ -54,6 +60,17 @@ def _token(user: User) -> str:
     return raw
 
 
+def demo_totp_device(user: User) -> TOTPDevice:
+    """The demo staff member's confirmed TOTP device, on the documented secret."""
+    key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+    device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name=DEMO_DEVICE_NAME, key=key, confirmed=True
+        )
+    return device
+
+
 def create_demo_users(organisations: list[Organisation]) -> list[DemoLogin]:
     staff_group = _group("Staff", STAFF_PERMISSIONS)
     admin_group = _group("Administrators", ADMIN_PERMISSIONS)
@@ -75,6 +92,7 @@ def create_demo_users(organisations: list[Organisation]) -> list[DemoLogin]:
                 is_staff=True,
             )
             user.groups.add(admin_group if role == StaffRole.ADMINISTRATOR else staff_group)
+            demo_totp_device(user)
             logins.append(DemoLogin(username, role.label, organisation.name, _token(user)))
         if organisation.kind == "mediation_service":
             business = Business.objects.filter(organisation=organisation).order_by("pk").first()

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accord.accounts.models import User
@@ -32,6 +33,10 @@ class QueueFilters:
     handler: str | None = None  # username, "me" or "none"
     stage: str | None = None
     clock_state: ClockBadge | None = None
+    search: str = ""  # words to find in the reference, names, description, business
+
+
+MAX_SEARCH = 200
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,39 @@ def filtered(user: User, filters: QueueFilters, now: dt.datetime) -> QuerySet[Ca
         cases = cases.filter(stage=filters.stage)
     if filters.clock_state is not None:
         cases = cases.filter(_clock_state_condition(filters.clock_state, now))
+    if filters.search.strip():
+        cases = _searched(cases, filters.search)
+    return cases
+
+
+def _searched(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """Cases matching every word of `text` in the reference, the complainant's name or
+    business name, the business complained about, or the description. PostgreSQL: full-text search (English stemming,
+    web-search syntax) plus the reference as typed; elsewhere (SQLite) each word must
+    appear somewhere, case-insensitively. Either way the queue's deadline order stands."""
+    text = " ".join(text.split())[:MAX_SEARCH]
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = (
+            SearchVector("reference", weight="A", config="english")
+            + SearchVector("complainant__name", weight="A", config="english")
+            + SearchVector("complainant__business_name", weight="B", config="english")
+            + SearchVector("respondent__name", weight="B", config="english")
+            + SearchVector("description", weight="C", config="english")
+        )
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return cases.annotate(search_document=vector).filter(
+            Q(search_document=query) | Q(reference__iexact=text)
+        )
+    for word in text.split():
+        cases = cases.filter(
+            Q(reference__icontains=word)
+            | Q(complainant__name__icontains=word)
+            | Q(complainant__business_name__icontains=word)
+            | Q(respondent__name__icontains=word)
+            | Q(description__icontains=word)
+        )
     return cases
 
 

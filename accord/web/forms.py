@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from accord.cases.errors import ActionRefused
+
 
 class AccessibleFormMixin:
     """Marks each field's hint and error for assistive technology.
@@ -34,3 +36,17 @@ class AccessibleFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._describe_fields()
+
+
+def add_refusal(
+    form: forms.BaseForm, exc: ActionRefused, fields: dict[str, str] | None = None
+) -> None:
+    """Show a domain refusal (`accord.cases.errors.ActionRefused`) on the form: on the
+    field it names when the form has that field (through `fields`, intake's name ->
+    the form's), else above the form."""
+    name = (fields or {}).get(exc.field or "", exc.field)
+    message = str(exc.message)
+    message = message[:1].upper() + message[1:]
+    form.add_error(name if name in form.fields else None, message)
+    if isinstance(form, AccessibleFormMixin):
+        form._describe_fields()

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accord.accounts.demo import DEMO_PASSWORD, create_demo_users
+from accord.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, create_demo_users
 from accord.cases.demo import create_demo_cases
 from accord.mediation.demo import create_consent_forms
 from accord.organisations.seed.load import load_organisations
@@ -27,3 +27,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}; API token shown):")
         for login in logins:
             self.stdout.write(f"  {login.username:28} {login.role:30} token: {login.token}")
+        self.stdout.write(
+            "Staff sign in at /staff/login/ with the password, then a code from an "
+            f"authenticator app set up with the secret {DEMO_TOTP_SECRET} (the same for "
+            "every demo staff member), or print the current code with: "
+            ".venv/bin/python manage.py demo_totp <username>"
+        )

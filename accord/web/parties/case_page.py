@@ -1,0 +1,438 @@
+"""A party's case page and the things they do on it. The complainant and the business
+share one page: each sees its own side — where the case stands, what happens next and
+by when, its own clocks and (for the complainant) rights, its own thread — and is
+offered exactly the actions the case allows it now. Every action calls the same domain
+function the JSON API calls; a refusal is shown on the form, never as an error page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accord.api_support import client_ip
+from accord.cases import actions, engine
+from accord.cases.errors import ActionRefused
+from accord.cases.models import Case
+from accord.cases.presentation import party_view
+from accord.mediation import agreements, consent, documents, feedback, obligations, proposals
+from accord.mediation.choices import AgreementStatus, ObligationStatus, Party, ProposalStatus
+from accord.mediation.models import Consent, RecordsRequest
+from accord.mediation.threads import post_message
+from accord.mediation.visibility import visible_documents, visible_messages
+from accord.web.forms import add_refusal
+from accord.web.parties.access import party_case, party_required, party_user
+from accord.web.parties.forms import (
+    AgreementConfirmForm,
+    AnswerForm,
+    ConsentForm,
+    FeedbackForm,
+    MessageForm,
+    StepForm,
+    UploadForm,
+)
+from accord.web.resubmission import once_per_submission
+
+
+def _upload_limit() -> str:
+    size = documents.max_upload_bytes()
+    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+def _page(
+    request: HttpRequest,
+    case: Case,
+    party: Party,
+    bound: dict[str, forms.Form] | None = None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    user = party_user(request)
+    now = timezone.now()
+    bound = bound or {}
+    procedure = engine.procedure_of(case)
+    shown = party_view(case, user, now)
+    today = proposals.local_today(case, now)
+
+    def form(key: str, kind: type[forms.Form], **kwargs: Any) -> forms.Form:
+        """The form in error, if it is this one; else a fresh one (prefixed by its key)."""
+        return bound.get(key) or kind(prefix=key, **kwargs)
+
+    proposal_rows = []
+    for proposal in proposals.proposals_of(user, case):
+        mine = next((a for a in proposal.answers.all() if a.party == party), None)
+        answerable = (
+            case.is_open
+            and proposal.status == ProposalStatus.OPEN
+            and mine is None
+            and today <= proposal.answer_by
+        )
+        proposal_rows.append(
+            {
+                "proposal": proposal,
+                "mine": mine,
+                "form": form(f"answer-{proposal.pk}", AnswerForm) if answerable else None,
+            }
+        )
+
+    agreement_rows = []
+    for agreement in agreements.agreements_for(user, case):
+        if agreement.superseded_at is not None:
+            continue
+        confirmed = any(c.party == party for c in agreement.confirmations.all())
+        confirm_form = None
+        if (
+            agreement.status == AgreementStatus.AWAITING_CONFIRMATION
+            and not confirmed
+            and case.is_open
+        ):
+            confirm_form = form(
+                f"agreement-{agreement.pk}",
+                AgreementConfirmForm,
+                initial={"document_sha256": agreement.document_sha256},
+            )
+        rows = []
+        for obligation in sorted(agreement.obligations.all(), key=lambda o: (o.due_on, o.pk)):
+            mine_done = getattr(obligation, obligations.CONFIRMED_AT[party]) is not None
+            rows.append(
+                {
+                    "obligation": obligation,
+                    "status": ObligationStatus(obligation.status).label,
+                    "mine_done": mine_done,
+                    "may_confirm": agreement.status == AgreementStatus.BINDING
+                    and obligation.status != ObligationStatus.DONE
+                    and not mine_done,
+                }
+            )
+        agreement_rows.append(
+            {
+                "agreement": agreement,
+                "status": AgreementStatus(agreement.status).label,
+                "confirmed": confirmed,
+                "form": confirm_form,
+                "obligations": rows,
+            }
+        )
+
+    feedback_form = None
+    for row in feedback.feedback_for(user, case):
+        if row.party == party and row.answered_at is None:
+            feedback_form = form("feedback", FeedbackForm)
+
+    consent_form = consent_text = signed = None
+    consent_steps: list[str] = []
+    if party == Party.COMPLAINANT:
+        signed = (
+            Consent.objects.filter(case=case, withdrawn_at__isnull=True)
+            .order_by("-signed_at")
+            .first()
+        )
+        consent_steps = consent.consent_steps(case, user, now)
+        if consent_steps and signed is None:
+            try:
+                consent_text = consent.current_form(case.organisation, today)
+            except ActionRefused:
+                consent_text = None
+            if consent_text is not None:
+                version = consent_text.version
+                consent_form = form(
+                    "consent",
+                    ConsentForm,
+                    initial={"form_version": version},
+                )
+
+    steps = []
+    for key in shown["allowed_steps"]:
+        if key in consent_steps:
+            continue  # the complainant records consent by signing the form
+        transition = procedure.transitions[key]
+        steps.append(
+            {
+                "key": key,
+                "label": transition.label,
+                "reason_required": transition.reason_required,
+                "form": form(f"step-{key}", StepForm),
+            }
+        )
+
+    upcoming = sorted(
+        (
+            c
+            for c in shown["clocks"]
+            if c["status"] == "running" and c["due_date"] and c["state"] != "open"
+        ),
+        key=lambda c: c["due_at"],
+    )
+    return render(
+        request,
+        "web/parties/case.html",
+        {
+            "organisation": case.organisation,
+            "case": case,
+            "party": party,
+            "is_complainant": party == Party.COMPLAINANT,
+            "shown": shown,
+            "upcoming": upcoming,
+            "rights": [r for r in shown["rights"] if r["applies"]]
+            if party == Party.COMPLAINANT
+            else [],
+            "thread": visible_messages(user, case)
+            .filter(thread__party=party)
+            .order_by("sent_at", "id"),
+            "documents": visible_documents(user, case)
+            .filter(thread__party=party)
+            .order_by("uploaded_at", "id"),
+            "records_requests": RecordsRequest.objects.filter(
+                case=case, fulfilled_at__isnull=True
+            ).order_by("due_on")
+            if party == Party.RESPONDENT
+            else [],
+            "message_form": form("message", MessageForm),
+            "upload_form": form("upload", UploadForm, limit=_upload_limit()),
+            "verbal_summary": party == Party.COMPLAINANT
+            and case.is_open
+            and case.verbal_summary_pending,
+            "consent_form": consent_form,
+            "consent_text": consent_text,
+            "signed": signed,
+            "proposals": proposal_rows,
+            "agreements": agreement_rows,
+            "feedback_form": feedback_form,
+            "steps": steps,
+            "any_errors": any(f.errors for f in bound.values()),
+        },
+        status=status,
+    )
+
+
+@party_required
+def case_page(request: HttpRequest, reference: str) -> HttpResponse:
+    case, party = party_case(request, reference)
+    return _page(request, case, party)
+
+
+def _back(case: Case, anchor: str) -> HttpResponse:
+    return HttpResponseRedirect(
+        reverse("party-case", args=[case.reference]) + f"#{anchor}", status=303
+    )
+
+
+def _act(
+    request: HttpRequest,
+    reference: str,
+    key: str,
+    make: Callable[[Any, Any], forms.Form],
+    act: Callable[[Case, Party, dict[str, Any]], str],
+    anchor: str,
+) -> HttpResponse:
+    """Validate the form, call the domain action, then back to the page with a note;
+    or the page again with the form's errors (a refusal included)."""
+    case, party = party_case(request, reference)
+    if request.method != "POST":
+        return _back(case, anchor)
+    form = make(request.POST, request.FILES)
+    status = 200
+    if form.is_valid():
+        try:
+            done = act(case, party, form.cleaned_data)
+        except ActionRefused as exc:
+            if not form.fields:  # a button: nowhere on the page to show it but the top
+                messages.error(request, exc.message[:1].upper() + exc.message[1:])
+                return _back(case, anchor)
+            add_refusal(form, exc)
+            status = exc.status if exc.status in {409, 413, 422} else 409
+        else:
+            messages.success(request, done)
+            return _back(case, anchor)
+    return _page(request, case, party, {key: form}, status=status)
+
+
+ACTION = [party_required, once_per_submission, require_http_methods(["GET", "POST"])]
+
+
+def _action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    for decorate in reversed(ACTION):
+        view = decorate(view)
+    return view
+
+
+@_action
+def send_message(request: HttpRequest, reference: str) -> HttpResponse:
+    user = party_user(request)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        post_message(case.pk, user, party, data["body"], now=timezone.now())
+        return "Your message has been sent."
+
+    return _act(
+        request, reference, "message", lambda d, f: MessageForm(d, prefix="message"), act, "thread"
+    )
+
+
+@_action
+def upload(request: HttpRequest, reference: str) -> HttpResponse:
+    user = party_user(request)
+    try:
+        files = request.FILES
+    except RequestDataTooBig as too_big:
+        # Refused while arriving (UploadLimitHandler): say so on the form.
+        case, party = party_case(request, reference)
+        form = UploadForm({}, {}, prefix="upload", limit=_upload_limit())
+        form.is_valid()
+        form.errors.clear()
+        message = str(too_big)
+        form.add_error("file", message[:1].upper() + message[1:])
+        form._describe_fields()
+        return _page(request, case, party, {"upload": form}, status=413)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        stored = documents.upload(case.pk, user, party, data["file"], now=timezone.now())
+        return f"Your document “{stored.name}” has been uploaded."
+
+    return _act(
+        request,
+        reference,
+        "upload",
+        lambda d, f: UploadForm(d, files, prefix="upload", limit=_upload_limit()),
+        act,
+        "documents",
+    )
+
+
+@_action
+def sign_consent(request: HttpRequest, reference: str) -> HttpResponse:
+    user = party_user(request)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        consent.sign_and_record(
+            case.pk,
+            user,
+            form_version=data["form_version"],
+            typed_name=data["typed_name"],
+            ticked=data["ticked"],
+            ip_address=client_ip(request),
+            now=timezone.now(),
+        )
+        return "Thank you: your consent has been signed."
+
+    return _act(
+        request, reference, "consent", lambda d, f: ConsentForm(d, prefix="consent"), act, "consent"
+    )
+
+
+@_action
+def confirm_summary(request: HttpRequest, reference: str) -> HttpResponse:
+    user = party_user(request)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        actions.confirm_verbal_summary(
+            case.pk, user, how="Confirmed on the complainant's case page", now=timezone.now()
+        )
+        return "Thank you: you have confirmed our summary of your complaint."
+
+    return _act(request, reference, "summary", lambda d, f: forms.Form(d), act, "summary")
+
+
+@_action
+def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    user = party_user(request)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        request_ = engine.StepRequest(reason=data["reason"])
+        engine.take_step(case.pk, user, action, request_, now=timezone.now())
+        return f"Done: {engine.procedure_of(case).transitions[action].label}."
+
+    return _act(
+        request,
+        reference,
+        f"step-{action}",
+        lambda d, f: StepForm(d, prefix=f"step-{action}"),
+        act,
+        "actions",
+    )
+
+
+@_action
+def answer_proposal(request: HttpRequest, reference: str, proposal_id: int) -> HttpResponse:
+    user = party_user(request)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        proposals.answer_proposal(
+            case.pk,
+            user,
+            proposal_id,
+            party,
+            answer=data["answer"],
+            note=data["note"],
+            now=timezone.now(),
+        )
+        return "Your answer has been recorded."
+
+    key = f"answer-{proposal_id}"
+    return _act(request, reference, key, lambda d, f: AnswerForm(d, prefix=key), act, "proposals")
+
+
+@_action
+def confirm_agreement(request: HttpRequest, reference: str, agreement_id: int) -> HttpResponse:
+    user = party_user(request)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        agreements.confirm(
+            case.pk,
+            user,
+            agreement_id,
+            party,
+            document_sha256=data["document_sha256"],
+            ip_address=client_ip(request),
+            now=timezone.now(),
+        )
+        return "You have confirmed the agreement."
+
+    key = f"agreement-{agreement_id}"
+    return _act(
+        request, reference, key, lambda d, f: AgreementConfirmForm(d, prefix=key), act, "agreement"
+    )
+
+
+@_action
+def obligation_done(request: HttpRequest, reference: str, obligation_id: int) -> HttpResponse:
+    user = party_user(request)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        obligations.confirm_done(case.pk, user, obligation_id, party, now=timezone.now())
+        return "You have confirmed that this was done."
+
+    return _act(request, reference, "obligation", lambda d, f: forms.Form(d), act, "agreement")
+
+
+@_action
+def give_feedback(request: HttpRequest, reference: str) -> HttpResponse:
+    user = party_user(request)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        feedback.give_feedback(
+            case.pk,
+            user,
+            party,
+            rating=data["rating"],
+            comment=data["comment"],
+            now=timezone.now(),
+        )
+        return "Thank you for your feedback."
+
+    return _act(
+        request,
+        reference,
+        "feedback",
+        lambda d, f: FeedbackForm(d, prefix="feedback"),
+        act,
+        "feedback",
+    )

@@ -1,0 +1,89 @@
+"""Signing in as a party: businesses with their password, complainants with the link
+we e-mail them (and a new link on request); then the list of their cases."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from ninja.throttling import AnonRateThrottle
+
+from accord.cases import engine
+from accord.cases.complainant_links import LinkRefused, send_link_on_request, user_for_token
+from accord.permissions import cases_visible_to
+from accord.web.parties.access import party_required, party_user
+from accord.web.parties.forms import BusinessLoginForm, LinkRequestForm
+
+
+class LinkRequestThrottle(AnonRateThrottle):
+    """Requests for a new link, per client address."""
+
+    scope = "complainant_link"
+
+    def __init__(self) -> None:
+        super().__init__(settings.ACCORD_LINK_REQUEST_RATE)
+
+
+class BusinessLoginView(LoginView):
+    template_name = "web/parties/login.html"
+    authentication_form = BusinessLoginForm
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("party-cases")
+
+
+def link_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a new link: always the same answer, whether or not the case exists."""
+    form = LinkRequestForm(request.POST or None)
+    if request.method == "POST":
+        if not LinkRequestThrottle().allow_request(request):
+            return render(request, "web/parties/link_throttled.html", status=429)
+        if form.is_valid():
+            send_link_on_request(
+                form.cleaned_data["email"],
+                form.cleaned_data["reference"],
+                base_url=request.build_absolute_uri("/"),
+            )
+            return render(request, "web/parties/link_sent.html")
+    return render(request, "web/parties/link_request.html", {"form": form})
+
+
+def link_open(request: HttpRequest, token: str) -> HttpResponse:
+    """The complainant's link: sign them in for this session and open their case."""
+    try:
+        user, case = user_for_token(token)
+    except LinkRefused as refused:
+        return render(
+            request,
+            "web/parties/link_invalid.html",
+            {"message": refused.message, "expired": refused.expired},
+            status=410 if refused.expired else 400,
+        )
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return HttpResponseRedirect(reverse("party-case", args=[case.reference]), status=303)
+
+
+@party_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = party_user(request)
+    cases = list(
+        cases_visible_to(user)
+        .select_related("organisation", "respondent")
+        .order_by("-received_at", "-id")[:200]
+    )
+    rows = [
+        {"case": case, "stage": engine.procedure_of(case).stages[case.stage].label}
+        for case in cases
+    ]
+    return render(
+        request,
+        "web/parties/case_list.html",
+        {"rows": rows, "business": user.business},
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(reverse("party-cases"))
