@@ -36,6 +36,7 @@ from accord.quality.forms import (
 )
 from accord.quality.lookup import quality_action, quality_case, quality_organisation
 from accord.quality.models import CaseQuality, CorrectiveAction
+from accord.web.forms import add_refusal
 from accord.web.staff.access import staff_required
 
 PAGE_SIZE = 50
@@ -51,19 +52,15 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _refused(form: forms.Form, refusal: ActionRefused) -> None:
-    """Show a refusal on the field it concerns (or the whole form)."""
-    if isinstance(refusal, NotPermitted):
-        raise PermissionDenied(refusal.message)
-    field = refusal.field if refusal.field in form.fields else None
-    form.add_error(field, refusal.message)
-
-
 def _attempt(form: forms.Form, write: Callable[[], Any]) -> bool:
+    """Make the change; a refusal shows on the field it concerns (or above the form),
+    except that a user who may not do this at all is refused the page."""
     try:
         write()
+    except NotPermitted as refusal:
+        raise PermissionDenied(refusal.message) from None
     except ActionRefused as refusal:
-        _refused(form, refusal)
+        add_refusal(form, refusal, {"cases": "cases", "verified_by": ""})
         return False
     return True
 
