@@ -4,6 +4,7 @@ revision tables, as `manage.py seed_demo` loads them."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -27,10 +28,19 @@ RECEIVED = london(2026, 12, 1, 10)  # Tuesday 1 December 2026, before closing ti
 def receive(slug: str = "optimised", at: dt.datetime = RECEIVED, **overrides: Any) -> Case:
     """A complaint submitted through the public intake API, as the public does."""
     with time_machine.travel(at, tick=False):
-        response = ApiClient().post(f"/organisations/{slug}/complaints", complaint_body(**overrides))
+        response = ApiClient().post(
+            f"/organisations/{slug}/complaints", complaint_body(**overrides)
+        )
     assert response.status_code == 201, response.content
     return Case.objects.get(reference=response.json()["reference"])
 
 
 def quality_events(case: Case) -> list[tuple[str, dict[str, Any]]]:
     return [(e.action, e.data) for e in Event.objects.filter(case=case, kind="quality")]
+
+
+def put(client: ApiClient, path: str, body: Any) -> Any:
+    """PUT as the API client's user (ApiClient speaks GET and POST)."""
+    return client.client.put(
+        f"/api{path}", json.dumps(body), content_type="application/json", headers=client.headers
+    )

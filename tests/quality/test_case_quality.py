@@ -9,7 +9,7 @@ import time_machine
 from accord.cases import actions as case_actions
 from accord.quality.models import CaseQuality, RootCause
 from tests.conftest import ApiClient, verified_client
-from tests.quality.conftest import RECEIVED, quality_events, receive
+from tests.quality.conftest import RECEIVED, put, quality_events, receive
 
 pytestmark = pytest.mark.django_db
 
@@ -49,19 +49,8 @@ def test_saving_the_same_record_again_writes_no_event(seeded, staff):
     body = {"root_cause_id": cause("optimised", "Delay").pk, "lessons_learned": "x"}
     client = ApiClient(manager)
     with time_machine.travel(LATER, tick=False):
-        assert client.post  # the API takes PUT
-        first = client.client.put(
-            f"/api/quality/cases/{case.reference}",
-            data=__import__("json").dumps(body),
-            content_type="application/json",
-            headers=client.headers,
-        )
-        again = client.client.put(
-            f"/api/quality/cases/{case.reference}",
-            data=__import__("json").dumps(body),
-            content_type="application/json",
-            headers=client.headers,
-        )
+        first = put(client, f"/quality/cases/{case.reference}", body)
+        again = put(client, f"/quality/cases/{case.reference}", body)
     assert first.status_code == 200, first.content
     assert again.status_code == 200
     assert first.json()["root_cause"]["name"] == "Delay"
