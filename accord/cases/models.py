@@ -115,6 +115,13 @@ class Case(models.Model):
                 name="open_case_deadline",
             ),
             models.Index(fields=["organisation", "received_at"], name="case_received"),
+            # The reports' "closed in the period" and "referred out in the period".
+            models.Index(fields=["organisation", "closed_at"], name="case_closed"),
+            models.Index(
+                fields=["organisation", "referred_to_regulator_at"],
+                condition=models.Q(referred_to_regulator_at__isnull=False),
+                name="case_referred_to_regulator",
+            ),
         ]
 
     def __str__(self) -> str:

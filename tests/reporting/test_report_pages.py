@@ -97,7 +97,7 @@ def test_the_xlsx_export_opens_in_a_spreadsheet(manager: User) -> None:
     for params in ({}, {"pseudonymised": "1"}):
         response = client.get("/reports/annual.xlsx", {**PERIOD, **params})
         assert response.status_code == 200
-        workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        workbook = openpyxl.load_workbook(io.BytesIO(response.getvalue()))
         sheet = workbook["Cases"]
         header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
         assert header[0] == "case"
