@@ -23,7 +23,9 @@ class AccessibleFormMixin:
             ids = []
             if field.help_text:
                 ids.append(f"{bound.auto_id}_hint")
-            if form.is_bound and name in form.errors:
+            # `_errors`, not `errors`: reading `errors` would validate the form now, in
+            # __init__, before a subclass has finished setting up its fields.
+            if form.is_bound and form._errors is not None and name in form._errors:
                 ids.append(f"{bound.auto_id}_error")
                 field.widget.attrs["aria-invalid"] = "true"
             if ids:

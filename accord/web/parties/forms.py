@@ -71,6 +71,8 @@ class UploadForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if limit:
             self.fields["file"].help_text += f" Up to {limit}."
+        # Bound fields cached before the changes above would keep the old hints.
+        self._bound_fields_cache.clear()
         self._describe_fields()
 
 

@@ -25,9 +25,7 @@ class ComplaintForm(AccessibleFormMixin, forms.Form):
     (`intake.Questions`): the business complained about, a microbusiness question, and
     whether the date the issue arose is needed."""
 
-    respondent = forms.TypedChoiceField(
-        label="Which practice or business is your complaint about?", coerce=int
-    )
+    respondent = forms.ChoiceField(label="Which practice or business is your complaint about?")
     description = forms.CharField(
         label="What happened?",
         help_text="Tell us what went wrong and what has been done about it so far.",
@@ -104,7 +102,10 @@ class ComplaintForm(AccessibleFormMixin, forms.Form):
         if questions.businesses:
             field = self.fields["respondent"]
             assert isinstance(field, forms.ChoiceField)
-            field.choices = [("", "Choose one"), *((b.pk, b.name) for b in questions.businesses)]
+            field.choices = [
+                ("", "Choose one"),
+                *((str(b.pk), b.name) for b in questions.businesses),
+            ]
         else:
             del self.fields["respondent"]
         if questions.needs_issue_date:
@@ -119,6 +120,8 @@ class ComplaintForm(AccessibleFormMixin, forms.Form):
         if not questions.asks_microbusiness:
             del self.fields["is_microbusiness"]
             del self.fields["business_name"]
+        # Bound fields cached before the changes above would keep the old hints.
+        self._bound_fields_cache.clear()
         self._describe_fields()
 
     def clean(self) -> dict[str, Any]:
@@ -149,7 +152,7 @@ class ComplaintForm(AccessibleFormMixin, forms.Form):
             description=data["description"].strip(),
             desired_outcome=data["desired_outcome"].strip(),
             issue_arose_on=data.get("issue_arose_on"),
-            respondent_id=data.get("respondent"),
+            respondent_id=int(data["respondent"]) if data.get("respondent") else None,
             channel=Channel.WEB_FORM,
             no_information_sharing=data["share_information"] == "no",
         )
