@@ -1,3 +1,31 @@
-from django.urls import URLPattern, URLResolver
+"""The staff workspace, under /staff/."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from accord.web.staff import signin, views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("login/", signin.login, name="staff-login"),
+    path("login/code/", signin.code, name="staff-login-code"),
+    path("login/enrol/", signin.enrol, name="staff-enrol"),
+    path("logout/", signin.logout, name="staff-logout"),
+    path("", views.work_queue, name="staff-queue"),
+    path("log/", views.log_complaint, name="staff-log"),
+    path("cases/<str:reference>/", views.case_page, name="staff-case"),
+    path("cases/<str:reference>/steps/<str:action>/", views.take_step, name="staff-step"),
+    path("cases/<str:reference>/notes/", views.add_note, name="staff-note"),
+    path("cases/<str:reference>/threads/<str:party>/", views.post_message, name="staff-message"),
+    path("cases/<str:reference>/relay/<int:message_id>/", views.relay, name="staff-relay"),
+    path("cases/<str:reference>/assign/", views.assign, name="staff-assign"),
+    path(
+        "cases/<str:reference>/clocks/<str:key>/<str:action>/",
+        views.change_clock,
+        name="staff-clock",
+    ),
+    path(
+        "cases/<str:reference>/verbal-summary/",
+        views.confirm_verbal_summary,
+        name="staff-verbal-summary",
+    ),
+    path("cases/<str:reference>/letter/", views.letter, name="staff-letter"),
+]

@@ -1,0 +1,272 @@
+"""What the staff case page shows: the case shaped for reading (timeline in words,
+clocks with their explanations, both threads, letters the steps require) and the
+forms it offers. The forms offered for steps are exactly `engine.allowed_steps`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+
+from accord.accounts.models import User
+from accord.cases import engine
+from accord.cases.choices import EventKind
+from accord.cases.models import Case, Event
+from accord.cases.presentation import clock_view
+from accord.cases.rights import rights_of
+from accord.letters.kinds import kind_of
+from accord.letters.models import Letter
+from accord.mediation.choices import Party
+from accord.mediation.visibility import visible_messages
+from accord.organisations.models import Team
+from accord.permissions import can_assign, staff_role
+from accord.procedures.definition import Procedure, Role
+from accord.web.staff.forms import (
+    AssignForm,
+    ClockForm,
+    MessageForm,
+    NoteForm,
+    RelayForm,
+    StepForm,
+    VerbalSummaryForm,
+)
+
+CLOCK_BADGES = {
+    "running": "badge-on-time",
+    "open": "badge-on-time",
+    "at_risk": "badge-at-risk",
+    "breached": "badge-breached",
+}
+
+
+def handlers_of(organisation_id: int) -> list[User]:
+    """Who a case of this organisation may be assigned to."""
+    return list(
+        User.objects.filter(
+            organisation_id=organisation_id,
+            staff_role__in=[Role.HANDLER.value, Role.SENIOR_HANDLER.value],
+            is_active=True,
+        ).order_by("staff_role", "username")
+    )
+
+
+def teams_of(organisation_id: int) -> list[Team]:
+    return list(Team.objects.filter(organisation_id=organisation_id).order_by("name"))
+
+
+def _stage(procedure: Procedure, key: str) -> str:
+    stage = procedure.stages.get(key)
+    return stage.label if stage else key
+
+
+def describe(event: Event, procedure: Procedure) -> str:
+    """One timeline event in words (what happened, never what a party said)."""
+    data = event.data or {}
+    kind = EventKind(event.kind)
+    if kind == EventKind.TRANSITION:
+        transition = procedure.transitions.get(event.action)
+        text = transition.label if transition else event.action
+        if event.from_stage != event.to_stage:
+            text += f" — now: {_stage(procedure, event.to_stage)}"
+        if data.get("outcome"):
+            outcome = procedure.outcomes.get(data["outcome"])
+            text += f" (outcome: {outcome.label if outcome else data['outcome']})"
+        for name, value in (data.get("input") or {}).items():
+            declared = transition.inputs.get(name) if transition else None
+            text += f"; {declared.label if declared else name}: {value}"
+        return text
+    if kind == EventKind.RECEIVED:
+        return (
+            f"Complaint received — {_stage(procedure, event.to_stage or procedure.initial_stage)}"
+        )
+    if kind in {EventKind.CLOCK_PAUSED, EventKind.CLOCK_RESUMED, EventKind.CLOCK_EXTENDED}:
+        clock = procedure.clocks.get(str(data.get("clock", "")))
+        label = clock.label if clock else data.get("clock", "")
+        extra = ""
+        if kind == EventKind.CLOCK_EXTENDED:
+            extra = f" by {data.get('amount')} {str(data.get('unit', '')).replace('_', ' ')}"
+        return f"{kind.label}: {label}{extra}"
+    if kind in {EventKind.CLOCK_AT_RISK, EventKind.CLOCK_BREACHED}:
+        clock = procedure.clocks.get(str(data.get("clock", "")))
+        return f"{kind.label}: {clock.label if clock else data.get('clock', '')}"
+    if kind == EventKind.MESSAGE:
+        return f"Message in the {data.get('thread', '')} thread"
+    if kind == EventKind.RELAY:
+        edited = " (edited)" if data.get("edited") else ""
+        return f"Message relayed from the {data.get('from_thread')} to the {data.get('to_thread')}{edited}"
+    if kind == EventKind.LETTER_SENT:
+        return f"Letter sent: {procedure.letters.get(event.action, event.action)}"
+    if kind == EventKind.ASSIGNED:
+        return "Assignment changed"
+    return str(kind.label)
+
+
+@dataclass
+class StepOffer:
+    key: str
+    label: str
+    form: StepForm
+    letters: list[str]
+
+
+@dataclass
+class ClockOffer:
+    shown: dict[str, Any]
+    forms: list[tuple[str, ClockForm]]
+
+
+@dataclass
+class ThreadShown:
+    party: str
+    label: str
+    messages: list[dict[str, Any]]
+    form: MessageForm
+
+
+@dataclass
+class CasePage:
+    """Everything the case page renders. `bound` replaces one form with the one the
+    person just sent (with its errors)."""
+
+    case: Case
+    procedure: Procedure
+    user: User
+    now: dt.datetime
+    bound: dict[str, forms.Form] = field(default_factory=dict)
+
+    def _form(self, name: str, make: Any) -> Any:
+        return self.bound.get(name) or make()
+
+    def context(self) -> dict[str, Any]:
+        case, procedure, user, now = self.case, self.procedure, self.user, self.now
+        events = list(case.events.all())
+        letters = list(Letter.objects.filter(case=case).select_related("sent_by").order_by("pk"))
+        handlers = handlers_of(case.organisation_id)
+        teams = teams_of(case.organisation_id)
+        role = staff_role(user)
+        return {
+            "case": case,
+            "bound_errors": any(form.errors for form in self.bound.values()),
+            "procedure": procedure,
+            "stage_label": _stage(procedure, case.stage),
+            "outcome_label": (
+                procedure.outcomes[case.outcome].label
+                if case.outcome in procedure.outcomes
+                else case.outcome
+            ),
+            "timeline": [
+                {"event": e, "text": describe(e, procedure)}
+                for e in events
+                if e.kind != EventKind.NOTE
+            ],
+            "notes": [e for e in events if e.kind == EventKind.NOTE],
+            "clocks": self._clocks(),
+            "rights": rights_of(case, procedure, now),
+            "threads": self._threads(),
+            "steps": self._steps(),
+            "letters": letters,
+            "letters_needed": self._letters_needed(events, letters),
+            "note_form": self._form("note", NoteForm),
+            "assign_form": self._form(
+                "assign",
+                lambda: AssignForm(
+                    handlers,
+                    teams,
+                    initial={
+                        "handler": case.handler.username if case.handler else "",
+                        "team": case.team_id,
+                    },
+                ),
+            ),
+            "may_assign_anyone": case.is_open and can_assign(user, case, None),
+            "may_take": case.is_open
+            and role in {Role.HANDLER, Role.SENIOR_HANDLER}
+            and case.handler_id != user.pk,
+            "verbal_form": self._form("verbal", VerbalSummaryForm),
+            "may_write_letters": role in {Role.HANDLER, Role.SENIOR_HANDLER, Role.MANAGER},
+            "may_relay": case.is_open and role in {Role.HANDLER, Role.SENIOR_HANDLER},
+        }
+
+    def _steps(self) -> list[StepOffer]:
+        offers = []
+        for key in engine.allowed_steps(self.case, self.user, self.now):
+            transition = self.procedure.transitions[key]
+            form = self.bound.get(f"step-{key}")
+            if not isinstance(form, StepForm):
+                form = StepForm(key, transition)
+            form.set_outcome_labels(self.procedure)
+            offers.append(
+                StepOffer(
+                    key,
+                    transition.label,
+                    form,
+                    [self.procedure.letters.get(n, n) for n in transition.letters],
+                )
+            )
+        return offers
+
+    def _clocks(self) -> list[ClockOffer]:
+        shown = []
+        for clock in self.case.clocks.all():
+            view = clock_view(clock, self.now)
+            view["badge_class"] = CLOCK_BADGES.get(view["state"], "badge-stopped")
+            view["state_label"] = str(view["state"]).replace("_", " ").capitalize()
+            definition = self.procedure.clocks.get(clock.key)
+            offered: list[tuple[str, ClockForm]] = []
+            if definition is not None and self.case.is_open and not clock.is_window:
+                actions = []
+                if definition.pausable and clock.status == "running":
+                    actions.append("pause")
+                if definition.pausable and clock.status == "paused":
+                    actions.append("resume")
+                if definition.extendable and clock.status == "running":
+                    actions.append("extend")
+                for action in actions:
+                    name = f"clock-{clock.key}-{action}"
+                    form = self.bound.get(name)
+                    if not isinstance(form, ClockForm):
+                        initial = {}
+                        if action == "extend" and definition.extension_cap is not None:
+                            initial["unit"] = definition.extension_cap.unit.value
+                        form = ClockForm(clock.key, action, initial=initial)
+                    offered.append((action, form))
+            shown.append(ClockOffer(view, offered))
+        return shown
+
+    def _threads(self) -> list[ThreadShown]:
+        by_party: dict[str, list[dict[str, Any]]] = {p.value: [] for p in Party}
+        for message in visible_messages(self.user, self.case).order_by("sent_at", "id"):
+            name = f"relay-{message.pk}"
+            relay = self.bound.get(name) or RelayForm(message.pk, initial={"body": message.body})
+            by_party[message.thread.party].append({"message": message, "relay_form": relay})
+        shown = []
+        for party in Party:
+            form = self.bound.get(f"message-{party.value}")
+            if not isinstance(form, MessageForm):
+                form = MessageForm(party.value)
+            label = (
+                f"{party.label}: {self.case.complainant}"
+                if party == Party.COMPLAINANT
+                else f"{party.label}: {self.case.respondent.name}"
+            )
+            shown.append(ThreadShown(party.value, label, by_party[party.value], form))
+        return shown
+
+    def _letters_needed(self, events: list[Event], letters: list[Letter]) -> list[dict[str, Any]]:
+        sent = {(letter.name, letter.step_seq) for letter in letters}
+        needed = []
+        for event in events:
+            for name in (event.data or {}).get("letters_required", ()):
+                if kind_of(name) is None:
+                    continue
+                needed.append(
+                    {
+                        "name": name,
+                        "label": self.procedure.letters.get(name, name),
+                        "step_seq": event.seq,
+                        "sent": (name, event.seq) in sent,
+                    }
+                )
+        return needed

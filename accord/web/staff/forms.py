@@ -1,0 +1,356 @@
+"""The staff workspace's forms. They parse and bound what a person types; every rule
+about what may be done lives in the domain functions the views call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from accord.accounts.models import User
+from accord.cases.choices import Channel, ClockBadge, Source
+from accord.letters.models import Recipient
+from accord.letters.rendering import FIELDS as LETTER_FIELDS
+from accord.organisations.models import Team
+from accord.procedures.definition import InputKind, Procedure, Transition
+from accord.web.forms import AccessibleFormMixin
+from accord.workdays.deadlines import Unit
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PasswordForm(AccessibleFormMixin, forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    password = forms.CharField(
+        label="Password",
+        max_length=200,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeForm(AccessibleFormMixin, forms.Form):
+    code = forms.RegexField(
+        label="Code from your authenticator app",
+        help_text="The 6 digits your app shows for Accord.",
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Enter the 6 digits your app shows."},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "maxlength": "8",
+                "class": "input-short",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return str(self.cleaned_data["code"]).strip()
+
+
+HANDLER_ANY = ""
+
+
+class QueueFilterForm(AccessibleFormMixin, forms.Form):
+    """The queue's filters, read from the query string (works without JavaScript)."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        help_text="Reference, complainant, business or words from the complaint.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
+    handler = forms.ChoiceField(label="Handler", required=False)
+    stage = forms.ChoiceField(label="Stage", required=False)
+    clock_state = forms.ChoiceField(
+        label="Deadline",
+        required=False,
+        choices=[("", "Any"), *ClockBadge.choices],
+    )
+    cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        teams: list[Team],
+        handlers: list[User],
+        stages: list[tuple[str, str]],
+    ) -> None:
+        super().__init__(data)
+        self.fields["team"].choices = [("", "Any"), *((t.pk, t.name) for t in teams)]  # type: ignore[attr-defined]
+        self.fields["handler"].choices = [  # type: ignore[attr-defined]
+            (HANDLER_ANY, "Anyone"),
+            ("me", "Mine"),
+            ("none", "Unassigned"),
+            *((h.username, str(h)) for h in handlers),
+        ]
+        self.fields["stage"].choices = [("", "Any"), *stages]  # type: ignore[attr-defined]
+
+
+class StepForm(AccessibleFormMixin, forms.Form):
+    """One procedure step, with the inputs the procedure declares for it."""
+
+    def __init__(self, key: str, transition: Transition, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"step-{key}", **kwargs)
+        self.key = key
+        self.transition = transition
+        if len(transition.outcomes) > 1:
+            self.fields["outcome"] = forms.ChoiceField(
+                label="Outcome",
+                choices=[("", "Choose the outcome"), *((o, o) for o in transition.outcomes)],
+            )
+        for name, declared in transition.inputs.items():
+            field: forms.Field
+            if declared.kind == InputKind.DATE:
+                field = forms.DateField(label=declared.label, widget=DATE_INPUT)
+            else:
+                field = forms.CharField(
+                    label=declared.label, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+                )
+            field.required = declared.required
+            self.fields[f"input_{name}"] = field
+        self.fields["reason"] = forms.CharField(
+            label="Reason" if transition.reason_required else "Note for the timeline",
+            required=transition.reason_required,
+            max_length=5000,
+            help_text=(
+                "Goes into the letters this step requires."
+                if transition.letters and transition.reason_required
+                else ""
+            ),
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+
+    def set_outcome_labels(self, procedure: Procedure) -> None:
+        if "outcome" in self.fields:
+            self.fields["outcome"].choices = [  # type: ignore[attr-defined]
+                ("", "Choose the outcome"),
+                *((o, procedure.outcomes[o].label) for o in self.transition.outcomes),
+            ]
+
+    def step_data(self) -> dict[str, str]:
+        data: dict[str, str] = {}
+        for name in self.transition.inputs:
+            value = self.cleaned_data.get(f"input_{name}")
+            if isinstance(value, dt.date):
+                data[name] = value.isoformat()
+            elif value:
+                data[name] = str(value)
+        return data
+
+
+# A domain refusal names intake's or the engine's field; the step form's name for it.
+def step_fields(transition: Transition) -> dict[str, str]:
+    return {name: f"input_{name}" for name in transition.inputs}
+
+
+class NoteForm(AccessibleFormMixin, forms.Form):
+    text = forms.CharField(
+        label="Internal note",
+        help_text="Staff only: never shown to the parties.",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="note", **kwargs)
+
+
+class MessageForm(AccessibleFormMixin, forms.Form):
+    body = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, party: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"message-{party}", **kwargs)
+        self.fields["body"].label = f"Write to the {party}"
+
+
+class RelayForm(AccessibleFormMixin, forms.Form):
+    body = forms.CharField(
+        label="Message as the other party will read it",
+        help_text="Edit it if something should not be passed on.",
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, message_id: int, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"relay-{message_id}", **kwargs)
+
+
+class AssignForm(AccessibleFormMixin, forms.Form):
+    handler = forms.ChoiceField(label="Handler", required=False)
+    team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, handlers: list[User], teams: list[Team], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="assign", **kwargs)
+        self.fields["handler"].choices = [  # type: ignore[attr-defined]
+            ("", "Unassigned"),
+            *((h.username, f"{h} ({h.get_staff_role_display()})") for h in handlers),
+        ]
+        self.fields["team"].choices = [("", "Keep as it is"), *((t.pk, t.name) for t in teams)]  # type: ignore[attr-defined]
+
+
+CLOCK_ACTIONS = [("pause", "Pause"), ("resume", "Resume"), ("extend", "Extend")]
+
+
+class ClockForm(AccessibleFormMixin, forms.Form):
+    action = forms.ChoiceField(choices=CLOCK_ACTIONS, widget=forms.HiddenInput)
+    amount = forms.IntegerField(label="By how much", required=False, min_value=1, max_value=366)
+    unit = forms.ChoiceField(
+        label="Unit",
+        required=False,
+        choices=[(u.value, u.value.replace("_", " ")) for u in Unit],
+    )
+    reason = forms.CharField(
+        label="Reason", max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, key: str, action: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"clock-{key}-{action}", **kwargs)
+        self.fields["action"].initial = action
+        if action != "extend":
+            del self.fields["amount"]
+            del self.fields["unit"]
+
+
+class VerbalSummaryForm(AccessibleFormMixin, forms.Form):
+    how = forms.CharField(
+        label="How the complainant confirmed the summary",
+        help_text="For example: replied by e-mail on 3 March confirming it.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="verbal", **kwargs)
+
+
+LETTER_FIELD_LABELS = {
+    "reason": "Reasons",
+    "outcome": "Outcome",
+    "remedy": "Proposed resolution",
+    "timeframe": "Timeframe",
+    "update": "Progress made",
+    "summary": "Summary of the complaint",
+    "anticipated_date": "Anticipated date",
+}
+
+
+class LetterForm(AccessibleFormMixin, forms.Form):
+    """Which letter, to whom, and what the handler adds to it (query string: previews
+    are read-only; the same fields are posted to send)."""
+
+    name = forms.ChoiceField(label="Letter")
+    recipient = forms.ChoiceField(label="To", choices=Recipient.choices)
+    step_seq = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, procedure: Procedure, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].choices = [("", "Choose a letter"), *procedure.letters.items()]  # type: ignore[attr-defined]
+        for name in LETTER_FIELDS:
+            self.fields[name] = forms.CharField(
+                label=LETTER_FIELD_LABELS.get(name, name),
+                required=False,
+                max_length=5000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def letter_fields(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data[name].strip()
+            for name in LETTER_FIELDS
+            if self.cleaned_data.get(name, "").strip()
+        }
+
+
+LOGGED_CHANNELS = [(c.value, c.label) for c in Channel if c != Channel.WEB_FORM]
+SHARE_CHOICES = [("yes", "Yes, it may be shared"), ("no", "No, it must not be shared")]
+
+
+class LogComplaintForm(AccessibleFormMixin, forms.Form):
+    """A complaint received by phone, letter, e-mail or in person, as the handler logs it."""
+
+    channel = forms.ChoiceField(
+        label="How was the complaint made?", choices=LOGGED_CHANNELS, widget=forms.RadioSelect
+    )
+    source = forms.ChoiceField(label="Who brought it", choices=Source.choices, initial="direct")
+    received_at = forms.DateTimeField(
+        label="When it was received",
+        help_text="UK time. Leave empty for now; for a letter, the day it arrived.",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    respondent = forms.TypedChoiceField(
+        label="Which practice or business it is about", coerce=int, required=False
+    )
+    name = forms.CharField(label="Complainant's full name", max_length=200)
+    email = forms.EmailField(label="Complainant's e-mail address", required=False, max_length=254)
+    phone = forms.CharField(label="Complainant's phone number", required=False, max_length=40)
+    address = forms.CharField(
+        label="Complainant's postal address",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    is_microbusiness = forms.BooleanField(
+        label="The complainant is a microbusiness", required=False
+    )
+    business_name = forms.CharField(
+        label="The complainant's business name", required=False, max_length=200
+    )
+    description = forms.CharField(
+        label="What happened",
+        help_text=(
+            "For a call or visit, your written summary: the complainant is asked to confirm it."
+        ),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    issue_arose_on = forms.DateField(
+        label="When the problem arose", required=False, widget=DATE_INPUT
+    )
+    desired_outcome = forms.CharField(
+        label="What the complainant would like to happen",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    category = forms.CharField(label="Category", required=False, max_length=100)
+    share_information = forms.ChoiceField(
+        label="May what they said be shared with those dealing with the complaint?",
+        choices=SHARE_CHOICES,
+        initial="yes",
+        widget=forms.RadioSelect,
+    )
+    vulnerable = forms.BooleanField(
+        label="The complainant may be vulnerable and need extra support", required=False
+    )
+
+    def __init__(self, businesses: list[tuple[int, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if businesses:
+            self.fields["respondent"].choices = [("", "Choose"), *businesses]  # type: ignore[attr-defined]
+            self.fields["respondent"].required = True
+        else:
+            del self.fields["respondent"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("email") and not cleaned.get("phone") and not cleaned.get("address"):
+            self.add_error("email", "Give an e-mail address, a phone number or an address.")
+        return cleaned
+
+
+# intake's field names as the log form calls them.
+LOG_FIELDS = {"respondent_id": "respondent", "received_at": "received_at"}

@@ -1,0 +1,478 @@
+"""The staff workspace's pages: the work queue, the case page and what it posts, the
+letter preview, and logging a complaint received by phone, letter or in person.
+Each view parses its form, calls the domain function the JSON API calls, and renders;
+a refusal (`ActionRefused`) is shown on the form that was sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accord.accounts.models import User
+from accord.cases import actions, engine, intake, queue
+from accord.cases.choices import VERBAL_CHANNELS, Channel, ClockBadge, Source
+from accord.cases.clocks import badge
+from accord.cases.errors import ActionRefused
+from accord.cases.lookup import visible_case
+from accord.cases.models import Case
+from accord.letters import sending
+from accord.letters.rendering import LetterRequest
+from accord.mediation import threads
+from accord.mediation.choices import Party
+from accord.organisations.calendar import calendar_for
+from accord.organisations.models import Organisation
+from accord.permissions import is_staff_of
+from accord.procedures.registry import registry
+from accord.web.forms import add_refusal
+from accord.web.resubmission import once_per_submission
+from accord.web.staff.access import staff_required
+from accord.web.staff.casepage import CasePage, handlers_of, teams_of
+from accord.web.staff.forms import (
+    LOG_FIELDS,
+    AssignForm,
+    ClockForm,
+    LetterForm,
+    LogComplaintForm,
+    MessageForm,
+    NoteForm,
+    QueueFilterForm,
+    RelayForm,
+    StepForm,
+    VerbalSummaryForm,
+    step_fields,
+)
+from accord.workdays.deadlines import Unit
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _organisation(user: User) -> Organisation:
+    assert user.organisation is not None  # staff_required: staff belong to one
+    return user.organisation
+
+
+# --- The work queue -------------------------------------------------------------------
+
+
+def _stages(organisation: Organisation) -> list[tuple[str, str]]:
+    """The open stages of every version of the organisation's procedure."""
+    seen: dict[str, str] = {}
+    for loaded in registry().all():
+        procedure = loaded.procedure
+        if procedure.key != organisation.procedure_key:
+            continue
+        for key, stage in procedure.stages.items():
+            if not stage.terminal:
+                seen.setdefault(key, stage.label)
+    return list(seen.items())
+
+
+@staff_required
+def work_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    organisation = _organisation(user)
+    form = QueueFilterForm(
+        request.GET,
+        teams=teams_of(organisation.pk),
+        handlers=handlers_of(organisation.pk),
+        stages=_stages(organisation),
+    )
+    now = timezone.now()
+    cases: list[Case] = []
+    next_cursor: queue.Cursor | None = None
+    status = 200
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            cursor = queue.Cursor.decode(data["cursor"]) if data["cursor"] else None
+            cases, next_cursor = queue.page(
+                user,
+                queue.QueueFilters(
+                    team_id=data["team"],
+                    handler=data["handler"] or None,
+                    stage=data["stage"] or None,
+                    clock_state=ClockBadge(data["clock_state"]) if data["clock_state"] else None,
+                    search=data["q"],
+                ),
+                now=now,
+                cursor=cursor,
+                limit=PAGE_SIZE,
+            )
+        except ActionRefused as exc:
+            add_refusal(form, exc)
+            status = 400
+    else:
+        status = 400
+    rows = [_row(case, now) for case in cases]
+    next_query = ""
+    if next_cursor is not None:
+        params = request.GET.copy()
+        params["cursor"] = next_cursor.encode()
+        next_query = params.urlencode()
+    context = {
+        "form": form,
+        "rows": rows,
+        "next_query": next_query,
+        "first_page": not request.GET.get("cursor"),
+        "organisation": organisation,
+    }
+    template = "web/staff/_queue_results.html" if request.htmx else "web/staff/queue.html"  # type: ignore[attr-defined]
+    return render(request, template, context, status=status)
+
+
+def _row(case: Case, now: dt.datetime) -> dict[str, Any]:
+    procedure = engine.procedure_of(case)
+    state = badge(case.next_deadline_at, case.next_at_risk_at, now)
+    return {
+        "case": case,
+        "stage_label": procedure.stages[case.stage].label,
+        "badge": state,
+        "badge_label": ClockBadge(state).label,
+        "badge_class": f"badge-{ClockBadge(state).value.replace('_', '-')}",
+    }
+
+
+# --- The case page --------------------------------------------------------------------
+
+
+def _case(request: HttpRequest, reference: str) -> Case:
+    """The case, if it is this staff member's organisation's; else 404."""
+    user = _user(request)
+    case = visible_case(user, reference)
+    if not is_staff_of(user, case.organisation_id):
+        raise Http404("no such case")
+    return case
+
+
+def _page(
+    request: HttpRequest,
+    case: Case,
+    bound: dict[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    page = CasePage(case, engine.procedure_of(case), _user(request), timezone.now(), bound or {})
+    context = page.context()
+    context["organisation"] = case.organisation
+    return render(request, "web/staff/case.html", context, status=status)
+
+
+def _refused(
+    request: HttpRequest,
+    reference: str,
+    name: str,
+    form: forms.Form,
+    exc: ActionRefused,
+    fields: dict[str, str] | None = None,
+) -> HttpResponse:
+    add_refusal(form, exc, fields)
+    return _page(request, _case(request, reference), {name: form}, status=exc.status)
+
+
+def _invalid(request: HttpRequest, reference: str, name: str, form: forms.Form) -> HttpResponse:
+    return _page(request, _case(request, reference), {name: form}, status=400)
+
+
+def _done(reference: str, message_text: str, request: HttpRequest, anchor: str) -> HttpResponse:
+    messages.success(request, message_text)
+    return HttpResponseRedirect(
+        reverse("staff-case", kwargs={"reference": reference}) + f"#{anchor}", status=303
+    )
+
+
+@staff_required
+def case_page(request: HttpRequest, reference: str) -> HttpResponse:
+    return _page(request, _case(request, reference))
+
+
+@require_POST
+@staff_required
+@once_per_submission
+def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    case = _case(request, reference)
+    procedure = engine.procedure_of(case)
+    transition = procedure.transitions.get(action)
+    if transition is None:
+        raise Http404("no such step")
+    form = StepForm(action, transition, request.POST)
+    name = f"step-{action}"
+    if not form.is_valid():
+        return _invalid(request, reference, name, form)
+    try:
+        engine.take_step(
+            case.pk,
+            _user(request),
+            action,
+            engine.StepRequest(
+                reason=form.cleaned_data["reason"],
+                outcome=form.cleaned_data.get("outcome") or None,
+                data=form.step_data(),
+            ),
+            now=timezone.now(),
+        )
+    except ActionRefused as exc:
+        return _refused(request, reference, name, form, exc, step_fields(transition))
+    return _done(reference, f"Done: {transition.label}.", request, "steps")
+
+
+@require_POST
+@staff_required
+@once_per_submission
+def add_note(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case(request, reference)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, reference, "note", form)
+    try:
+        actions.add_note(case.pk, _user(request), form.cleaned_data["text"], now=timezone.now())
+    except ActionRefused as exc:
+        return _refused(request, reference, "note", form, exc, {"text": "text"})
+    return _done(reference, "Note added.", request, "notes")
+
+
+@require_POST
+@staff_required
+@once_per_submission
+def post_message(request: HttpRequest, reference: str, party: str) -> HttpResponse:
+    case = _case(request, reference)
+    if party not in Party.values:
+        raise Http404("no such thread")
+    name = f"message-{party}"
+    form = MessageForm(party, request.POST)
+    if not form.is_valid():
+        return _invalid(request, reference, name, form)
+    try:
+        threads.post_message(
+            case.pk, _user(request), Party(party), form.cleaned_data["body"], now=timezone.now()
+        )
+    except ActionRefused as exc:
+        return _refused(request, reference, name, form, exc)
+    return _done(reference, f"Message sent to the {party}.", request, "threads")
+
+
+@require_POST
+@staff_required
+@once_per_submission
+def relay(request: HttpRequest, reference: str, message_id: int) -> HttpResponse:
+    case = _case(request, reference)
+    name = f"relay-{message_id}"
+    form = RelayForm(message_id, request.POST)
+    if not form.is_valid():
+        return _invalid(request, reference, name, form)
+    try:
+        copy = threads.relay(
+            case.pk,
+            _user(request),
+            message_id,
+            body=form.cleaned_data["body"],
+            now=timezone.now(),
+        )
+    except ActionRefused as exc:
+        return _refused(request, reference, name, form, exc, {"message_id": "body"})
+    return _done(reference, f"Relayed to the {copy.thread.party}.", request, "threads")
+
+
+@require_POST
+@staff_required
+@once_per_submission
+def assign(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case(request, reference)
+    user = _user(request)
+    handlers = handlers_of(case.organisation_id)
+    if request.POST.get("take") == "me":
+        form = AssignForm(
+            handlers, teams_of(case.organisation_id), {"assign-handler": user.username}
+        )
+    else:
+        form = AssignForm(handlers, teams_of(case.organisation_id), request.POST)
+    if not form.is_valid():
+        return _invalid(request, reference, "assign", form)
+    by_name = {h.username: h for h in handlers}
+    handler = by_name.get(form.cleaned_data["handler"]) if form.cleaned_data["handler"] else None
+    team = next(
+        (t for t in teams_of(case.organisation_id) if t.pk == form.cleaned_data["team"]), None
+    )
+    try:
+        actions.assign(case.pk, user, handler=handler, team=team, now=timezone.now())
+    except ActionRefused as exc:
+        return _refused(request, reference, "assign", form, exc)
+    return _done(reference, "Assignment saved.", request, "assignment")
+
+
+@require_POST
+@staff_required
+@once_per_submission
+def change_clock(request: HttpRequest, reference: str, key: str, action: str) -> HttpResponse:
+    case = _case(request, reference)
+    if action not in {"pause", "resume", "extend"}:
+        raise Http404("no such change")
+    name = f"clock-{key}-{action}"
+    form = ClockForm(key, action, request.POST)
+    if not form.is_valid():
+        return _invalid(request, reference, name, form)
+    user, now, reason = _user(request), timezone.now(), form.cleaned_data["reason"]
+    try:
+        if action == "pause":
+            actions.pause_clock(case.pk, user, key, reason=reason, now=now)
+        elif action == "resume":
+            actions.resume_clock(case.pk, user, key, reason=reason, now=now)
+        else:
+            if not form.cleaned_data.get("amount") or not form.cleaned_data.get("unit"):
+                form.add_error("amount", "Say by how much, and in which unit.")
+                return _invalid(request, reference, name, form)
+            actions.extend_clock(
+                case.pk,
+                user,
+                key,
+                amount=form.cleaned_data["amount"],
+                unit=Unit(form.cleaned_data["unit"]),
+                reason=reason,
+                now=now,
+            )
+    except ActionRefused as exc:
+        return _refused(request, reference, name, form, exc, {"clock": "reason"})
+    return _done(reference, "Clock changed.", request, "clocks")
+
+
+@require_POST
+@staff_required
+@once_per_submission
+def confirm_verbal_summary(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case(request, reference)
+    form = VerbalSummaryForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, reference, "verbal", form)
+    try:
+        actions.confirm_verbal_summary(
+            case.pk, _user(request), how=form.cleaned_data["how"], now=timezone.now()
+        )
+    except ActionRefused as exc:
+        return _refused(request, reference, "verbal", form, exc)
+    return _done(reference, "The complainant's confirmation is recorded.", request, "summary")
+
+
+# --- Letters --------------------------------------------------------------------------
+
+
+@staff_required
+@once_per_submission
+def letter(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET: the letter form and, once a letter is chosen, its preview (nothing stored).
+    POST: send it."""
+    case = _case(request, reference)
+    user = _user(request)
+    procedure = engine.procedure_of(case)
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = LetterForm(procedure, data, initial={"recipient": "complainant"})
+    rendered = None
+    status = 200
+    if form.is_bound and form.is_valid():
+        wanted = LetterRequest(
+            name=form.cleaned_data["name"],
+            recipient=form.cleaned_data["recipient"],
+            step_seq=form.cleaned_data["step_seq"],
+            fields=form.letter_fields(),
+        )
+        try:
+            if request.method == "POST":
+                sending.send(case.pk, user, wanted, timezone.now())
+                return _done(reference, "Letter sent.", request, "letters")
+            rendered = sending.preview(case, user, wanted, timezone.now())
+        except ActionRefused as exc:
+            add_refusal(form, exc, {"fields": "name", "step_seq": "name"})
+            status = exc.status
+    elif form.is_bound:
+        status = 400
+    return render(
+        request,
+        "web/staff/letter.html",
+        {"case": case, "form": form, "rendered": rendered, "organisation": case.organisation},
+        status=status,
+    )
+
+
+# --- Logging a complaint --------------------------------------------------------------
+
+
+def _received_at(form: LogComplaintForm, organisation: Organisation) -> dt.datetime | None:
+    value: dt.datetime | None = form.cleaned_data.get("received_at")
+    if value is None:
+        return None
+    tz = calendar_for(organisation).tz
+    return value.replace(tzinfo=tz) if timezone.is_naive(value) else value.astimezone(tz)
+
+
+@staff_required
+@once_per_submission
+def log_complaint(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    organisation = _organisation(user)
+    now = timezone.now()
+    questions = intake.questions_for(organisation, calendar_for(organisation).local_date(now))
+    businesses = [(b.pk, b.name) for b in questions.businesses]
+    if request.method != "POST":
+        form = LogComplaintForm(
+            businesses, initial={"source": "direct", "share_information": "yes"}
+        )
+        return render(request, "web/staff/log.html", {"form": form, "questions": questions})
+    form = LogComplaintForm(businesses, request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        complaint = intake.Complaint(
+            complainant=intake.ComplainantDetails(
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                address=data["address"],
+                is_microbusiness=data["is_microbusiness"],
+                business_name=data["business_name"],
+            ),
+            description=data["description"],
+            channel=Channel(data["channel"]),
+            source=Source(data["source"]),
+            desired_outcome=data["desired_outcome"],
+            issue_arose_on=data["issue_arose_on"],
+            category=data["category"],
+            respondent_id=data.get("respondent"),
+            received_at=_received_at(form, organisation),
+            vulnerable=data["vulnerable"],
+            no_information_sharing=data["share_information"] == "no",
+        )
+        try:
+            case, _ = intake.receive_complaint(
+                organisation,
+                complaint,
+                now=now,
+                actor=user,
+                actor_role=str(user.staff_role),
+            )
+        except ActionRefused as exc:
+            add_refusal(form, exc, LOG_FIELDS)
+            status = exc.status
+        else:
+            note = f"Complaint {case.reference} logged."
+            if case.channel in VERBAL_CHANNELS:
+                note += (
+                    " It was made verbally: send the complainant the written summary and "
+                    "record their confirmation."
+                )
+            messages.success(request, note)
+            return HttpResponseRedirect(
+                reverse("staff-case", kwargs={"reference": case.reference}), status=303
+            )
+    return render(
+        request, "web/staff/log.html", {"form": form, "questions": questions}, status=status
+    )
