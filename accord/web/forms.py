@@ -25,7 +25,7 @@ class AccessibleFormMixin:
                 ids.append(f"{bound.auto_id}_hint")
             # `_errors`, not `errors`: reading `errors` would validate the form now, in
             # __init__, before a subclass has finished setting up its fields.
-            if form.is_bound and form._errors is not None and name in form._errors:
+            if form.is_bound and name in (getattr(form, "_errors", None) or {}):
                 ids.append(f"{bound.auto_id}_error")
                 field.widget.attrs["aria-invalid"] = "true"
             if ids:

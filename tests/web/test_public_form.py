@@ -58,7 +58,9 @@ def test_the_landing_page_links_to_the_form_and_the_procedure(occs) -> None:
     page = Client().get("/occs/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "/occs/complain/" in html and "/occs/procedure/" in html and "/occs/procedure.pdf" in html
+    assert "/occs/complain/" in html
+    assert "/occs/procedure/" in html
+    assert "/occs/procedure.pdf" in html
 
 
 def test_an_unknown_organisation_is_not_found(organisations) -> None:
@@ -74,7 +76,8 @@ def test_the_form_asks_what_the_procedure_needs(organisations) -> None:
     assert 'name="respondent"' not in optimised_form  # in-house: about itself
     assert 'name="is_microbusiness"' in optimised_form  # the ombudsman right depends on it
     assert "within 7 working days" in optimised_form
-    assert 'autocomplete="email"' in occs_form and 'autocomplete="name"' in occs_form
+    assert 'autocomplete="email"' in occs_form
+    assert 'autocomplete="name"' in occs_form
     assert 'autocomplete="tel"' in occs_form
 
 
@@ -85,7 +88,8 @@ def test_a_complaint_sent_opens_one_case_and_shows_its_confirmation(occs) -> Non
     assert response.status_code == 303
     case = Case.objects.get()
     assert response["Location"] == f"/occs/complain/received/{case.reference}/"
-    assert case.channel == "web_form" and case.issue_arose_on == dt.date(2026, 11, 20)
+    assert case.channel == "web_form"
+    assert case.issue_arose_on == dt.date(2026, 11, 20)
     assert case.no_information_sharing is False
     with time_machine.travel(SENT, tick=False):
         confirmation = client.get(response["Location"])
@@ -93,7 +97,8 @@ def test_a_complaint_sent_opens_one_case_and_shows_its_confirmation(occs) -> Non
     assert case.reference in html
     assert "Thursday 3 December 2026" in html  # 2 working days from Tuesday 1 December
     link = OutboundMessage.objects.get(purpose="complainant_link")
-    assert link.to == ["alex@example.com"] and "/my/link/" in link.text
+    assert link.to == ["alex@example.com"]
+    assert "/my/link/" in link.text
 
 
 def test_the_confirmation_is_not_shown_to_anyone_else(occs) -> None:
@@ -131,7 +136,8 @@ def test_missing_answers_are_listed_and_linked_to_their_fields(occs) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert "There is a problem" in html
-    assert 'href="#id_description"' in html and 'href="#id_name"' in html
+    assert 'href="#id_description"' in html
+    assert 'href="#id_name"' in html
     assert 'href="#id_email"' in html  # neither an e-mail address nor a phone number
     assert 'aria-invalid="true"' in html
     assert 'aria-describedby="id_description_hint id_description_error"' in html
@@ -164,9 +170,11 @@ def test_a_form_older_than_a_day_is_refused_keeping_the_answers(occs) -> None:
     response = send(client, "occs", answers(occs, token), at=late)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "expired" in html and "My new glasses give me headaches." in html
+    assert "expired" in html
+    assert "My new glasses give me headaches." in html
     fresh = re.search(r'name="form_token" value="([^"]+)"', html)
-    assert fresh is not None and fresh.group(1) != token
+    assert fresh is not None
+    assert fresh.group(1) != token
     resent = send(client, "occs", answers(occs, fresh.group(1)), at=late + dt.timedelta(seconds=30))
     assert resent.status_code == 303
     assert Case.objects.count() == 1

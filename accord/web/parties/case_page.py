@@ -7,6 +7,7 @@ function the JSON API calls; a refusal is shown on the form, never as an error p
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django import forms
@@ -277,21 +278,35 @@ def send_message(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@_action
+def _refusing_oversized(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An upload refused while arriving (UploadLimitHandler) is shown on the form (413),
+    before anything else reads the request body."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, reference: str) -> HttpResponse:
+        try:
+            request.POST  # noqa: B018  (parsing the body is what refuses it)
+        except RequestDataTooBig as too_big:
+            case, party = party_case(request, reference)
+            form = UploadForm({}, {}, prefix="upload", limit=_upload_limit())
+            form.is_valid()
+            form.errors.clear()
+            message = str(too_big)
+            form.add_error("file", message[:1].upper() + message[1:])
+            form._describe_fields()
+            return _page(request, case, party, {"upload": form}, status=413)
+        return view(request, reference)
+
+    return wrapper
+
+
+@party_required
+@_refusing_oversized
+@once_per_submission
+@require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, reference: str) -> HttpResponse:
     user = party_user(request)
-    try:
-        files = request.FILES
-    except RequestDataTooBig as too_big:
-        # Refused while arriving (UploadLimitHandler): say so on the form.
-        case, party = party_case(request, reference)
-        form = UploadForm({}, {}, prefix="upload", limit=_upload_limit())
-        form.is_valid()
-        form.errors.clear()
-        message = str(too_big)
-        form.add_error("file", message[:1].upper() + message[1:])
-        form._describe_fields()
-        return _page(request, case, party, {"upload": form}, status=413)
+    files = request.FILES
 
     def act(case: Case, party: Party, data: dict[str, Any]) -> str:
         stored = documents.upload(case.pk, user, party, data["file"], now=timezone.now())

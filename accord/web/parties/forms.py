@@ -72,7 +72,7 @@ class UploadForm(AccessibleFormMixin, forms.Form):
         if limit:
             self.fields["file"].help_text += f" Up to {limit}."
         # Bound fields cached before the changes above would keep the old hints.
-        self._bound_fields_cache.clear()
+        self._bound_fields_cache.clear()  # type: ignore[attr-defined]
         self._describe_fields()
 
 

@@ -121,7 +121,7 @@ class ComplaintForm(AccessibleFormMixin, forms.Form):
             del self.fields["is_microbusiness"]
             del self.fields["business_name"]
         # Bound fields cached before the changes above would keep the old hints.
-        self._bound_fields_cache.clear()
+        self._bound_fields_cache.clear()  # type: ignore[attr-defined]
         self._describe_fields()
 
     def clean(self) -> dict[str, Any]:

@@ -1,0 +1,246 @@
+"""The parties' pages: the complainant's signed link, a new link on request, the
+business's sign-in, each side's own case page and the actions on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template import Context, Template
+from django.test import Client
+
+from accord.accounts.models import User
+from accord.cases.complainant_links import link_path
+from accord.cases.models import Case
+from accord.mediation.models import Document, Message, Proposal
+from accord.outbox.models import OutboundMessage
+from tests.test_proposals import PUT, make_world, put, refund
+
+pytestmark = pytest.mark.django_db
+
+NOW = PUT
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def world(occs: Any, staff: Any) -> dict[str, Any]:
+    made = make_world(occs, staff)
+    made["case"] = Case.objects.get(pk=made["case_id"])
+    return made
+
+
+def key() -> str:
+    html = Template("{% load submission %}{% submission_key %}").render(Context())
+    return html.split('value="')[1].split('"')[0]
+
+
+def at(when: dt.datetime, call: Any, *args: Any, **kwargs: Any) -> Any:
+    with time_machine.travel(when, tick=False):
+        return call(*args, **kwargs)
+
+
+def complainant_client(case: Case, when: dt.datetime = NOW) -> Client:
+    client = Client()
+    opened = at(when, client.get, link_path(case))
+    assert opened.status_code == 303, opened.content
+    assert opened["Location"] == f"/my/cases/{case.reference}/"
+    return client
+
+
+def business_client(world: dict[str, Any]) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username="rep"))
+    return client
+
+
+def test_the_link_signs_the_complainant_in_to_their_own_case(world) -> None:
+    client = complainant_client(world["case"])
+    page = at(NOW, client.get, f"/my/cases/{world['reference']}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert world["reference"] in html
+    assert "Review of information and dialogue" in html
+    assert "Your rights" in html or "Time limits" in html
+
+
+def test_a_complainant_without_an_account_gets_a_passwordless_one(occs) -> None:
+    from tests.conftest import ApiClient, complaint_body
+
+    practice = occs.businesses.order_by("pk").first()
+    made = ApiClient().post(
+        "/organisations/occs/complaints", complaint_body(respondent_id=practice.pk)
+    )
+    case = Case.objects.get(reference=made.json()["reference"])
+    client = Client()
+    assert client.get(link_path(case)).status_code == 303
+    case.complainant.refresh_from_db()
+    assert case.complainant.user is not None
+    assert not case.complainant.user.has_usable_password()
+    assert client.get(f"/my/cases/{case.reference}/").status_code == 200
+
+
+def test_a_tampered_link_is_refused(world) -> None:
+    path = link_path(world["case"])
+    response = Client().get(path[:-3] + "xx/")
+    assert response.status_code == 400
+    assert "/my/link/" in response.content.decode()
+
+
+def test_an_expired_link_is_refused(world) -> None:
+    with time_machine.travel(NOW, tick=False):
+        path = link_path(world["case"])
+    response = at(NOW + dt.timedelta(days=15), Client().get, path)
+    assert response.status_code == 410
+    assert "expired" in response.content.decode()
+
+
+def test_a_link_never_opens_a_business_or_staff_account(world) -> None:
+    case = world["case"]
+    case.complainant.user = User.objects.get(username="rep")
+    case.complainant.save()
+    assert Client().get(link_path(case)).status_code == 400
+
+
+def test_another_partys_case_is_not_found(world) -> None:
+    stranger = Client()
+    stranger.force_login(User.objects.get(username="other-rep"))
+    assert stranger.get(f"/my/cases/{world['reference']}/").status_code == 404
+    assert stranger.get("/my/cases/OCC-2026-999999/").status_code == 404
+
+
+def test_the_new_link_answer_never_says_whether_a_case_exists(world) -> None:
+    asked = Client().post(
+        "/my/link/", {"email": "alex@example.com", "reference": world["reference"]}
+    )
+    wrong = Client().post("/my/link/", {"email": "nobody@example.com", "reference": "OCC-2026-1"})
+    assert asked.status_code == wrong.status_code == 200
+    strip = re.compile(rb"[A-Za-z0-9]{64}")  # the CSRF tokens
+    assert strip.sub(b"", asked.content) == strip.sub(b"", wrong.content)
+    sent = OutboundMessage.objects.filter(purpose="complainant_link")
+    assert [m.to for m in sent] == [["alex@example.com"]]
+
+
+def test_new_link_requests_are_throttled(world, settings) -> None:
+    settings.ACCORD_LINK_REQUEST_RATE = "2/h"
+    client = Client()
+    for _ in range(2):
+        assert (
+            client.post("/my/link/", {"email": "a@example.com", "reference": "X"}).status_code
+            == 200
+        )
+    assert client.post("/my/link/", {"email": "a@example.com", "reference": "X"}).status_code == 429
+
+
+def test_the_business_signs_in_and_sees_the_cases_against_it(world) -> None:
+    rep = User.objects.get(username="rep")
+    rep.set_password("a-long-demo-password")
+    rep.save()
+    client = Client()
+    signed_in = client.post("/my/login/", {"username": "rep", "password": "a-long-demo-password"})
+    assert signed_in.status_code == 302
+    assert signed_in["Location"] == "/my/cases/"
+    listing = at(NOW, client.get, "/my/cases/")
+    assert world["reference"] in listing.content.decode()
+    page = at(NOW, client.get, f"/my/cases/{world['reference']}/")
+    assert page.status_code == 200
+    assert "My glasses were made" not in page.content.decode()  # the complainant's words
+
+
+def test_staff_cannot_sign_in_on_the_business_page(world) -> None:
+    handler = world["handler_user"]
+    handler.set_password("a-long-demo-password")
+    handler.save()
+    refused = Client().post(
+        "/my/login/", {"username": handler.username, "password": "a-long-demo-password"}
+    )
+    assert refused.status_code == 200
+    assert "Staff sign in on the staff pages" in refused.content.decode()
+
+
+def test_a_message_is_sent_once_into_the_partys_own_thread(world) -> None:
+    client = business_client(world)
+    body = {"submission_key": key(), "message-body": "We can remake the glasses."}
+    path = f"/my/cases/{world['reference']}/message/"
+    first = at(NOW, client.post, path, body)
+    again = at(NOW, client.post, path, body)
+    assert first.status_code == again.status_code == 303
+    assert list(Message.objects.values_list("thread__party", "body")) == [
+        ("respondent", "We can remake the glasses.")
+    ]
+    complainant = complainant_client(world["case"])
+    page = at(NOW, complainant.get, f"/my/cases/{world['reference']}/")
+    assert "We can remake the glasses." not in page.content.decode()
+
+
+def test_an_empty_message_is_an_error_on_the_form(world) -> None:
+    client = business_client(world)
+    path = f"/my/cases/{world['reference']}/message/"
+    response = at(NOW, client.post, path, {"submission_key": key(), "message-body": "  "})
+    assert response.status_code == 200
+    assert 'href="#id_message-body"' in response.content.decode()
+
+
+def upload(client: Client, world: dict[str, Any], name: str, content: bytes, kind: str) -> Any:
+    path = f"/my/cases/{world['reference']}/upload/"
+    file = SimpleUploadedFile(name, content, content_type=kind)
+    return at(NOW, client.post, path, {"submission_key": key(), "upload-file": file})
+
+
+def test_the_business_uploads_records(world) -> None:
+    response = upload(
+        business_client(world), world, "records.txt", b"Prescription: -1.25", "text/plain"
+    )
+    assert response.status_code == 303
+    assert Document.objects.get().thread.party == "respondent"
+
+
+def test_a_disguised_upload_is_refused_on_the_form(world) -> None:
+    response = upload(
+        business_client(world),
+        world,
+        "records.pdf",
+        b"MZ\x90\x00" + b"\x00" * 64,
+        "application/pdf",
+    )
+    assert response.status_code == 422
+    assert 'href="#id_upload-file"' in response.content.decode()
+    assert Document.objects.count() == 0
+
+
+def test_an_oversized_upload_is_refused_on_the_form(world, settings) -> None:
+    settings.ACCORD_MAX_UPLOAD_BYTES = 1024
+    response = upload(business_client(world), world, "big.txt", b"a" * 5000, "text/plain")
+    assert response.status_code == 413
+    assert "limit" in response.content.decode()
+    assert Document.objects.count() == 0
+
+
+def test_both_parties_answer_a_proposal_on_their_pages(world) -> None:
+    made = put(world, refund())
+    assert made.status_code == 201, made.content
+    proposal = made.json()["id"]
+    for client in (complainant_client(world["case"]), business_client(world)):
+        page = at(NOW, client.get, f"/my/cases/{world['reference']}/")
+        assert f"/proposals/{proposal}/answer/" in page.content.decode()
+        path = f"/my/cases/{world['reference']}/proposals/{proposal}/answer/"
+        field = f"answer-{proposal}-answer"
+        answered = at(NOW, client.post, path, {"submission_key": key(), field: "accept"})
+        assert answered.status_code == 303, answered.content
+    assert Proposal.objects.get(pk=proposal).status == "accepted"
+
+
+def test_answering_without_choosing_is_an_error(world) -> None:
+    proposal = put(world, refund()).json()["id"]
+    client = business_client(world)
+    path = f"/my/cases/{world['reference']}/proposals/{proposal}/answer/"
+    response = at(NOW, client.post, path, {"submission_key": key()})
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
