@@ -57,13 +57,10 @@ class CaseQualityForm(AccessibleFormMixin, forms.Form):
     )
 
     def __init__(self, *args: Any, organisation: Organisation, current: int | None, **kwargs: Any):
-        # Not the mixin's __init__: it validates a bound form at once, before the
-        # choices below are narrowed to this organisation's.
-        forms.Form.__init__(self, *args, **kwargs)
+        super().__init__(*args, **kwargs)
         field = self.fields["root_cause"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = _root_causes(organisation, current)
-        self._describe_fields()
 
 
 class ActionForm(AccessibleFormMixin, forms.Form):
@@ -89,7 +86,7 @@ class ActionForm(AccessibleFormMixin, forms.Form):
     )
 
     def __init__(self, *args: Any, organisation: Organisation, current: int | None, **kwargs: Any):
-        forms.Form.__init__(self, *args, **kwargs)  # see CaseQualityForm
+        super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
         owner.queryset = (
@@ -100,7 +97,6 @@ class ActionForm(AccessibleFormMixin, forms.Form):
         root_cause = self.fields["root_cause"]
         assert isinstance(root_cause, forms.ModelChoiceField)
         root_cause.queryset = _root_causes(organisation, current)
-        self._describe_fields()
 
     def references(self) -> tuple[str, ...]:
         return tuple(r for r in _REFERENCES.split(self.cleaned_data.get("cases", "")) if r)
