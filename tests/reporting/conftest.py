@@ -17,9 +17,9 @@ NOW = london(2026, 11, 20, 12, 0)
 @pytest.fixture
 def generated(organisations: dict[str, Organisation]) -> dict[str, Organisation]:
     plans = [
-        Plan(organisations["occs"], 240, years=4),
-        Plan(organisations["optimised"], 120, years=4),
-        Plan(organisations["ocasa"], 120, years=4),
+        Plan(organisations["occs"], 160, years=3),
+        Plan(organisations["optimised"], 80, years=3),
+        Plan(organisations["ocasa"], 80, years=3),
     ]
     generate(plans, NOW, seed=7)
     return organisations
