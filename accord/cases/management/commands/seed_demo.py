@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accord.accounts.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, create_demo_users
+from accord.cases.complainant_links import link_path
 from accord.cases.demo import create_demo_cases
+from accord.cases.models import Case
 from accord.mediation.demo import create_consent_forms
 from accord.organisations.seed.load import load_organisations
 from accord.quality.seed.load import load_quality
@@ -32,4 +34,15 @@ class Command(BaseCommand):
             f"authenticator app set up with the secret {DEMO_TOTP_SECRET} (the same for "
             "every demo staff member), or print the current code with: "
             ".venv/bin/python manage.py demo_totp <username>"
+        )
+        demo = Case.objects.filter(complainant__user__username="complainant").order_by("pk").first()
+        if demo is not None:
+            self.stdout.write(
+                f"Complainant's page for {demo.reference} (no password; a new link any time with "
+                f"`manage.py complainant_link {demo.reference}`):\n"
+                f"  http://127.0.0.1:8000{link_path(demo)}"
+            )
+        self.stdout.write(
+            "Public pages: /occs/, /optimised/, /ocasa/ (complaint form at /<slug>/complain/); "
+            "businesses sign in at /my/login/ (e.g. occs-practice)."
         )
