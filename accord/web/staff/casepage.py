@@ -140,6 +140,23 @@ class CasePage:
         return self.bound.get(name) or make()
 
     def context(self) -> dict[str, Any]:
+        shown = self._context()
+        # A form sent for something no longer offered (the step was taken meanwhile, the
+        # clock stopped): its errors go at the top of the page.
+        offered = {f"step-{step.key}" for step in shown["steps"]}
+        offered |= {
+            f"clock-{offer.shown['key']}-{action}"
+            for offer in shown["clocks"]
+            for action, _ in offer.forms
+        }
+        offered |= {
+            f"relay-{item['message'].pk}" for thread in shown["threads"] for item in thread.messages
+        }
+        offered |= {"note", "assign", "verbal"} | {f"message-{party.value}" for party in Party}
+        shown["unplaced"] = [form for name, form in self.bound.items() if name not in offered]
+        return shown
+
+    def _context(self) -> dict[str, Any]:
         case, procedure, user, now = self.case, self.procedure, self.user, self.now
         events = list(case.events.all())
         letters = list(Letter.objects.filter(case=case).select_related("sent_by").order_by("pk"))
