@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from accord.accounts.models import ApiToken
+from accord.permissions import staff_role
 
 
 class TokenAuth(HttpBearer):
@@ -25,4 +26,18 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
-staff_or_party_auth = [TokenAuth(), SessionAuth()]
+class VerifiedSessionAuth(SessionAuth):
+    """The signed-in session (with its CSRF check). Staff and superusers count as signed
+    in only once their second factor is verified this session: a password alone, typed
+    into any sign-in form, does not open the API."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is None:
+            return None
+        if (staff_role(user) is not None or user.is_superuser) and not user.is_verified():
+            return None
+        return user
+
+
+staff_or_party_auth = [TokenAuth(), VerifiedSessionAuth()]
