@@ -7,6 +7,8 @@ from django.urls import include, path
 from accord.api import api
 from accord.procedures.admin import admin_urls
 
+handler400 = "accord.web.errors.bad_request"
+
 urlpatterns = [
     path("admin/", include(admin_urls())),
     path("admin/", admin.site.urls),

@@ -244,3 +244,27 @@ def test_answering_without_choosing_is_an_error(world) -> None:
     response = at(NOW, client.post, path, {"submission_key": key()})
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
+
+
+def test_an_oversized_upload_refused_before_the_view_runs_explains_itself(world, settings) -> None:
+    """In a browser the CSRF check reads the form first, so the size limit is met before
+    any view runs: the site's 400 handler says what happened (413) and links back."""
+    settings.ACCORD_MAX_UPLOAD_BYTES = 1024
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(username="rep"))
+    path = f"/my/cases/{world['reference']}/upload/"
+    page = f"http://testserver/my/cases/{world['reference']}/"
+    assert at(NOW, client.get, page).status_code == 200
+    token = client.cookies["csrftoken"].value
+    form = {
+        "csrfmiddlewaretoken": token,
+        "submission_key": key(),
+        "upload-file": SimpleUploadedFile("big.txt", b"a" * 5000),
+    }
+    response = at(NOW, client.post, path, form, HTTP_REFERER=page)
+    assert response.status_code == 413
+    html = response.content.decode()
+    assert "<h1>Not sent</h1>" in html
+    assert "limit" in html
+    assert f'href="{page}"' in html
+    assert Document.objects.count() == 0
