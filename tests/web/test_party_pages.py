@@ -268,3 +268,26 @@ def test_an_oversized_upload_refused_before_the_view_runs_explains_itself(world,
     assert "limit" in html
     assert f'href="{page}"' in html
     assert Document.objects.count() == 0
+
+
+def test_a_refusal_for_something_no_longer_offered_is_shown_at_the_top(world) -> None:
+    """Sent from a page opened before the proposal was answered (another tab): the form
+    is no longer on the page, so the reason goes above the heading, not nowhere."""
+    proposal = put(world, refund()).json()["id"]
+    client = business_client(world)
+    path = f"/my/cases/{world['reference']}/proposals/{proposal}/answer/"
+    field = f"answer-{proposal}-answer"
+    assert at(NOW, client.post, path, {"submission_key": key(), field: "accept"}).status_code == 303
+    again = at(NOW, client.post, path, {"submission_key": key(), field: "reject"})
+    assert again.status_code == 409
+    html = again.content.decode()
+    assert "There is a problem" in html
+    assert html.index("There is a problem") < html.index("<h1>")
+
+
+def test_a_step_not_offered_says_why_on_the_page(world) -> None:
+    client = complainant_client(world["case"])
+    path = f"/my/cases/{world['reference']}/steps/no-such-step/"
+    response = at(NOW, client.post, path, {"submission_key": key()})
+    assert response.status_code == 422
+    assert "is not a step of this procedure" in response.content.decode()

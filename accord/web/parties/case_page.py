@@ -67,7 +67,7 @@ def _page(
         """The form in error, if it is this one; else a fresh one (prefixed by its key)."""
         return bound.get(key) or kind(prefix=key, **kwargs)
 
-    proposal_rows = []
+    proposal_rows: list[dict[str, Any]] = []
     for proposal in proposals.proposals_of(user, case):
         mine = next((a for a in proposal.answers.all() if a.party == party), None)
         answerable = (
@@ -84,7 +84,7 @@ def _page(
             }
         )
 
-    agreement_rows = []
+    agreement_rows: list[dict[str, Any]] = []
     for agreement in agreements.agreements_for(user, case):
         if agreement.superseded_at is not None:
             continue
@@ -164,6 +164,16 @@ def _page(
             }
         )
 
+    # A form sent for something no longer on the page (answered from another tab, a
+    # step no longer offered, the case closed meanwhile): its errors go at the top.
+    offered = {f"step-{step['key']}" for step in steps}
+    offered |= {f"answer-{row['proposal'].pk}" for row in proposal_rows if row["form"]}
+    offered |= {f"agreement-{row['agreement'].pk}" for row in agreement_rows if row["form"]}
+    offered |= {"consent"} if consent_form is not None else set()
+    offered |= {"feedback"} if feedback_form is not None else set()
+    offered |= {"message", "upload"} if case.is_open else set()
+    unplaced = [form for name, form in bound.items() if name not in offered]
+
     upcoming = sorted(
         (
             c
@@ -209,6 +219,7 @@ def _page(
             "feedback_form": feedback_form,
             "steps": steps,
             "any_errors": any(f.errors for f in bound.values()),
+            "unplaced": unplaced,
         },
         status=status,
     )
