@@ -1,0 +1,214 @@
+"""The staff workspace in Chromium: signing in with a TOTP code, the queue (filtered
+with htmx), a case page, taking a step; an escalation on the client-services policy
+taken up by a senior handler in their own browser; the lettings agent's stage 2 with a
+holding response. axe-core on every staff page; screenshots of the queue and case page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accord.accounts.models import User
+from accord.cases import triggers
+from accord.cases.models import Case, Event
+from accord.letters.defaults import ensure_default_templates
+from tests.browser.conftest import assert_accessible, screenshot
+from tests.conftest import ApiClient, complaint_body
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "browser-test-password"
+
+
+@pytest.fixture(autouse=True)
+def _timeline_flushable(transactional_db: None, settings: Any, tmp_path: Any) -> Iterator[None]:
+    """The timeline's triggers refuse the flush that ends a live-server test: lift them
+    for it and put them back (as tests/test_inbound.py does)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # A flush at the end of an earlier live-server test also removed the default letter
+    # templates the migrations load.
+    ensure_default_templates()
+    yield
+    with connection.schema_editor() as editor:
+        triggers.remove(None, editor)
+    call_command("flush", interactive=False, verbosity=0)
+    with connection.schema_editor() as editor:
+        triggers.install(None, editor)
+
+
+def person(slug: str, role: str, username: str) -> User:
+    from accord.organisations.models import Organisation
+
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        organisation=Organisation.objects.get(slug=slug),
+        staff_role=role,
+        first_name=username.split("-")[0].capitalize(),
+    )
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
+def current_code(user: User) -> str:
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def sign_in(context: Any, user: User, check: bool = False) -> Any:
+    page = context.new_page()
+    page.goto("/staff/")
+    assert "/staff/login/" in page.url
+    if check:
+        assert_accessible(page, "staff sign-in")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/staff/login/code/")
+    if check:
+        assert_accessible(page, "staff code step")
+    page.get_by_label("Code from your authenticator app").fill(current_code(user))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/")
+    return page
+
+
+def submit(slug: str, **overrides: Any) -> str:
+    response = ApiClient().post(f"/organisations/{slug}/complaints", complaint_body(**overrides))
+    assert response.status_code == 201, response.content
+    return str(response.json()["reference"])
+
+
+def take_step(page: Any, key: str, fill: dict[str, str] | None = None) -> None:
+    form = page.locator(f"#step-{key}")
+    for label, value in (fill or {}).items():
+        form.get_by_label(label).fill(value)
+    form.get_by_role("button").click()
+    page.wait_for_selector(".message-success")
+
+
+def test_signing_in_working_the_queue_and_taking_a_step(
+    new_context: Any, organisations: Any
+) -> None:
+    handler = person("ocasa", "handler", "casey-ocasa")
+    first = submit("ocasa", description="The deposit has not been returned.")
+    second = submit(
+        "ocasa",
+        description="The boiler was never repaired.",
+        complainant={"name": "Priya Shah", "email": "priya@example.com"},
+    )
+    page = sign_in(new_context(), handler, check=True)
+    assert page.get_by_role("heading", name="Work queue").is_visible()
+    assert page.get_by_role("link", name=first).is_visible()
+    assert page.locator(".badge").first.is_visible()
+    screenshot(page, "staff-queue")
+    assert_accessible(page, "work queue")
+
+    # Search (htmx swaps the table and pushes the URL; the form works without it too).
+    page.get_by_label("Search").fill("boiler")
+    page.get_by_role("button", name="Show cases").click()
+    page.wait_for_url("**/staff/?*q=boiler*")
+    assert page.get_by_role("link", name=second).is_visible()
+    assert page.get_by_role("link", name=first).count() == 0
+
+    page.get_by_role("link", name=second).click()
+    page.wait_for_url(f"**/staff/cases/{second}/")
+    assert page.get_by_role("heading", name="Acknowledge the stage 1 complaint").first.is_visible()
+    screenshot(page, "staff-case")
+    assert_accessible(page, "case page")
+    take_step(page, "acknowledge")
+    assert Event.objects.filter(case__reference=second, action="acknowledge").exists()
+    assert "Stage 1 - Customer Resolution Team resolving" in page.content()
+    assert_accessible(page, "case page after a step")
+
+    page.goto("/staff/log/")
+    assert_accessible(page, "log a complaint")
+    page.get_by_role("button", name=f"Sign out {handler.username}").click()
+    page.wait_for_url("**/staff/login/")
+
+
+def test_an_escalation_is_taken_up_by_a_senior_handler(
+    new_context: Any, organisations: Any
+) -> None:
+    handler = person("optimised", "handler", "hana-optimised")
+    senior = person("optimised", "senior_handler", "sam-optimised")
+    reference = submit("optimised", description="The report we paid for was never delivered.")
+
+    handler_page = sign_in(new_context(), handler)
+    handler_page.goto(f"/staff/cases/{reference}/")
+    handler_page.get_by_role("button", name="Take this case").click()
+    handler_page.wait_for_selector(".message-success")
+    take_step(handler_page, "acknowledge")
+    take_step(handler_page, "escalate")
+    assert Case.objects.get(reference=reference).stage == "escalated"
+    # Escalated: the earlier handler has nothing left to do on it.
+    assert handler_page.locator("[id^=step-]").count() == 0
+    assert "No step of the procedure is yours to take" in handler_page.content()
+
+    senior_page = sign_in(new_context(), senior)
+    senior_page.get_by_label("Stage").select_option("escalated")
+    senior_page.wait_for_url("**stage=escalated*")
+    senior_page.get_by_role("link", name=reference).click()
+    assigned = senior_page.locator("#assignment")
+    assigned.get_by_label("Handler").select_option(senior.username)
+    assigned.get_by_role("button", name="Save the assignment").click()
+    senior_page.wait_for_selector(".message-success")
+    assert senior_page.locator("#step-resolve_escalated").is_visible()
+    assert_accessible(senior_page, "escalated case, senior handler")
+    take_step(senior_page, "resolve_escalated")
+    case = Case.objects.get(reference=reference)
+    assert not case.is_open
+    assert case.outcome == "resolved_after_escalation"
+
+
+def test_lettings_stage2_with_a_holding_response(new_context: Any, organisations: Any) -> None:
+    handler = person("ocasa", "handler", "cara-ocasa")
+    head = person("ocasa", "senior_handler", "hugo-ocasa")
+    reference = submit("ocasa", description="Mould in the bedroom, reported three times.")
+
+    handler_page = sign_in(new_context(), handler)
+    handler_page.goto(f"/staff/cases/{reference}/")
+    take_step(handler_page, "acknowledge")
+    take_step(handler_page, "request_stage2")
+    assert Case.objects.get(reference=reference).stage == "stage2_received"
+
+    head_page = sign_in(new_context(), head)
+    head_page.goto(f"/staff/cases/{reference}/")
+    assert head_page.locator("#step-acknowledge_stage2").count() == 0  # not assigned yet
+    assigned = head_page.locator("#assignment")
+    assigned.get_by_label("Handler").select_option(head.username)
+    assigned.get_by_role("button", name="Save the assignment").click()
+    head_page.wait_for_selector(".message-success")
+    take_step(head_page, "acknowledge_stage2")
+
+    holding = head_page.locator("#step-send_holding_response")
+    # Without reasons: the form says what is missing, nothing is recorded.
+    holding.get_by_role("button").click()
+    head_page.wait_for_selector(".error-summary")
+    assert not Event.objects.filter(case__reference=reference, action="send_holding_response")
+    assert_accessible(head_page, "holding response with errors")
+    holding = head_page.locator("#step-send_holding_response")
+    anticipated = timezone.localdate() + dt.timedelta(days=14)
+    fill = {"Reason": "We are waiting for the contractor's damp survey."}
+    if holding.get_by_label("The anticipated date of the stage 2 conclusion").count():
+        fill["The anticipated date of the stage 2 conclusion"] = anticipated.isoformat()
+    take_step(head_page, "send_holding_response", fill)
+    event = Event.objects.get(case__reference=reference, action="send_holding_response")
+    assert "damp survey" in event.reason
+    assert "Holding response" in head_page.content() or "holding response" in head_page.content()
+
+    # The letter the step requires is previewed in the page.
+    needed = head_page.locator("#letters li", has_text="holding response")
+    needed.get_by_role("link", name="preview and send").click()
+    head_page.wait_for_url("**/letter/?*name=holding_response*")
+    assert "damp survey" in str(head_page.locator("iframe.letter-preview").get_attribute("srcdoc"))
+    screenshot(head_page, "staff-letter-preview")
+    assert_accessible(head_page, "letter preview")
