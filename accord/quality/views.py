@@ -37,6 +37,7 @@ from accord.quality.forms import (
 from accord.quality.lookup import quality_action, quality_case, quality_organisation
 from accord.quality.models import CaseQuality, CorrectiveAction
 from accord.web.forms import add_refusal
+from accord.web.resubmission import once_per_submission
 from accord.web.staff.access import staff_required
 
 PAGE_SIZE = 50
@@ -138,6 +139,7 @@ def _details(form: ActionForm) -> actions.ActionDetails:
 
 @staff_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@once_per_submission
 def action_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     organisation = quality_organisation(user)
@@ -311,6 +313,7 @@ def case_quality(request: HttpRequest, reference: str) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@once_per_submission
 def procedures(request: HttpRequest) -> HttpResponse:
     """The organisation's procedure: its revision table and review status; quality
     keepers record a review here."""

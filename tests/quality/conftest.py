@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from typing import Any
 
 import pytest
@@ -44,3 +45,8 @@ def put(client: ApiClient, path: str, body: Any) -> Any:
     return client.client.put(
         f"/api{path}", json.dumps(body), content_type="application/json", headers=client.headers
     )
+
+
+def once(**data: Any) -> dict[str, Any]:
+    """A form's fields with a fresh once-only submission key (`{% submission_key %}`)."""
+    return {"submission_key": secrets.token_urlsafe(24), **data}

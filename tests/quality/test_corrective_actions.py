@@ -8,7 +8,7 @@ import time_machine
 
 from accord.quality.models import CorrectiveAction
 from tests.conftest import ApiClient, verified_client
-from tests.quality.conftest import RECEIVED, put, quality_events, receive
+from tests.quality.conftest import RECEIVED, once, put, quality_events, receive
 
 pytestmark = pytest.mark.django_db
 
@@ -173,23 +173,23 @@ def test_the_form_shows_unknown_cases_and_impossible_dates(team):
     with time_machine.travel(NOW, tick=False):
         response = verified_client(team["manager"]).post(
             "/quality/actions/new/",
-            {
-                "what": "Retrain",
-                "owner": team["handler"].pk,
-                "due_on": "2026-13-01",
-                "status": "open",
-                "cases": "",
-            },
+            once(
+                what="Retrain",
+                owner=team["handler"].pk,
+                due_on="2026-13-01",
+                status="open",
+                cases="",
+            ),
         )
         unknown = verified_client(team["manager"]).post(
             "/quality/actions/new/",
-            {
-                "what": "Retrain",
-                "owner": team["handler"].pk,
-                "due_on": "2026-12-20",
-                "status": "open",
-                "cases": "OPT-2026-424242",
-            },
+            once(
+                what="Retrain",
+                owner=team["handler"].pk,
+                due_on="2026-12-20",
+                status="open",
+                cases="OPT-2026-424242",
+            ),
         )
     assert response.status_code == 200
     assert "Enter a valid date" in response.content.decode()
@@ -210,3 +210,22 @@ def test_another_organisations_action_is_not_found(team):
         assert client.get(f"/quality/actions/{action_id}/").status_code == 404
         assert client.post(f"/quality/actions/{action_id}/verify/").status_code == 404
         assert api.get("/quality/actions/999999").status_code == 404
+
+
+def test_a_retried_form_opens_one_action(team):
+    case = receive("optimised")
+    client = verified_client(team["manager"])
+    sent = once(
+        what="Retrain the team on acknowledgements",
+        owner=team["handler"].pk,
+        due_on="2026-12-20",
+        status="open",
+        cases=case.reference,
+    )
+    with time_machine.travel(NOW, tick=False):
+        first = client.post("/quality/actions/new/", sent)
+        again = client.post("/quality/actions/new/", sent)
+    assert first.status_code == 302
+    assert again.status_code == 303
+    assert CorrectiveAction.objects.count() == 1
+    assert [a for a, _ in quality_events(case)] == ["corrective_action_linked"]

@@ -12,7 +12,7 @@ from accord.cases.sweep import sweep_once
 from accord.outbox.models import OutboundMessage
 from accord.quality.models import CorrectiveAction, ReviewReminder
 from tests.conftest import ApiClient, london, verified_client
-from tests.quality.conftest import RECEIVED, receive
+from tests.quality.conftest import RECEIVED, once, receive
 
 pytestmark = pytest.mark.django_db
 
@@ -121,13 +121,13 @@ def test_recording_a_review_moves_the_next_one_on(seeded, staff):
     with time_machine.travel(london(2027, 11, 20, 10), tick=False):
         response = verified_client(manager).post(
             "/quality/procedures/",
-            {
-                "version": "2.1",
-                "author": "Ria Green",
-                "review_date": "2027-11-20",
-                "approved_by": "James Wood",
-                "summary": "Annual review: no changes.",
-            },
+            once(
+                version="2.1",
+                author="Ria Green",
+                review_date="2027-11-20",
+                approved_by="James Wood",
+                summary="Annual review: no changes.",
+            ),
         )
         page = verified_client(manager).get("/quality/procedures/").content.decode()
     assert response.status_code == 302
@@ -146,7 +146,7 @@ def test_a_review_with_a_bad_date_is_refused(seeded, staff, review_date, message
     with time_machine.travel(london(2027, 11, 20, 10), tick=False):
         response = verified_client(manager).post(
             "/quality/procedures/",
-            {"version": "2.1", "author": "A", "review_date": review_date, "summary": "x"},
+            once(version="2.1", author="A", review_date=review_date, summary="x"),
         )
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -158,7 +158,7 @@ def test_only_quality_keepers_record_reviews(seeded, staff):
         page = verified_client(handler).get("/quality/procedures/")
         refused = verified_client(handler).post(
             "/quality/procedures/",
-            {"version": "9", "author": "A", "review_date": "2027-11-01", "summary": "x"},
+            once(version="9", author="A", review_date="2027-11-01", summary="x"),
         )
         api = ApiClient(handler).post(
             "/quality/procedure/revisions",
@@ -168,3 +168,17 @@ def test_only_quality_keepers_record_reviews(seeded, staff):
     assert "Ria Green" in page.content.decode()
     assert refused.status_code == 403
     assert api.status_code == 403
+
+
+def test_a_retried_review_is_recorded_once_and_says_so(seeded, staff):
+    manager = staff("optimised", "manager")
+    sent = once(version="2.1", author="Ria Green", review_date="2027-11-20", summary="No changes.")
+    with time_machine.travel(london(2027, 11, 20, 10), tick=False):
+        client = verified_client(manager)
+        first = client.post("/quality/procedures/", sent)
+        again = client.post("/quality/procedures/", sent, follow=True)
+    assert first.status_code == 302
+    assert again.status_code == 200
+    html = again.content.decode()
+    assert "already sent" in html
+    assert "already in the table" not in html
