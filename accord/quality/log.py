@@ -7,7 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 
 from accord.cases.models import Case
@@ -67,6 +76,8 @@ def actions_of(
     actions = (
         CorrectiveAction.objects.filter(organisation_id=organisation_id)
         .select_related("owner", "root_cause", "verified_by")
+        # The references each row shows, in one query per page, not one per action.
+        .prefetch_related(Prefetch("cases", queryset=Case.objects.only("pk", "reference")))
         .annotate(case_count=Count("cases"))
         .order_by("due_on", "pk")
     )
@@ -95,7 +106,7 @@ def action_context(action: CorrectiveAction, today: dt.date) -> dict[str, Any]:
         "status_label": action.get_status_display(),
         "overdue": is_overdue(action, today),
         "root_cause": action.root_cause.name if action.root_cause else None,
-        "cases": sorted(action.cases.values_list("reference", flat=True)),
+        "cases": sorted(case.reference for case in action.cases.all()),
         "completed_at": action.completed_at,
         "verified_by": action.verified_by.username if action.verified_by else None,
         "verified_at": action.verified_at,

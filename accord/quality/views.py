@@ -80,7 +80,10 @@ def quality_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(log.log_entries(organisation.pk, show, today), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    overdue = list(log.actions_of(organisation.pk, ActionFilter.OVERDUE, today)[:OVERDUE_SHOWN])
+    overdue = [
+        log.action_context(action, today)
+        for action in log.actions_of(organisation.pk, ActionFilter.OVERDUE, today)[:OVERDUE_SHOWN]
+    ]
     return render(
         request,
         "quality/log.html",

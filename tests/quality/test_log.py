@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from accord.quality.models import CaseQuality
-from tests.conftest import ApiClient, verified_client
+from tests.conftest import ApiClient, london, verified_client
 from tests.quality.conftest import RECEIVED, receive
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +91,61 @@ def test_a_complainant_may_not_read_the_log(seeded):
     complainant = User.objects.create_user(username="alex", email="alex@example.com")
     with time_machine.travel(RECEIVED, tick=False):
         assert ApiClient(complainant).get("/quality/log").status_code == 403
+
+
+def test_the_overdue_table_names_each_actions_owner_and_status(seeded, staff):
+    case = receive("optimised")
+    manager, owner = staff("optimised", "manager"), staff("optimised", "handler")
+    owner.first_name, owner.last_name = "Priya", "Shah"
+    owner.save()
+    with time_machine.travel(RECEIVED, tick=False):
+        made = ApiClient(manager).post(
+            "/quality/actions",
+            {"what": "Fix the checklist.", "owner": owner.username, "due_on": "2026-12-04"},
+        )
+    assert made.status_code == 201, made.content
+    with time_machine.travel(london(2026, 12, 7, 9), tick=False):
+        page = verified_client(manager).get("/quality/").content.decode()
+    overdue = page[page.index('id="overdue"') : page.index('id="complaints"')]
+    assert str(owner) in overdue
+    assert "Open" in overdue
+    assert "badge-breached" in overdue
+    assert case.reference in page
+
+
+def test_listing_actions_costs_the_same_for_one_or_many(seeded, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = receive("optimised")
+    manager, owner = staff("optimised", "manager"), staff("optimised", "handler")
+    client = ApiClient(manager)
+
+    def open_one() -> None:
+        with time_machine.travel(RECEIVED, tick=False):
+            made = client.post(
+                "/quality/actions",
+                {
+                    "what": "Fix the checklist.",
+                    "owner": owner.username,
+                    "due_on": "2026-12-04",
+                    "cases": [case.reference],
+                },
+            )
+        assert made.status_code == 201, made.content
+
+    def queries() -> int:
+        with (
+            time_machine.travel(london(2026, 12, 7, 9), tick=False),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            assert client.get("/quality/actions").status_code == 200
+            assert verified_client(manager).get("/quality/").status_code == 200
+        return len(captured)
+
+    open_one()
+    queries()  # the first visit sets up the session and the TOTP device
+    one = queries()
+    for _ in range(4):
+        open_one()
+    assert queries() == one
