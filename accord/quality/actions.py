@@ -248,6 +248,9 @@ def update_action(
         after = {case.pk for case in cases}
         if not changed and before == after:
             return action
+        if details.due_on != action.due_on:
+            # A new due date is a new deadline: its owner is told again if it passes.
+            action.overdue_notified_at = None
         action.what = what
         action.owner = details.owner
         action.due_on = details.due_on

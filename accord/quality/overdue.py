@@ -4,7 +4,7 @@ Claimed like the sweep's clocks: each batch is one transaction that locks its ac
 (SKIP LOCKED on PostgreSQL, so sweepers share the work), re-reads which are still
 pending, marks them and queues one e-mail each. A killed sweeper loses nothing (the
 batch rolls back, the actions stay pending) and repeats nothing (marking and queueing
-commit together; the Message-ID is fixed per action, so the outbox keeps one)."""
+commit together; the Message-ID is fixed per action and due date, so the outbox keeps one)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,8 @@ def _tell_owner(action: CorrectiveAction) -> None:
             f"{action.what}\n{concerning}\n"
             "Please complete it, or ask a quality manager to change its due date."
         ),
-        message_id=f"<quality-action-overdue.{action.pk}@{mail_domain()}>",
+        message_id=(
+            f"<quality-action-overdue.{action.pk}.{action.due_on.isoformat()}@{mail_domain()}>"
+        ),
         purpose="corrective_action_overdue",
     )

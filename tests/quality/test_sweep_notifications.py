@@ -12,7 +12,7 @@ from accord.cases.sweep import sweep_once
 from accord.outbox.models import OutboundMessage
 from accord.quality.models import CorrectiveAction, ReviewReminder
 from tests.conftest import ApiClient, london, verified_client
-from tests.quality.conftest import RECEIVED, once, receive
+from tests.quality.conftest import RECEIVED, once, put, receive
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +182,20 @@ def test_a_retried_review_is_recorded_once_and_says_so(seeded, staff):
     html = again.content.decode()
     assert "already sent" in html
     assert "already in the table" not in html
+
+
+def test_an_action_overdue_again_after_its_due_date_moved_is_notified_again(seeded, staff):
+    manager, owner = staff("optimised", "manager"), staff("optimised", "handler")
+    action_id = open_action(manager, owner, "2026-12-04")
+    assert sweep_once(london(2026, 12, 7)).actions_overdue == 1
+    with time_machine.travel(london(2026, 12, 7, 10), tick=False):
+        moved = put(
+            ApiClient(manager),
+            f"/quality/actions/{action_id}",
+            {"what": "Fix the checklist.", "owner": owner.username, "due_on": "2026-12-11"},
+        )
+    assert moved.status_code == 200, moved.content
+    assert sweep_once(london(2026, 12, 11, 23)).actions_overdue == 0
+    assert sweep_once(london(2026, 12, 12, 0, 1)).actions_overdue == 1
+    assert len(overdue_mail()) == 2
+    assert "11 December 2026" in overdue_mail()[-1].text
