@@ -205,3 +205,14 @@ def test_the_intake_throttle_applies_to_the_form(occs, settings) -> None:
     refused = send(client, "occs", answers(occs, other, description="Another complaint."))
     assert refused.status_code == 429
     assert "wait a minute" in refused.content.decode()
+
+
+def test_an_unanswered_choice_is_linked_to_its_first_option(occs) -> None:
+    client = Client()
+    _, token = open_form(client)
+    response = send(client, "occs", answers(occs, token, share_information=""))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'href="#id_share_information_0"' in html
+    assert 'id="id_share_information_0"' in html
+    assert 'href="#"' not in html
