@@ -64,6 +64,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "accord.urls"
 WSGI_APPLICATION = "accord.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# Covering indexes (Index.include) serve the dashboards on PostgreSQL, where Accord runs
+# in production; SQLite builds the same indexes without the included columns.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 LOGIN_URL = "/staff/login/"
 # TOTP codes for staff sign-in: the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = "Accord"

@@ -116,7 +116,29 @@ class Case(models.Model):
             ),
             models.Index(fields=["organisation", "received_at"], name="case_received"),
             # The reports' "closed in the period" and "referred out in the period".
-            models.Index(fields=["organisation", "closed_at"], name="case_closed"),
+            # On PostgreSQL the included columns make the monthly trend an index-only
+            # scan (bench/report.py: the dashboard's two trend queries 430 -> 110 ms at
+            # 1M cases); SQLite ignores them (models.W040 is silenced for that).
+            models.Index(
+                fields=["organisation", "closed_at"],
+                include=["procedure_key", "procedure_version", "outcome", "is_open"],
+                name="case_closed",
+            ),
+            # The dashboard's open-case figures (stage, age, deadlines, team, handler)
+            # from the index alone: 20-40 ms -> 2-5 ms a query at 1M cases.
+            models.Index(
+                fields=["organisation"],
+                include=[
+                    "stage",
+                    "received_at",
+                    "next_deadline_at",
+                    "next_at_risk_at",
+                    "team",
+                    "handler",
+                ],
+                condition=models.Q(is_open=True),
+                name="open_case_summary",
+            ),
             models.Index(
                 fields=["organisation", "referred_to_regulator_at"],
                 condition=models.Q(referred_to_regulator_at__isnull=False),
@@ -238,6 +260,13 @@ class Clock(models.Model):
                     status="running", at_risk_notified_at__isnull=True, is_window=False
                 ),
                 name="clock_at_risk_pending",
+            ),
+            # The dashboard's running duty clocks, from the index alone (140 -> 9 ms).
+            models.Index(
+                fields=["case"],
+                include=["key", "label", "due_at", "at_risk_at"],
+                condition=models.Q(status="running", is_window=False),
+                name="running_clock",
             ),
         ]
 

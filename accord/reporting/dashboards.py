@@ -88,7 +88,7 @@ def _age_counts(now: dt.datetime) -> dict[str, Count]:
             condition &= Q(received_at__lte=now - dt.timedelta(days=older_than))
         if at_most is not None:
             condition &= Q(received_at__gt=now - dt.timedelta(days=at_most))
-        counts[key] = Count("id", filter=condition)
+        counts[key] = Count("organisation", filter=condition)
     return counts
 
 
@@ -96,9 +96,11 @@ def _deadline_counts(now: dt.datetime) -> dict[str, Count]:
     # The case's stored next deadline: breached once it has passed, at risk from its
     # at-risk instant (the same reading as the work queue's badge).
     return {
-        "open_n": Count("id"),
-        "at_risk_n": Count("id", filter=Q(next_at_risk_at__lte=now, next_deadline_at__gt=now)),
-        "breached_n": Count("id", filter=Q(next_deadline_at__lte=now)),
+        "open_n": Count("*"),
+        "at_risk_n": Count(
+            "organisation", filter=Q(next_at_risk_at__lte=now, next_deadline_at__gt=now)
+        ),
+        "breached_n": Count("organisation", filter=Q(next_deadline_at__lte=now)),
     }
 
 
@@ -116,7 +118,7 @@ def _stage_labels(procedure_key: str) -> dict[str, str]:
 
 def stages(organisation: Organisation, now: dt.datetime) -> list[StageRow]:
     labels = _stage_labels(organisation.procedure_key)
-    rows = open_cases(organisation.pk).values("stage").annotate(n=Count("id"), **_age_counts(now))
+    rows = open_cases(organisation.pk).values("stage").annotate(n=Count("*"), **_age_counts(now))
     order = list(labels)
     return sorted(
         (
@@ -147,9 +149,9 @@ def clocks(organisation_id: int, now: dt.datetime) -> list[ClockRow]:
         .values("key")
         .annotate(
             label=Max("label"),
-            n=Count("id"),
-            at_risk_n=Count("id", filter=Q(at_risk_at__lte=now, due_at__gt=now)),
-            breached_n=Count("id", filter=Q(due_at__lte=now)),
+            n=Count("*"),
+            at_risk_n=Count("case", filter=Q(at_risk_at__lte=now, due_at__gt=now)),
+            breached_n=Count("case", filter=Q(due_at__lte=now)),
         )
         .order_by("key")
     )
@@ -215,14 +217,14 @@ def trend(organisation: Organisation, now: dt.datetime) -> list[TrendRow]:
         base.filter(received_at__gte=since)
         .annotate(month=TruncMonth("received_at", tzinfo=LONDON))
         .values_list("month")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     closed: dict[dt.datetime, list[int]] = {}
     rows = (
         base.filter(closed_at__gte=since, is_open=False)
         .annotate(month=TruncMonth("closed_at", tzinfo=LONDON))
         .values_list("month", "procedure_key", "procedure_version", "outcome")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     )
     for month, key, version, outcome, n in rows:
         totals = closed.setdefault(month, [0, 0])
