@@ -8,8 +8,9 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 
+from accord.accounts.models import User
 from accord.cases.models import Case, Event
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, complaint_body, london, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def ocasa_admin(ocasa, staff):
 
 
 def test_an_administrator_sees_only_their_own_organisation(client, ocasa_admin, occs, ocasa):
-    client.force_login(ocasa_admin)
+    client = verified_client(ocasa_admin)
     listing = client.get("/admin/organisations/organisation/")
     assert listing.status_code == 200
     assert ocasa.name.encode() in listing.content
@@ -41,7 +42,7 @@ def test_staff_see_only_their_own_organisations_cases_in_the_admin(client, ocasa
         body = complaint_body(respondent_id=occs.businesses.order_by("pk").first().pk)
         reference = ApiClient().post("/organisations/occs/complaints", body).json()["reference"]
     case = Case.objects.get(reference=reference)
-    client.force_login(ocasa_admin)
+    client = verified_client(ocasa_admin)
     assert reference.encode() not in client.get("/admin/cases/case/").content
     assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 302
 
@@ -80,7 +81,7 @@ def test_an_administrator_cannot_grant_themselves_superuser_or_move_organisation
     ocasa_admin.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_user", "change_user"])
     )
-    client.force_login(ocasa_admin)
+    client = verified_client(ocasa_admin)
     page = client.get(f"/admin/accounts/user/{ocasa_admin.pk}/change/")
     assert page.status_code == 200
     assert b'name="is_superuser"' not in page.content
@@ -102,3 +103,31 @@ def test_an_administrator_cannot_grant_themselves_superuser_or_move_organisation
     ocasa_admin.refresh_from_db()
     assert ocasa_admin.is_superuser is False
     assert ocasa_admin.organisation_id == ocasa.pk
+
+
+def test_the_admin_needs_the_second_factor(client, ocasa_admin):
+    client.force_login(ocasa_admin)
+    response = client.get("/admin/organisations/organisation/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    login = client.get(response["Location"])
+    assert login.status_code == 302
+    assert login["Location"].startswith("/staff/login/?next=")
+
+
+def test_a_superuser_signs_in_to_the_admin_with_password_and_code(client, organisations):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    root = User.objects.create_superuser("root", "root@example.com", "a long passphrase 1")
+    device = TOTPDevice.objects.create(user=root, name="phone", confirmed=True)
+    step = client.post(
+        "/staff/login/?next=/admin/",
+        {"username": "root", "password": "a long passphrase 1"},
+    )
+    assert step.status_code == 303
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
+    done = client.post(step["Location"], {"code": code})
+    assert done.status_code == 303
+    assert done["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

@@ -16,7 +16,7 @@ from django.test import Client
 from accord.accounts.models import User
 from accord.cases.models import Case, Complainant
 from accord.organisations.models import Business
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, complaint_body, london, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -444,8 +444,7 @@ def test_markup_is_stored_as_text_and_escaped_in_the_admin(practice):
     assert Complainant.objects.get().name == f"{SCRIPT} Morgan"
 
     superuser = User.objects.create_superuser("root", "root@example.com", "x")
-    client = Client()
-    client.force_login(superuser)
+    client = verified_client(superuser)
     page = client.get(f"/admin/cases/case/{case.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()

@@ -12,7 +12,7 @@ from accord.cases.choices import Channel
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Clock
 from accord.cases.recompute import recompute_after_calendar_change
-from tests.conftest import london
+from tests.conftest import london, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_a_closure_day_added_in_the_admin_moves_open_cases_due_dates(client, oca
     case = receive_complaint(ocasa, complaint, now=london(2026, 12, 1, 10))[0]
     clock = Clock.objects.get(case=case)
     assert clock.explanation["due_date"] == "2026-12-03"  # Tue 1 + 2 working days
-    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    client = verified_client(User.objects.create_superuser("root", "root@example.com", "pw"))
     page = client.get(f"/admin/organisations/organisation/{ocasa.pk}/change/")
     form = page.context["adminform"].form
     data = {

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import DatabaseError, connection, transaction
-from django.test import Client
 
 from accord.accounts.models import User
 from accord.cases.models import Case, Event
@@ -22,7 +21,7 @@ from accord.letters.models import ImmutableError, Letter, LetterStatus, LetterTe
 from accord.letters.rendering import LetterRequest, render_letter
 from accord.outbox import queue
 from accord.procedures.registry import registry
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, complaint_body, london, verified_client
 
 pytestmark = pytest.mark.django_db
 AT = london(2026, 12, 1, 10)
@@ -206,8 +205,7 @@ def test_a_template_edit_makes_a_new_version_and_old_letters_keep_theirs(
     first = Letter.objects.get(pk=send(handler, case, name="acknowledgement").json()["id"])
     old = first.template
     superuser = User.objects.create_superuser("root", "root@example.com", "pw")
-    browser = Client()
-    browser.force_login(superuser)
+    browser = verified_client(superuser)
     response = browser.post(
         f"/admin/letters/lettertemplate/{old.pk}/change/",
         {
@@ -285,8 +283,7 @@ def test_a_letter_name_the_procedure_does_not_know_is_refused(optimised, staff, 
 
 def test_the_admin_refuses_template_text_that_does_not_compile(optimised) -> None:
     superuser = User.objects.create_superuser("root", "root@example.com", "pw")
-    browser = Client()
-    browser.force_login(superuser)
+    browser = verified_client(superuser)
     before = LetterTemplate.objects.count()
     response = browser.post(
         "/admin/letters/lettertemplate/add/",
@@ -313,8 +310,7 @@ def test_an_organisation_administrator_edits_only_its_own_version(optimised, oca
         *Permission.objects.filter(content_type__app_label="letters")
     )
     default = LetterTemplate.objects.get(organisation=None, procedure_key="", kind="deadlock")
-    browser = Client()
-    browser.force_login(administrator)
+    browser = verified_client(administrator)
     response = browser.post(
         f"/admin/letters/lettertemplate/{default.pk}/change/",
         {

@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from accord.accounts.models import User
 from accord.cases.models import Case, Event
+from tests.conftest import verified_client
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +62,7 @@ def test_the_openapi_document_is_served(client) -> None:
 @pytest.mark.django_db
 def test_the_admin_shows_the_loaded_procedures_read_only(client) -> None:
     admin = User.objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(admin)
+    client = verified_client(admin)
     listing = client.get("/admin/procedures/")
     assert listing.status_code == 200
     assert b"Independent mediation (optical consumer complaints)" in listing.content

@@ -13,6 +13,7 @@ import segno
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -37,6 +38,12 @@ NOT_STAFF = (
 )
 
 
+def signs_in_here(user: User | AnonymousUser) -> bool:
+    """Staff, and the superusers who run the service (for the admin), sign in here with
+    a second factor; parties have their own ways in."""
+    return staff_role(user) is not None or bool(getattr(user, "is_superuser", False))
+
+
 def _next(request: HttpRequest, given: str | None = None) -> str:
     target = given if given is not None else request.GET.get("next", "")
     if target and url_has_allowed_host_and_scheme(
@@ -50,14 +57,14 @@ def _pending(request: HttpRequest) -> tuple[User, str] | None:
     """The staff member who gave a right password in this session, and where they were
     going; a signed-in, unverified staff member counts too (e.g. from the admin)."""
     user = request.user
-    if user.is_authenticated and staff_role(user) is not None and user.is_active:
+    if user.is_authenticated and signs_in_here(user) and user.is_active:
         stored = request.session.get(PENDING) or {}
         return user, str(stored.get("next", ""))
     stored = request.session.get(PENDING)
     if not stored or time.time() - float(stored.get("at", 0)) > PENDING_SECONDS:
         return None
     found = User.objects.filter(pk=stored.get("user"), is_active=True).first()
-    if found is None or staff_role(found) is None:
+    if found is None or not signs_in_here(found):
         return None
     return found, str(stored.get("next", ""))
 
@@ -98,7 +105,7 @@ def _check_code(form: CodeForm, device: TOTPDevice) -> bool:
 def login(request: HttpRequest) -> HttpResponse:
     """Step one: username and password."""
     user = request.user
-    if user.is_authenticated and staff_role(user) is not None and user.is_verified():  # type: ignore[attr-defined]
+    if user.is_authenticated and signs_in_here(user) and user.is_verified():  # type: ignore[attr-defined]
         return HttpResponseRedirect(_next(request))
     form = PasswordForm(request.POST if request.method == "POST" else None)
     status = 200
@@ -111,7 +118,7 @@ def login(request: HttpRequest) -> HttpResponse:
         if found is None:
             form.add_error(None, "Enter a correct username and password.")
             status = 400
-        elif staff_role(found) is None:
+        elif not signs_in_here(found):
             form.add_error(None, NOT_STAFF)
             status = 403
         else:
