@@ -67,12 +67,15 @@ Value = str | list[str] | None
 class Item:
     """Something a letter must contain. `read` takes the rendering context and returns
     the text that must appear (a list: every entry must appear), or None/"" if the case
-    does not supply it. `any_of`: one entry of the list is enough (contact details)."""
+    does not supply it. `any_of`: one entry of the list is enough (contact details).
+    `if_any`: required only when the case supplies it (an acknowledgement states the
+    date of the next step when the procedure sets one; Ocasa's stage 1 sets none)."""
 
     name: str
     label: str
     read: Callable[[dict[str, Any]], Value]
     any_of: bool = False
+    if_any: bool = False
 
 
 def _get(path: str) -> Callable[[dict[str, Any]], Value]:
@@ -103,8 +106,16 @@ def _organisation_contact(context: dict[str, Any]) -> Value:
 
 REFERENCE = Item("reference", "the case reference", _get("case.reference"))
 NEXT_DATE = Item("next_date", "the date of the next step", _get("next_clock.due_date"))
-NEXT_DATE_EXPLANATION = Item(
-    "next_date_explanation", "the explanation of that date", _get("next_clock.lines")
+# An acknowledgement's "what happens next, and by when": the date of the first running
+# clock, when there is one.
+NEXT_STEP_DATE = Item(
+    "next_date", "the date of the next step", _get("next_clock.due_date"), if_any=True
+)
+NEXT_STEP_EXPLANATION = Item(
+    "next_date_explanation",
+    "the explanation of that date",
+    _get("next_clock.lines"),
+    if_any=True,
 )
 REASONS = Item("reasons", "the reasons", _get("reason"))
 ANTICIPATED_DATE = Item("anticipated_date", "the anticipated date", _get("anticipated_date"))
@@ -132,12 +143,12 @@ AGREEMENT_TERMS = Item("agreement_terms", "the agreement's terms", _get("agreeme
 
 
 REQUIRED: dict[LetterKind, tuple[Item, ...]] = {
-    LetterKind.ACKNOWLEDGEMENT: (REFERENCE, NEXT_DATE, NEXT_DATE_EXPLANATION),
+    LetterKind.ACKNOWLEDGEMENT: (REFERENCE, NEXT_STEP_DATE, NEXT_STEP_EXPLANATION),
     LetterKind.VERBAL_SUMMARY: (REFERENCE, SUMMARY),
     LetterKind.HOLDING_RESPONSE: (REASONS, ANTICIPATED_DATE),
     LetterKind.PROPOSED_RESOLUTION: (REMEDY, TIMEFRAME),
     LetterKind.PROGRESS_UPDATE: (REFERENCE, UPDATE),
-    LetterKind.ESCALATION_ACKNOWLEDGEMENT: (REFERENCE, NEXT_DATE, NEXT_DATE_EXPLANATION),
+    LetterKind.ESCALATION_ACKNOWLEDGEMENT: (REFERENCE, NEXT_STEP_DATE, NEXT_STEP_EXPLANATION),
     LetterKind.NOTICE_OF_REFERRAL: (REFERENCE, NEXT_DATE),
     LetterKind.STAGE_RESPONSE: (OUTCOME, HOW_TO_ESCALATE),
     LetterKind.FINAL_RESPONSE: (OUTCOME, *SIGNPOSTING),
@@ -178,6 +189,8 @@ def missing_items(kind: LetterKind, context: dict[str, Any], text: str) -> list[
         values = [value] if isinstance(value, str) else list(value or [])
         values = [v for v in values if v.strip()]
         if not values:
+            if item.if_any:
+                continue
             missing.append(Missing(item.name, f"{item.label} is missing"))
             continue
         present = [_normal(v) in body for v in values]
