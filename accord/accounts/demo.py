@@ -77,7 +77,8 @@ def create_demo_users(organisations: list[Organisation]) -> list[DemoLogin]:
     logins = []
     superuser = User.objects.filter(username="admin").first()
     if superuser is None:
-        User.objects.create_superuser("admin", "admin@accord.example", DEMO_PASSWORD)
+        superuser = User.objects.create_superuser("admin", "admin@accord.example", DEMO_PASSWORD)
+    demo_totp_device(superuser)
     logins.append(DemoLogin("admin", "superuser", "all", "(use the admin)"))
     for organisation in organisations:
         for role in StaffRole:
