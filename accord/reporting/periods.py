@@ -92,6 +92,10 @@ def parse_period(first: str | None, last: str | None, today: dt.date) -> Period:
         raise PeriodError("a report covers at most ten years", "to")
     if period.first > today:
         raise PeriodError("the period starts in the future", "from")
-    if period.previous().first.year < 1900:
+    try:
+        before: Period | None = period.previous()
+    except (OverflowError, ValueError):  # the period before would start before year 1
+        before = None
+    if before is None or before.first.year < 1900:
         raise PeriodError("the period starts too long ago", "from")
     return period
