@@ -62,6 +62,19 @@ COLUMNS = (
 NAMED = frozenset({"handler", "respondent"})
 
 
+# A spreadsheet reads a cell starting with one of these as a formula; categories and
+# names can come from what a complainant typed (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: Any) -> Any:
+    """A string that a spreadsheet would run as a formula, made inert with a leading
+    apostrophe (shown as typed in CSV and XLSX alike); other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def pseudonym(reference: str) -> str:
     return "P-" + salted_hmac(_KEY_SALT, reference, algorithm="sha256").hexdigest()[:20]
 
@@ -182,7 +195,7 @@ def rows(organisation: Organisation, period: Period, *, pseudonymised: bool) -> 
             "handler": handler or "",
             "respondent": respondent or "",
         }
-        yield [row[c] for c in wanted]
+        yield [as_text(row[c]) for c in wanted]
 
 
 class _Line:
