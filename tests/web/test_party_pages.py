@@ -291,3 +291,55 @@ def test_a_step_not_offered_says_why_on_the_page(world) -> None:
     response = at(NOW, client.post, path, {"submission_key": key()})
     assert response.status_code == 422
     assert "is not a step of this procedure" in response.content.decode()
+
+
+def test_the_business_counters_a_proposal_with_its_own(world) -> None:
+    proposal = put(world, refund()).json()["id"]
+    client = business_client(world)
+    path = f"/my/cases/{world['reference']}/proposals/{proposal}/answer/"
+    prefix = f"answer-{proposal}-"
+    form = {
+        "submission_key": key(),
+        prefix + "answer": "counter",
+        prefix + "kind": "replacement",
+        prefix + "description": "A remake of the glasses instead of a refund.",
+        prefix + "answer_by": (NOW + dt.timedelta(days=14)).date().isoformat(),
+    }
+    answered = at(NOW, client.post, path, form)
+    assert answered.status_code == 303, answered.content
+    counter = Proposal.objects.get(counter_to_id=proposal)
+    assert counter.kind == "replacement"
+    assert Proposal.objects.get(pk=proposal).status == "countered"
+    # The complainant is asked about the counter on their page.
+    page = at(NOW, complainant_client(world["case"]).get, f"/my/cases/{world['reference']}/")
+    assert f"/proposals/{counter.pk}/answer/" in page.content.decode()
+
+
+def test_a_counter_without_its_terms_is_an_error_on_the_form(world) -> None:
+    proposal = put(world, refund()).json()["id"]
+    client = business_client(world)
+    path = f"/my/cases/{world['reference']}/proposals/{proposal}/answer/"
+    prefix = f"answer-{proposal}-"
+    response = at(NOW, client.post, path, {"submission_key": key(), prefix + "answer": "counter"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'href="#id_{prefix}description"' in html
+    assert not Proposal.objects.filter(counter_to_id=proposal).exists()
+
+
+def test_a_refund_counter_without_an_amount_is_refused_by_the_domain_on_the_form(world) -> None:
+    proposal = put(world, refund()).json()["id"]
+    client = business_client(world)
+    path = f"/my/cases/{world['reference']}/proposals/{proposal}/answer/"
+    prefix = f"answer-{proposal}-"
+    form = {
+        "submission_key": key(),
+        prefix + "answer": "counter",
+        prefix + "kind": "refund",
+        prefix + "description": "Half the cost back.",
+        prefix + "answer_by": (NOW + dt.timedelta(days=14)).date().isoformat(),
+    }
+    response = at(NOW, client.post, path, form)
+    assert response.status_code in {409, 422}
+    assert "There is a problem" in response.content.decode()
+    assert not Proposal.objects.filter(counter_to_id=proposal).exists()

@@ -25,7 +25,13 @@ from accord.cases.errors import ActionRefused
 from accord.cases.models import Case
 from accord.cases.presentation import party_view
 from accord.mediation import agreements, consent, documents, feedback, obligations, proposals
-from accord.mediation.choices import AgreementStatus, ObligationStatus, Party, ProposalStatus
+from accord.mediation.choices import (
+    AgreementStatus,
+    Answer,
+    ObligationStatus,
+    Party,
+    ProposalStatus,
+)
 from accord.mediation.models import Consent, RecordsRequest
 from accord.mediation.threads import post_message
 from accord.mediation.visibility import visible_documents, visible_messages
@@ -391,6 +397,14 @@ def answer_proposal(request: HttpRequest, reference: str, proposal_id: int) -> H
     user = party_user(request)
 
     def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        counter = None
+        if data["answer"] == Answer.COUNTER:
+            counter = proposals.ProposalTerms(
+                kind=data["kind"],
+                description=data["description"],
+                answer_by=data["answer_by"],
+                amount=data["amount"],
+            )
         proposals.answer_proposal(
             case.pk,
             user,
@@ -398,8 +412,11 @@ def answer_proposal(request: HttpRequest, reference: str, proposal_id: int) -> H
             party,
             answer=data["answer"],
             note=data["note"],
+            counter=counter,
             now=timezone.now(),
         )
+        if counter is not None:
+            return "Your answer and your own proposal have been sent."
         return "Your answer has been recorded."
 
     key = f"answer-{proposal_id}"

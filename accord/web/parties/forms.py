@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from accord.accounts.models import User
-from accord.mediation.choices import Answer
+from accord.mediation.choices import Answer, ProposalKind
 from accord.permissions import staff_role
 from accord.web.forms import AccessibleFormMixin
 
@@ -87,9 +87,16 @@ class ConsentForm(AccessibleFormMixin, forms.Form):
 
 
 class AnswerForm(AccessibleFormMixin, forms.Form):
+    """Accept, reject, or counter with a proposal of one's own (the domain checks the
+    counter's terms: `mediation.proposals.clean_terms`)."""
+
     answer = forms.ChoiceField(
         label="Your answer",
-        choices=[(Answer.ACCEPT.value, "I accept"), (Answer.REJECT.value, "I do not accept")],
+        choices=[
+            (Answer.ACCEPT.value, "I accept"),
+            (Answer.REJECT.value, "I do not accept"),
+            (Answer.COUNTER.value, "I propose something else instead (fill in below)"),
+        ],
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
@@ -98,6 +105,38 @@ class AnswerForm(AccessibleFormMixin, forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    kind = forms.ChoiceField(
+        label="What you propose instead",
+        required=False,
+        choices=[("", "Choose one"), *ProposalKind.choices],
+        help_text="Only if you propose something else.",
+    )
+    description = forms.CharField(
+        label="Describe what you propose",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    amount = forms.DecimalField(
+        label="Amount in pounds, for a refund or goodwill payment",
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+    )
+    answer_by = forms.DateField(
+        label="The other side to answer by",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("answer") == Answer.COUNTER:
+            for name in ("kind", "description", "answer_by"):
+                if not data.get(name):
+                    self.add_error(name, "Fill this in to propose something else.")
+        return data
 
 
 class AgreementConfirmForm(AccessibleFormMixin, forms.Form):
