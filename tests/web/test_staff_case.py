@@ -249,9 +249,11 @@ def test_an_incomplete_letter_is_previewed_with_what_it_lacks_and_no_send_button
     with time_machine.travel(london(2026, 11, 30, 11), tick=False):
         client.post(f"/staff/cases/{reference}/steps/acknowledge/", key())
         assert "preview and send" in client.get(f"/staff/cases/{reference}/").content.decode()
+        # The redress scheme's time limit is missing, so signposting cannot be complete.
+        Case.objects.get(reference=reference).organisation.external_bodies.update(time_limit="")
         preview = client.get(
             f"/staff/cases/{reference}/letter/",
-            {"name": "acknowledgement", "recipient": "complainant"},
+            {"name": "signposting", "recipient": "complainant"},
         )
     assert preview.status_code == 200
     assert b"This letter cannot be sent yet" in preview.content
