@@ -15,7 +15,7 @@ from django.test import Client
 
 from accord.accounts.models import User
 from accord.cases.complainant_links import link_path
-from accord.cases.models import Case
+from accord.cases.models import Case, Event
 from accord.mediation.models import Document, Message, Proposal
 from accord.outbox.models import OutboundMessage
 from tests.test_proposals import PUT, make_world, put, refund
@@ -343,3 +343,59 @@ def test_a_refund_counter_without_an_amount_is_refused_by_the_domain_on_the_form
     assert response.status_code in {409, 422}
     assert "There is a problem" in response.content.decode()
     assert not Proposal.objects.filter(counter_to_id=proposal).exists()
+
+
+def _signed(world: dict[str, Any]) -> Any:
+    from accord.mediation import consent
+
+    case = world["case"]
+    complainant = case.complainant
+    client = complainant_client(case)  # makes the complainant's own user
+    complainant.refresh_from_db()
+    form = consent.publish_form(
+        case.organisation,
+        title="Consent to share information",
+        text="I consent to the practice sharing my records with the mediator.",
+        effective_from=NOW.date() - dt.timedelta(days=30),
+    )
+    at(
+        NOW,
+        consent.sign,
+        case.pk,
+        complainant.user,
+        form_version=form.version,
+        typed_name="Jo Bloggs",
+        ticked=True,
+        ip_address=None,
+        now=NOW,
+    )
+    return client
+
+
+def test_the_complainant_withdraws_consent_on_their_page(world) -> None:
+    from accord.mediation.models import Consent
+
+    client = _signed(world)
+    page = at(NOW, client.get, f"/my/cases/{world['reference']}/")
+    assert "Withdraw your consent" in page.content.decode()
+    path = f"/my/cases/{world['reference']}/consent/withdraw/"
+    done = at(
+        NOW, client.post, path, {"submission_key": key(), "withdraw-reason": "Changed my mind."}
+    )
+    assert done.status_code == 303, done.content
+    assert Consent.objects.get(case=world["case"]).withdrawn_at is not None
+    assert Event.objects.filter(case=world["case"], kind="consent_withdrawn").count() == 1
+    again = at(NOW, client.post, path, {"submission_key": key(), "withdraw-reason": ""})
+    assert again.status_code in {409, 422}
+    assert "There is a problem" in again.content.decode()
+    assert Event.objects.filter(case=world["case"], kind="consent_withdrawn").count() == 1
+
+
+def test_the_business_cannot_withdraw_the_complainants_consent(world) -> None:
+    from accord.mediation.models import Consent
+
+    _signed(world)
+    path = f"/my/cases/{world['reference']}/consent/withdraw/"
+    refused = at(NOW, business_client(world).post, path, {"submission_key": key()})
+    assert refused.status_code in {403, 404, 409}
+    assert Consent.objects.get(case=world["case"]).withdrawn_at is None

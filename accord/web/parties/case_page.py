@@ -45,6 +45,7 @@ from accord.web.parties.forms import (
     MessageForm,
     StepForm,
     UploadForm,
+    WithdrawConsentForm,
 )
 from accord.web.resubmission import once_per_submission
 
@@ -134,7 +135,7 @@ def _page(
         if row.party == party and row.answered_at is None:
             feedback_form = form("feedback", FeedbackForm)
 
-    consent_form = consent_text = signed = None
+    consent_form = consent_text = signed = withdraw_form = None
     consent_steps: list[str] = []
     if party == Party.COMPLAINANT:
         signed = (
@@ -143,6 +144,8 @@ def _page(
             .first()
         )
         consent_steps = consent.consent_steps(case, user, now)
+        if signed is not None and case.is_open:
+            withdraw_form = form("withdraw", WithdrawConsentForm)
         if consent_steps and signed is None:
             try:
                 consent_text = consent.current_form(case.organisation, today)
@@ -176,6 +179,7 @@ def _page(
     offered |= {f"answer-{row['proposal'].pk}" for row in proposal_rows if row["form"]}
     offered |= {f"agreement-{row['agreement'].pk}" for row in agreement_rows if row["form"]}
     offered |= {"consent"} if consent_form is not None else set()
+    offered |= {"withdraw"} if withdraw_form is not None else set()
     offered |= {"feedback"} if feedback_form is not None else set()
     offered |= {"message", "upload"} if case.is_open else set()
     unplaced = [form for name, form in bound.items() if name not in offered]
@@ -220,6 +224,7 @@ def _page(
             "consent_form": consent_form,
             "consent_text": consent_text,
             "signed": signed,
+            "withdraw_form": withdraw_form,
             "proposals": proposal_rows,
             "agreements": agreement_rows,
             "feedback_form": feedback_form,
@@ -357,6 +362,24 @@ def sign_consent(request: HttpRequest, reference: str) -> HttpResponse:
 
     return _act(
         request, reference, "consent", lambda d, f: ConsentForm(d, prefix="consent"), act, "consent"
+    )
+
+
+@_action
+def withdraw_consent(request: HttpRequest, reference: str) -> HttpResponse:
+    user = party_user(request)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        consent.withdraw(case.pk, user, reason=data["reason"], now=timezone.now())
+        return "Your consent has been withdrawn: no more records will be requested."
+
+    return _act(
+        request,
+        reference,
+        "withdraw",
+        lambda d, f: WithdrawConsentForm(d, prefix="withdraw"),
+        act,
+        "consent",
     )
 
 

@@ -86,6 +86,16 @@ class ConsentForm(AccessibleFormMixin, forms.Form):
     )
 
 
+class WithdrawConsentForm(AccessibleFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why you are withdrawing your consent",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional. Once withdrawn, no more records can be requested for your case.",
+    )
+
+
 class AnswerForm(AccessibleFormMixin, forms.Form):
     """Accept, reject, or counter with a proposal of one's own (the domain checks the
     counter's terms: `mediation.proposals.clean_terms`)."""

@@ -17,6 +17,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<str:reference>/message/", case_page.send_message, name="party-message"),
     path("cases/<str:reference>/upload/", case_page.upload, name="party-upload"),
     path("cases/<str:reference>/consent/", case_page.sign_consent, name="party-consent"),
+    path(
+        "cases/<str:reference>/consent/withdraw/",
+        case_page.withdraw_consent,
+        name="party-consent-withdraw",
+    ),
     path("cases/<str:reference>/summary/", case_page.confirm_summary, name="party-summary"),
     path("cases/<str:reference>/steps/<str:action>/", case_page.take_step, name="party-step"),
     path(
