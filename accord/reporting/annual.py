@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncDate, TruncMonth
 from ninja import Schema
 
 from accord.cases.choices import Source
@@ -27,8 +27,23 @@ from accord.organisations.models import Organisation
 from accord.reporting.outcomes import has_upheld_outcomes, outcome_kind
 from accord.reporting.periods import LONDON, Period
 
+# The FCA's buckets count UK calendar days from the day of receipt to the day of
+# closing, as the 8-week clock does ("by the end of eight weeks after its receipt",
+# DISP 1.6.2R): closed on the 56th day after receipt, at any hour, is within 8 weeks.
+# Instants 56 x 24 hours apart would put an afternoon answer on the last day after 8
+# weeks, and move a case across a bucket when the clocks change.
 FOUR_WEEKS = dt.timedelta(weeks=4)
 EIGHT_WEEKS = dt.timedelta(weeks=8)
+
+
+def fca_bucket(received_at: dt.datetime, closed_at: dt.datetime) -> str:
+    """The FCA bucket of a case closed at `closed_at` (see FOUR_WEEKS)."""
+    days = closed_at.astimezone(LONDON).date() - received_at.astimezone(LONDON).date()
+    if days <= FOUR_WEEKS:
+        return "within 4 weeks"
+    return "4 to 8 weeks" if days <= EIGHT_WEEKS else "over 8 weeks"
+
+
 SATISFIED_FROM = 4  # a rating of 4 or 5 out of 5 counts as satisfied
 _DAY_SECONDS = 86400.0
 
@@ -163,11 +178,17 @@ def period_figures(organisation: Organisation, period: Period) -> PeriodFigures:
     closed = closed_in(org_id, period)
     grouped = (
         closed.order_by()
+        .alias(
+            days_taken=ExpressionWrapper(
+                TruncDate("closed_at", tzinfo=LONDON) - TruncDate("received_at", tzinfo=LONDON),
+                output_field=DurationField(),
+            )
+        )
         .values("procedure_key", "procedure_version", "outcome")
         .annotate(
             n=Count("id"),
-            within_4=Count("id", filter=Q(closed_at__lte=F("received_at") + FOUR_WEEKS)),
-            within_8=Count("id", filter=Q(closed_at__lte=F("received_at") + EIGHT_WEEKS)),
+            within_4=Count("id", filter=Q(days_taken__lte=FOUR_WEEKS)),
+            within_8=Count("id", filter=Q(days_taken__lte=EIGHT_WEEKS)),
         )
     )
     outcome_counts: dict[str, int] = {}

@@ -26,7 +26,7 @@ from openpyxl import Workbook
 
 from accord.cases.models import Case
 from accord.organisations.models import Organisation
-from accord.reporting.annual import EIGHT_WEEKS, FOUR_WEEKS
+from accord.reporting.annual import fca_bucket
 from accord.reporting.outcomes import outcome_kind
 from accord.reporting.periods import LONDON, Period
 
@@ -160,15 +160,7 @@ def rows(organisation: Organisation, period: Period, *, pseudonymised: bool) -> 
         kind = outcome_kind(key, version, outcome) if outcome else None
         closed = not is_open and closed_at is not None
         taken = closed_at - received_at if closed else None
-        bucket = ""
-        if taken is not None:
-            bucket = (
-                "within 4 weeks"
-                if taken <= FOUR_WEEKS
-                else "4 to 8 weeks"
-                if taken <= EIGHT_WEEKS
-                else "over 8 weeks"
-            )
+        bucket = fca_bucket(received_at, closed_at) if closed else ""
         row = {
             "case": pseudonym(reference) if pseudonymised else reference,
             "procedure": key,

@@ -52,6 +52,12 @@ def expected(organisation: Organisation, first: dt.date, last: dt.date) -> dict[
         assert feedback.rating is not None
         ratings.setdefault(feedback.party, []).append(feedback.rating)
     taken = [c.closed_at - c.received_at for c in closed if c.closed_at]
+    # The FCA buckets count UK calendar days from the day of receipt (DISP 1.6.2R).
+    days = [
+        (c.closed_at.astimezone(LONDON).date() - c.received_at.astimezone(LONDON).date()).days
+        for c in closed
+        if c.closed_at
+    ]
     return {
         "received": len(received),
         "closed": len(closed),
@@ -66,9 +72,9 @@ def expected(organisation: Organisation, first: dt.date, last: dt.date) -> dict[
             for c in cases
             if c.referred_to_regulator_at and start <= c.referred_to_regulator_at < end
         ),
-        "within_4": sum(t <= dt.timedelta(days=28) for t in taken),
-        "within_8": sum(dt.timedelta(days=28) < t <= dt.timedelta(days=56) for t in taken),
-        "over_8": sum(t > dt.timedelta(days=56) for t in taken),
+        "within_4": sum(d <= 28 for d in days),
+        "within_8": sum(28 < d <= 56 for d in days),
+        "over_8": sum(d > 56 for d in days),
         "average_days": round(sum(t.total_seconds() for t in taken) / len(taken) / 86400, 2)
         if taken
         else None,
