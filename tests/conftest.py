@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,36 @@ def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> d
 def _fresh_throttle() -> None:
     # The intake throttle counts in the cache; each test starts with a clean count.
     cache.clear()
+
+
+def flush_database() -> None:
+    """Empty every table, as the end of a transactional test does. The timeline's
+    append-only triggers refuse that flush on SQLite (it deletes events while their case
+    still exists), so they are lifted for it and put back after."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accord.cases import triggers
+
+    with connection.schema_editor() as editor:
+        triggers.remove(None, editor)
+    try:
+        call_command("flush", interactive=False, verbosity=0)
+    finally:
+        with connection.schema_editor() as editor:
+            triggers.install(None, editor)
+
+
+@pytest.fixture
+def committed_db(transactional_db: None) -> Iterator[None]:
+    """A database other threads see (a live server, a mail listener): committed for real
+    and flushed afterwards. The flush also removes the default letter templates the
+    migrations load, so each such test starts by putting back any that are missing."""
+    from accord.letters.defaults import ensure_default_templates
+
+    ensure_default_templates()
+    yield
+    flush_database()
 
 
 @pytest.fixture

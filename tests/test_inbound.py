@@ -410,24 +410,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def committed(transactional_db: None) -> Iterator[None]:
-    """A database the listener's own thread sees. The timeline's triggers refuse the
-    flush that ends such a test, so they are lifted for it and put back after."""
-    yield
-    from django.db import connection
-
-    from accord.cases import triggers
-
-    with connection.schema_editor() as editor:
-        triggers.remove(None, editor)
-    call_command("flush", interactive=False, verbosity=0)
-    with connection.schema_editor() as editor:
-        triggers.install(None, editor)
-
-
 @pytest.mark.parametrize("lmtp", [False, True])
-def test_messages_sent_over_smtp_and_lmtp_open_cases_and_reach_threads(committed, lmtp):
+def test_messages_sent_over_smtp_and_lmtp_open_cases_and_reach_threads(committed_db, lmtp):
     from accord.organisations.seed.load import load_organisations
 
     load_organisations()

@@ -45,6 +45,14 @@ def pytest_report_header() -> str:
     return f"browser tests SKIPPED: no Chromium at {CHROMIUM}"
 
 
+@pytest.fixture(autouse=True)
+def _live_server_database(committed_db: None, settings: Any, tmp_path: Path) -> None:
+    """Every browser test: a database the live server's thread sees, flushed past the
+    timeline's triggers afterwards with the default letter templates put back first
+    (`tests.conftest.committed_db`), and uploads kept under the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

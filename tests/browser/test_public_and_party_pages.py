@@ -24,11 +24,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def _quick_forms(settings: Any, tmp_path: Any) -> None:
+def _quick_forms(settings: Any) -> None:
     # Playwright types faster than a person: the "sent too fast" guard is tested in
     # tests/web; here it would only slow the journey down.
     settings.ACCORD_FORM_MIN_SECONDS = 0
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def fill_complaint(page: Any) -> None:

@@ -6,42 +6,21 @@ holding response. axe-core on every staff page; screenshots of the queue and cas
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accord.accounts.models import User
-from accord.cases import triggers
 from accord.cases.models import Case, Event
-from accord.letters.defaults import ensure_default_templates
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.conftest import ApiClient, complaint_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "browser-test-password"
-
-
-@pytest.fixture(autouse=True)
-def _timeline_flushable(transactional_db: None, settings: Any, tmp_path: Any) -> Iterator[None]:
-    """The timeline's triggers refuse the flush that ends a live-server test: lift them
-    for it and put them back (as tests/test_inbound.py does)."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    # A flush at the end of an earlier live-server test also removed the default letter
-    # templates the migrations load.
-    ensure_default_templates()
-    yield
-    with connection.schema_editor() as editor:
-        triggers.remove(None, editor)
-    call_command("flush", interactive=False, verbosity=0)
-    with connection.schema_editor() as editor:
-        triggers.install(None, editor)
 
 
 def person(slug: str, role: str, username: str) -> User:
