@@ -290,3 +290,36 @@ def test_no_answer_after_the_date_to_answer_by(world) -> None:
     assert too_late.status_code == 409
     assert "has passed" in too_late.json()["message"]
     assert Proposal.objects.get(pk=pk).status == "open"
+
+
+def test_a_proposal_not_answered_by_its_date_lapses_in_the_sweep(occs, staff) -> None:
+    from accord.cases.sweep import sweep_once
+
+    world = make_world(occs, staff)
+    made = put(world, refund(answer_by="2026-12-09"))
+    assert made.status_code == 201, made.content
+    proposal = made.json()["id"]
+    # On its last day it is still open; the sweep leaves it.
+    assert sweep_once(london(2026, 12, 9, 23, 0)).proposals_lapsed == 0
+    assert Proposal.objects.get(pk=proposal).status == "open"
+    # The next day it lapses, once, with one event on the timeline.
+    result = sweep_once(london(2026, 12, 10, 0, 5))
+    assert result.proposals_lapsed == 1
+    assert Proposal.objects.get(pk=proposal).status == "lapsed"
+    assert sweep_once(london(2026, 12, 10, 1, 0)).proposals_lapsed == 0
+    events = Event.objects.filter(case__reference=world["reference"], kind="proposal_lapsed")
+    assert [e.data["proposal"] for e in events] == [proposal]
+    case = Case.objects.get(reference=world["reference"])
+    assert case.event_count == case.events.count()
+
+
+def test_an_answered_proposal_does_not_lapse(occs, staff) -> None:
+    from accord.cases.sweep import sweep_once
+
+    world = make_world(occs, staff)
+    proposal = put(world, refund(answer_by="2026-12-09")).json()["id"]
+    rejected = answer(world, "practice", proposal, "respondent", {"answer": "reject"})
+    assert rejected.status_code in {200, 201}, rejected.content
+    assert Proposal.objects.get(pk=proposal).status == "rejected"
+    assert sweep_once(london(2026, 12, 11, 9)).proposals_lapsed == 0
+    assert Proposal.objects.get(pk=proposal).status == "rejected"

@@ -46,6 +46,7 @@ class EventKind(models.TextChoices):
     RECORDS_REQUESTED = "records_requested", "Records requested"
     PROPOSAL = "proposal", "Proposal put"
     PROPOSAL_ANSWERED = "proposal_answered", "Proposal answered"
+    PROPOSAL_LAPSED = "proposal_lapsed", "Proposal not answered in time"
     AGREEMENT = "agreement", "Agreement drawn up"
     AGREEMENT_CONFIRMED = "agreement_confirmed", "Agreement confirmed"
     OBLIGATION = "obligation", "Obligation updated"

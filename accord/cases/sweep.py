@@ -47,6 +47,7 @@ class PassResult:
     reopened: int = 0
     feedback_invited: int = 0
     records_reminded: int = 0
+    proposals_lapsed: int = 0
     # The quality log: overdue corrective actions, procedure reviews falling due.
     actions_overdue: int = 0
     reviews_reminded: int = 0
@@ -56,6 +57,7 @@ class PassResult:
             f"{self.breached} breached, {self.at_risk} at risk, {self.escalated} escalated, "
             f"{self.obligations_missed} obligations missed ({self.reopened} cases reopened), "
             f"{self.obligations_reminded} reminded, {self.feedback_invited} invited to feedback, "
+            f"{self.proposals_lapsed} proposals lapsed, "
             f"{self.actions_overdue} corrective actions overdue, {self.reviews_reminded} reviews due"
         )
 
@@ -98,6 +100,9 @@ def sweep_once(now: dt.datetime, *, batch: int = 500, pause: float = 0.0) -> Pas
     from accord.mediation.records import remind_records
 
     result.records_reminded = remind_records(now, batch=batch)
+    from accord.mediation.lapsing import lapse_unanswered
+
+    result.proposals_lapsed = lapse_unanswered(now, batch=batch)
     from accord.quality.sweep import sweep_quality
 
     result.actions_overdue, result.reviews_reminded = sweep_quality(now, batch=batch)
@@ -201,6 +206,7 @@ def run_forever(*, interval: float, batch: int, pause: float, stop: list[bool]) 
             or result.obligations_missed
             or result.obligations_reminded
             or result.feedback_invited
+            or result.proposals_lapsed
             or result.actions_overdue
             or result.reviews_reminded
         ):
