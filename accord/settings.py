@@ -184,6 +184,9 @@ ACCORD_FORM_MAX_AGE_HOURS = envint("ACCORD_FORM_MAX_AGE_HOURS", 24)
 # for a new one.
 ACCORD_COMPLAINANT_LINK_DAYS = envint("ACCORD_COMPLAINANT_LINK_DAYS", 14)
 ACCORD_LINK_REQUEST_RATE = envstr("ACCORD_LINK_REQUEST_RATE", "5/h")
+# Wrong passwords at the staff sign-in, per username and client address; once spent,
+# even the right password waits until the oldest wrong one is this old.
+ACCORD_STAFF_LOGIN_RATE = envstr("ACCORD_STAFF_LOGIN_RATE", "10/15m")
 
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG

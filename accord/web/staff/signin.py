@@ -6,6 +6,7 @@ a few minutes, so a password alone never opens a session the API or admin would 
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from ninja.throttling import SimpleRateThrottle
 
 from accord.accounts.models import User
 from accord.permissions import staff_role
@@ -36,6 +38,36 @@ NOT_STAFF = (
     "in the e-mail we sent you; if you answer complaints for a business, use the "
     "business sign-in."
 )
+
+
+class WrongPasswordThrottle(SimpleRateThrottle):
+    """Wrong passwords for one username from one client address (the cache-based
+    throttle public intake uses). Only wrong passwords count; once the allowance is
+    spent even the right password waits, so guessing is slow and says nothing."""
+
+    scope = "staff_login"
+
+    def __init__(self, username: str) -> None:
+        self.username = username.strip().casefold()
+        super().__init__(settings.ACCORD_STAFF_LOGIN_RATE)
+
+    def get_cache_key(self, request: HttpRequest) -> str:
+        # Hashed: a username may hold characters a cache key may not.
+        ident = f"{self.username}|{self.get_ident(request)}"
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": hashlib.sha256(ident.encode()).hexdigest(),
+        }
+
+    def spent(self, request: HttpRequest) -> bool:
+        """Whether the allowance is used up (records nothing)."""
+        since = time.time() - (self.duration or 0)
+        history = self.cache.get(self.get_cache_key(request), [])
+        return sum(1 for at in history if at > since) >= (self.num_requests or 0)
+
+    def record(self, request: HttpRequest) -> None:
+        """Count one wrong password."""
+        self.allow_request(request)
 
 
 def signs_in_here(user: User | AnonymousUser) -> bool:
@@ -109,13 +141,18 @@ def login(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(_next(request))
     form = PasswordForm(request.POST if request.method == "POST" else None)
     status = 200
-    if request.method == "POST" and form.is_valid():
+    throttle = WrongPasswordThrottle(str(form.data.get("username", "")))
+    if request.method == "POST" and form.is_valid() and throttle.spent(request):
+        form.add_error(None, "Too many wrong passwords. Wait a few minutes and try again.")
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         found = authenticate(
             request,
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password"],
         )
         if found is None:
+            throttle.record(request)
             form.add_error(None, "Enter a correct username and password.")
             status = 400
         elif not signs_in_here(found):
