@@ -32,6 +32,7 @@ from accord.web.staff.forms import (
     StepForm,
     VerbalSummaryForm,
 )
+from accord.web.staff.mediation import MediationShown, shows_mediation
 
 CLOCK_BADGES = {
     "running": "badge-on-time",
@@ -123,6 +124,8 @@ class ThreadShown:
     label: str
     messages: list[dict[str, Any]]
     form: MessageForm
+    documents: list[Any]
+    upload_form: Any
 
 
 @dataclass
@@ -135,11 +138,13 @@ class CasePage:
     user: User
     now: dt.datetime
     bound: dict[str, forms.Form] = field(default_factory=dict)
+    mediation: MediationShown = field(init=False)
 
     def _form(self, name: str, make: Any) -> Any:
         return self.bound.get(name) or make()
 
     def context(self) -> dict[str, Any]:
+        self.mediation = MediationShown(self.case, self.user, self.now, self.bound)
         shown = self._context()
         # A form sent for something no longer offered (the step was taken meanwhile, the
         # clock stopped): its errors go at the top of the page.
@@ -153,6 +158,7 @@ class CasePage:
             f"relay-{item['message'].pk}" for thread in shown["threads"] for item in thread.messages
         }
         offered |= {"note", "assign", "verbal"} | {f"message-{party.value}" for party in Party}
+        offered |= self.mediation.offered
         shown["unplaced"] = [form for name, form in self.bound.items() if name not in offered]
         return shown
 
@@ -163,7 +169,10 @@ class CasePage:
         handlers = handlers_of(case.organisation_id)
         teams = teams_of(case.organisation_id)
         role = staff_role(user)
+        mediation = self.mediation.context()
         return {
+            "mediation": mediation,
+            "shows_mediation": shows_mediation(case, mediation),
             "case": case,
             "bound_errors": any(form.errors for form in self.bound.values()),
             "procedure": procedure,
@@ -253,6 +262,7 @@ class CasePage:
         return shown
 
     def _threads(self) -> list[ThreadShown]:
+        documents = self.mediation.documents()
         by_party: dict[str, list[dict[str, Any]]] = {p.value: [] for p in Party}
         for message in visible_messages(self.user, self.case).order_by("sent_at", "id"):
             name = f"relay-{message.pk}"
@@ -268,7 +278,16 @@ class CasePage:
                 if party == Party.COMPLAINANT
                 else f"{party.label}: {self.case.respondent.name}"
             )
-            shown.append(ThreadShown(party.value, label, by_party[party.value], form))
+            shown.append(
+                ThreadShown(
+                    party.value,
+                    label,
+                    by_party[party.value],
+                    form,
+                    documents[party.value],
+                    self.mediation.upload_form(party),
+                )
+            )
         return shown
 
     def _letters_needed(self, events: list[Event], letters: list[Letter]) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ about what may be done lives in the domain functions the views call."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -12,6 +13,9 @@ from accord.accounts.models import User
 from accord.cases.choices import Channel, ClockBadge, Source
 from accord.letters.models import Recipient
 from accord.letters.rendering import FIELDS as LETTER_FIELDS
+from accord.mediation.agreements import Term
+from accord.mediation.choices import Party, ProposalKind, ProposalSource
+from accord.mediation.proposals import ProposalTerms
 from accord.organisations.models import Team
 from accord.procedures.definition import InputKind, Procedure, Transition
 from accord.web.forms import AccessibleFormMixin
@@ -354,3 +358,147 @@ class LogComplaintForm(AccessibleFormMixin, forms.Form):
 
 # intake's field names as the log form calls them.
 LOG_FIELDS = {"respondent_id": "respondent", "received_at": "received_at"}
+
+
+# --- Mediation ------------------------------------------------------------------------
+
+
+class RecordsRequestForm(AccessibleFormMixin, forms.Form):
+    what = forms.CharField(
+        label="Which records are needed",
+        help_text="For example: the optical records and the prescription of March 2026.",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    due_on = forms.DateField(label="Due by", widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="records", **kwargs)
+
+
+class ButtonForm(AccessibleFormMixin, forms.Form):
+    """A form that is only a button (its refusal is shown above it)."""
+
+    def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=name, **kwargs)
+
+
+class ProposalForm(AccessibleFormMixin, forms.Form):
+    source = forms.ChoiceField(label="Whose proposal is it", choices=ProposalSource.choices)
+    kind = forms.ChoiceField(label="What it offers", choices=ProposalKind.choices)
+    description = forms.CharField(
+        label="The proposal as the parties will read it",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    amount = forms.DecimalField(
+        label="Amount",
+        help_text="A refund or goodwill payment only.",
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    currency = forms.CharField(
+        label="Currency",
+        help_text="ISO 4217 code; GBP if left empty.",
+        required=False,
+        max_length=3,
+        widget=forms.TextInput(attrs={"class": "input-short", "autocapitalize": "characters"}),
+    )
+    answer_by = forms.DateField(label="The parties answer by", widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="proposal", **kwargs)
+
+    def terms(self) -> ProposalTerms:
+        data = self.cleaned_data
+        return ProposalTerms(
+            kind=data["kind"],
+            description=data["description"],
+            answer_by=data["answer_by"],
+            amount=data.get("amount"),
+            currency=data.get("currency") or None,
+        )
+
+
+AGREEMENT_ROWS = 3
+PARTY_CHOICES = [("", "Choose"), *Party.choices]
+
+
+class AgreementForm(AccessibleFormMixin, forms.Form):
+    """The agreement of an accepted proposal and its obligations: up to three rows of
+    who does what by when (a row left empty is not a term)."""
+
+    proposal = forms.TypedChoiceField(label="The accepted proposal", coerce=int)
+
+    def __init__(self, proposals: list[tuple[int, str]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="agreement", **kwargs)
+        self.fields["proposal"].choices = proposals  # type: ignore[attr-defined]
+        for row in range(1, AGREEMENT_ROWS + 1):
+            first = row == 1
+            self.fields[f"party_{row}"] = forms.ChoiceField(
+                label=f"Obligation {row}: who does it",
+                choices=PARTY_CHOICES,
+                required=first,
+            )
+            self.fields[f"what_{row}"] = forms.CharField(
+                label=f"Obligation {row}: what is to be done",
+                max_length=5000,
+                required=first,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"due_on_{row}"] = forms.DateField(
+                label=f"Obligation {row}: due by", required=first, widget=DATE_INPUT
+            )
+        self.rows: list[int] = []
+
+    def rows_of_fields(self) -> list[list[forms.BoundField]]:
+        return [
+            [self[f"party_{row}"], self[f"what_{row}"], self[f"due_on_{row}"]]
+            for row in range(1, AGREEMENT_ROWS + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self.rows = []
+        for row in range(1, AGREEMENT_ROWS + 1):
+            names = (f"party_{row}", f"what_{row}", f"due_on_{row}")
+            given = [name for name in names if cleaned.get(name) or name in self.errors]
+            if not given:
+                continue
+            for name in names:
+                if name not in given:
+                    self.add_error(name, "Fill in who, what and by when, or leave the row empty.")
+            self.rows.append(row)
+        return cleaned
+
+    def terms(self) -> list[Term]:
+        data = self.cleaned_data
+        return [
+            Term(party=data[f"party_{row}"], what=data[f"what_{row}"], due_on=data[f"due_on_{row}"])
+            for row in self.rows
+        ]
+
+    def refusal_fields(self) -> dict[str, str]:
+        """The domain's field names (obligations.<index>.<name>) as this form's."""
+        fields = {"proposal_id": "proposal", "obligations": "what_1"}
+        for index, row in enumerate(self.rows):
+            for name in ("party", "what", "due_on"):
+                fields[f"obligations.{index}.{name}"] = f"{name}_{row}"
+        return fields
+
+
+class StaffUploadForm(AccessibleFormMixin, forms.Form):
+    file = forms.FileField(
+        label="Add a document",
+        help_text="PDF, Word, Excel, plain text or a photo (JPEG, PNG, GIF, WebP, HEIC).",
+    )
+
+    def __init__(self, party: str, *args: Any, limit: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"upload-{party}", **kwargs)
+        self.fields["file"].label = f"Add a document to the {party}'s thread"
+        if limit:
+            self.fields["file"].help_text += f" Up to {limit}."
+        self._bound_fields_cache.clear()  # type: ignore[attr-defined]
+        self._describe_fields()

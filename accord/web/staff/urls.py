@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.web.staff import signin, views
+from accord.web.staff import mediation_views, signin, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("login/", signin.login, name="staff-login"),
@@ -28,4 +28,25 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="staff-verbal-summary",
     ),
     path("cases/<str:reference>/letter/", views.letter, name="staff-letter"),
+    path(
+        "cases/<str:reference>/records-requests/",
+        mediation_views.request_records,
+        name="staff-records-request",
+    ),
+    path(
+        "cases/<str:reference>/records-requests/<int:request_id>/arrived/",
+        mediation_views.records_arrived,
+        name="staff-records-arrived",
+    ),
+    path("cases/<str:reference>/proposals/", mediation_views.put_proposal, name="staff-proposal"),
+    path(
+        "cases/<str:reference>/agreements/",
+        mediation_views.draw_up_agreement,
+        name="staff-agreement",
+    ),
+    path(
+        "cases/<str:reference>/threads/<str:party>/documents/",
+        mediation_views.upload_document,
+        name="staff-upload",
+    ),
 ]
