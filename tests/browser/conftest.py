@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accord.accounts.models import User
 
 CHROMIUM = Path(os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium"))
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -113,3 +117,61 @@ def assert_accessible(page: Any, name: str = "") -> None:
         for v in bad
     )
     assert not bad, f"accessibility violations on {name or page.url}:\n{detail}"
+
+
+# --- Staff in the browser -----------------------------------------------------------
+
+PASSWORD = "browser-test-password"
+
+
+def person(slug: str, role: str, username: str) -> User:
+    """A member of staff with a password and a confirmed TOTP device."""
+    from accord.organisations.models import Organisation
+
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        organisation=Organisation.objects.get(slug=slug),
+        staff_role=role,
+        first_name=username.split("-")[0].capitalize(),
+    )
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
+def current_code(user: User) -> str:
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def sign_in(context: Any, user: User, check: bool = False) -> Any:
+    page = context.new_page()
+    page.goto("/staff/")
+    assert "/staff/login/" in page.url
+    if check:
+        assert_accessible(page, "staff sign-in")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/staff/login/code/")
+    if check:
+        assert_accessible(page, "staff code step")
+    page.get_by_label("Code from your authenticator app").fill(current_code(user))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/staff/")
+    return page
+
+
+def press(page: Any, button: Any) -> None:
+    """Click a button that submits a form and wait for the page it leads to."""
+    with page.expect_navigation():
+        button.click()
+
+
+def take_step(page: Any, key: str, fill: dict[str, str] | None = None) -> None:
+    """Take a procedure step from the staff case page (its form is #step-<key>)."""
+    form = page.locator(f"#step-{key}")
+    for label, value in (fill or {}).items():
+        form.get_by_label(label).fill(value)
+    press(page, form.get_by_role("button"))
+    page.wait_for_selector(".message-success")

@@ -1,7 +1,7 @@
 """In Chromium: the public complaint form (with and without JavaScript), its error
 summary, the confirmation, the link request, and a mediation journey with separate
-browser contexts for the complainant and the business — the handler's steps driven
-through the JSON API and the domain functions (to be switched to the staff pages)."""
+browser contexts for the complainant, the business and the handler (on the staff
+pages, signed in with a TOTP code)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,15 @@ from accord.cases.complainant_links import link_path
 from accord.cases.models import Case
 from accord.mediation.demo import create_consent_forms
 from accord.mediation.feedback import invite_closed_cases
-from accord.mediation.models import ConsentForm, Document
-from tests.browser.conftest import assert_accessible, screenshot
-from tests.conftest import ApiClient
+from accord.mediation.models import Agreement, ConsentForm, Document, Proposal
+from tests.browser.conftest import (
+    assert_accessible,
+    person,
+    press,
+    screenshot,
+    sign_in,
+    take_step,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,31 +95,38 @@ def test_the_link_request_page(new_context: Any, organisations: Any) -> None:
     assert_accessible(page, "link sent")
 
 
-def test_mediation_journey_complainant_and_business(new_context: Any, occs: Any) -> None:
+def test_mediation_journey_complainant_business_and_handler(new_context: Any, occs: Any) -> None:
+    """The OCCS journey with three people in three browsers: the complainant (the
+    e-mailed link), the business (signed in) and the handler (password and TOTP code,
+    on the staff pages)."""
     create_consent_forms()
     assert ConsentForm.objects.exists()
     practice = occs.businesses.filter(is_self=False).order_by("pk").first()
     User.objects.create_user("journey-rep", password="a-long-demo-password", business=practice)
-    handler = User.objects.create_user("journey-handler", organisation=occs, staff_role="handler")
-    staff = ApiClient(handler)
+    handler = person("occs", "handler", "journey-handler")
+    today = timezone.localdate()
 
     # The complainant files on the form.
     complainant = new_context().new_page()
     complainant.goto("/occs/complain/")
     complainant.select_option("#id_respondent", str(practice.pk))
     fill_complaint(complainant)
-    complainant.click("button:has-text('Send my complaint')")
-    complainant.wait_for_url("**/complain/received/**")
+    press(complainant, complainant.get_by_role("button", name="Send my complaint"))
+    assert "/complain/received/" in complainant.url
     case = Case.objects.get()
     ref = case.reference
 
-    def step(*actions: str) -> None:
-        for action in actions:
-            taken = staff.step(ref, action)
-            assert taken.status_code == 200, (action, taken.content)
-
-    assert staff.post(f"/cases/{ref}/assign", {"handler": handler.username}).status_code == 200
-    step("confirm_complaint", "accept_for_mediation")
+    # The handler signs in, finds it in the queue, takes it and acknowledges it.
+    staff = sign_in(new_context(), handler)
+    assert_accessible(staff, "work queue")
+    press(staff, staff.get_by_role("link", name=ref))
+    assert_accessible(staff, "staff case page, received")
+    press(staff, staff.get_by_role("button", name="Take this case"))
+    take_step(staff, "confirm_complaint")
+    take_step(staff, "accept_for_mediation")
+    assert "Not signed yet" in staff.inner_text("#consent")
+    assert_accessible(staff, "staff case page, awaiting consent")
+    screenshot(staff, "staff-case-awaiting-consent")
 
     # The complainant opens the e-mailed link and signs the consent form.
     complainant.goto(link_path(case))
@@ -121,91 +134,120 @@ def test_mediation_journey_complainant_and_business(new_context: Any, occs: Any)
     assert_accessible(complainant, "complainant case page")
     complainant.check("#id_consent-ticked")
     complainant.fill("#id_consent-typed_name", "Alex Morgan")
-    complainant.click("button:has-text('Sign the consent form')")
+    press(complainant, complainant.get_by_role("button", name="Sign the consent form"))
     assert "consent has been signed" in complainant.inner_text(".messages")
-    case.refresh_from_db()
-    assert case.stage == "early_resolution"
     screenshot(complainant, "complainant-case")
 
-    # The handler asks for records; the business signs in and uploads them.
-    step("gather_information")
-    due = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
-    asked = staff.post(f"/cases/{ref}/records-requests", {"what": "Optical records", "due_on": due})
-    assert asked.status_code == 201, asked.content
+    # The handler asks for records.
+    staff.reload()
+    assert "Signed by Alex Morgan" in staff.inner_text("#consent")
+    take_step(staff, "gather_information")
+    records = staff.locator("#records-form")
+    records.get_by_label("Which records are needed").fill("Optical records")
+    records.get_by_label("Due by").fill((today + dt.timedelta(days=7)).isoformat())
+    press(staff, records.get_by_role("button", name="Request the records"))
+    assert "Records requested" in staff.inner_text(".messages")
+    assert_accessible(staff, "staff case page, records requested")
+
+    # The business signs in and uploads them.
     business = new_context().new_page()
     business.goto("/my/login/")
     assert_accessible(business, "business sign-in")
-    business.fill("#id_username", "journey-rep")
-    business.fill("#id_password", "a-long-demo-password")
-    business.click("button:has-text('Sign in')")
-    business.wait_for_url("**/my/cases/")
+    business.get_by_label("Username").fill("journey-rep")
+    business.get_by_label("Password").fill("a-long-demo-password")
+    press(business, business.get_by_role("button", name="Sign in"))
+    assert business.url.endswith("/my/cases/")
     assert_accessible(business, "business case list")
-    business.click(f"text={ref}")
+    press(business, business.get_by_role("link", name=ref))
     assert "Optical records" in business.inner_text("#records")
     business.set_input_files(
         "#id_upload-file",
         files=[{"name": "records.txt", "mimeType": "text/plain", "buffer": b"R: -1.25 L: -1.00"}],
     )
-    business.click("button:has-text('Upload')")
+    press(business, business.get_by_role("button", name="Upload"))
     assert "has been uploaded" in business.inner_text(".messages")
     assert Document.objects.get().thread.party == "respondent"
     assert_accessible(business, "business case page")
     screenshot(business, "business-case")
-    request_id = asked.json()["id"]
-    assert staff.post(f"/cases/{ref}/records-requests/{request_id}/fulfilled").status_code == 200
-    step("begin_review")
 
-    # A proposal, accepted by both on their pages.
-    answer_by = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
-    made = staff.post(
-        f"/cases/{ref}/proposals",
-        {
-            "source": "respondent",
-            "kind": "replacement",
-            "description": "The practice remakes the glasses.",
-            "answer_by": answer_by,
-        },
+    # The handler sees them arrive, opens the review and puts a proposal.
+    staff.reload()
+    assert staff.locator("#thread-respondent").get_by_role("link", name="records.txt").is_visible()
+    press(staff, staff.get_by_role("button", name="Record that these records arrived"))
+    assert "Arrived" in staff.inner_text("#records")
+    take_step(staff, "begin_review")
+    proposal_form = staff.locator("#proposal-form")
+    proposal_form.get_by_label("Whose proposal is it").select_option("respondent")
+    proposal_form.get_by_label("What it offers").select_option("replacement")
+    proposal_form.get_by_label("The proposal as the parties will read it").fill(
+        "The practice remakes the glasses."
     )
-    assert made.status_code == 201, made.content
-    proposal = made.json()["id"]
+    proposal_form.get_by_label("The parties answer by").fill(
+        (today + dt.timedelta(days=5)).isoformat()
+    )
+    press(staff, proposal_form.get_by_role("button", name="Put the proposal"))
+    assert "Proposal put" in staff.inner_text(".messages")
+    assert_accessible(staff, "staff case page, proposal put")
+    proposal = Proposal.objects.get().pk
+
+    # Both answer it on their pages.
     for page in (complainant, business):
         page.goto(f"/my/cases/{ref}/")
         page.check(f"#id_answer-{proposal}-answer_0")
-        page.click("button:has-text('Send my answer')")
+        press(page, page.get_by_role("button", name="Send my answer"))
         assert "answer has been recorded" in page.inner_text(".messages")
 
-    # The agreement: drawn up by the handler, confirmed by both.
-    term_due = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
-    drawn = staff.post(
-        f"/cases/{ref}/agreements",
-        {
-            "proposal_id": proposal,
-            "obligations": [
-                {"party": "respondent", "what": "Remake the glasses.", "due_on": term_due}
-            ],
-        },
+    # The handler sees both answers and draws up the agreement.
+    staff.reload()
+    shown = staff.inner_text("#proposals")
+    assert "Complainant: accepted" in shown
+    assert "Respondent: accepted" in shown
+    agreement_form = staff.locator("#agreement-form")
+    agreement_form.get_by_label("Obligation 1: who does it").select_option("respondent")
+    agreement_form.get_by_label("Obligation 1: what is to be done").fill("Remake the glasses.")
+    agreement_form.get_by_label("Obligation 1: due by").fill(
+        (today + dt.timedelta(days=10)).isoformat()
     )
-    assert drawn.status_code == 201, drawn.content
-    agreement = drawn.json()["id"]
+    press(staff, agreement_form.get_by_role("button", name="Draw up the agreement"))
+    assert "Agreement drawn up" in staff.inner_text(".messages")
+    assert_accessible(staff, "staff case page, agreement drawn up")
+    screenshot(staff, "staff-case-agreement-drawn-up")
+    agreement = Agreement.objects.get().pk
+
+    # Both confirm it: it is binding, and the case moves to implementation.
     for page in (complainant, business):
         page.goto(f"/my/cases/{ref}/")
         page.check(f"#id_agreement-{agreement}-understood")
-        page.click("button:has-text('Confirm the agreement')")
+        press(page, page.get_by_role("button", name="Confirm the agreement"))
         assert "confirmed the agreement" in page.inner_text(".messages")
     case.refresh_from_db()
     assert case.stage == "implementing"
+    staff.reload()
+    assert "legally binding" in staff.inner_text("#agreement")
+    pdf = staff.get_by_role("link", name="Download the binding agreement (PDF)")
+    downloaded = staff.request.get(str(pdf.get_attribute("href")))
+    assert downloaded.ok
+    assert downloaded.headers["content-type"] == "application/pdf"
 
-    # Both confirm the obligation done; the handler closes; the complainant gives feedback.
+    # Both confirm the obligation done; the handler sees it and closes the case.
     for page in (business, complainant):
         page.goto(f"/my/cases/{ref}/")
-        page.click("button:has-text('Confirm done')")
+        press(page, page.get_by_role("button", name="Confirm done"))
         assert "was done" in page.inner_text(".messages")
-    step("confirm_implementation")
+    staff.reload()
+    assert "Done (confirmed by both parties)" in staff.inner_text("#agreement")
+    take_step(staff, "confirm_implementation")
+    case.refresh_from_db()
+    assert not case.is_open
+    assert_accessible(staff, "staff case page, closed")
+    screenshot(staff, "staff-case-closed")
+
+    # Invited to give feedback, the complainant does.
     invite_closed_cases(timezone.now() + dt.timedelta(days=1))
     complainant.goto(f"/my/cases/{ref}/")
     complainant.check("#id_feedback-rating_0")
     complainant.fill("#id_feedback-comment", "Clear and quick.")
-    complainant.click("button:has-text('Send feedback')")
+    press(complainant, complainant.get_by_role("button", name="Send feedback"))
     assert "Thank you for your feedback" in complainant.inner_text(".messages")
     assert_accessible(complainant, "complainant closed case")
     screenshot(complainant, "complainant-closed")

@@ -10,68 +10,18 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accord.accounts.models import User
 from accord.cases.models import Case, Event
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import assert_accessible, person, screenshot, sign_in, take_step
 from tests.conftest import ApiClient, complaint_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "browser-test-password"
-
-
-def person(slug: str, role: str, username: str) -> User:
-    from accord.organisations.models import Organisation
-
-    user = User.objects.create_user(
-        username=username,
-        password=PASSWORD,
-        organisation=Organisation.objects.get(slug=slug),
-        staff_role=role,
-        first_name=username.split("-")[0].capitalize(),
-    )
-    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    return user
-
-
-def current_code(user: User) -> str:
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-
-
-def sign_in(context: Any, user: User, check: bool = False) -> Any:
-    page = context.new_page()
-    page.goto("/staff/")
-    assert "/staff/login/" in page.url
-    if check:
-        assert_accessible(page, "staff sign-in")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/staff/login/code/")
-    if check:
-        assert_accessible(page, "staff code step")
-    page.get_by_label("Code from your authenticator app").fill(current_code(user))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/staff/")
-    return page
 
 
 def submit(slug: str, **overrides: Any) -> str:
     response = ApiClient().post(f"/organisations/{slug}/complaints", complaint_body(**overrides))
     assert response.status_code == 201, response.content
     return str(response.json()["reference"])
-
-
-def take_step(page: Any, key: str, fill: dict[str, str] | None = None) -> None:
-    form = page.locator(f"#step-{key}")
-    for label, value in (fill or {}).items():
-        form.get_by_label(label).fill(value)
-    form.get_by_role("button").click()
-    page.wait_for_selector(".message-success")
 
 
 def test_signing_in_working_the_queue_and_taking_a_step(
