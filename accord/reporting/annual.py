@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
 from ninja import Schema
 
 from accord.cases.choices import Source
@@ -58,7 +59,7 @@ class Tally(Schema):
 class ClockFigure(Schema):
     key: str
     label: str
-    stopped: int
+    due: int
     met: int
     share_met: float | None
     average_days: float | None
@@ -239,24 +240,33 @@ def period_figures(organisation: Organisation, period: Period) -> PeriodFigures:
     )
 
 
-def clock_figures(organisation_id: int, period: Period) -> list[ClockFigure]:
-    """Each duty clock of the cases closed in the period: how many stopped, how many
-    stopped by their due instant, and the average days from start to stop."""
+def clock_figures(
+    organisation_id: int, period: Period, now: dt.datetime | None = None
+) -> list[ClockFigure]:
+    """Each duty clock that fell due in the period (up to now): how many, how many were
+    met (stopped by their due instant), and the average days from start to stop.
+
+    A clock still running past its due instant counts as not met in the period it fell
+    due, whether or not its case has closed since: a case kept open cannot hide a
+    missed deadline, and the figure for a period does not wait for its cases to close.
+    """
+    until = min(period.end(), now or timezone.now())
     rows = (
         Clock.objects.filter(
-            case__in=closed_in(organisation_id, period),
+            case__organisation_id=organisation_id,
             is_window=False,
-            stopped_at__isnull=False,
-            due_at__isnull=False,
+            due_at__gte=period.start(),
+            due_at__lt=until,
         )
         .order_by()
         .values("key")
         .annotate(
             label=Max("label"),
-            stopped=Count("id"),
-            met=Count("id", filter=Q(stopped_at__lte=F("due_at"))),
+            due=Count("id"),
+            met=Count("id", filter=Q(stopped_at__isnull=False, stopped_at__lte=F("due_at"))),
             average=Avg(
-                ExpressionWrapper(F("stopped_at") - F("started_at"), output_field=DurationField())
+                ExpressionWrapper(F("stopped_at") - F("started_at"), output_field=DurationField()),
+                filter=Q(stopped_at__isnull=False),
             ),
         )
         .order_by("key")
@@ -265,9 +275,9 @@ def clock_figures(organisation_id: int, period: Period) -> list[ClockFigure]:
         ClockFigure(
             key=row["key"],
             label=row["label"],
-            stopped=row["stopped"],
+            due=row["due"],
             met=row["met"],
-            share_met=share(row["met"], row["stopped"]),
+            share_met=share(row["met"], row["due"]),
             average_days=_days(row["average"]),
         )
         for row in rows

@@ -18,6 +18,7 @@ from typing import Any, TypeVar, cast
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accord.web.models import Submission
 
@@ -25,6 +26,17 @@ FIELD = "submission_key"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def _back(request: HttpRequest) -> HttpResponseRedirect:
+    """Back to the page the form was on (the Referer, when it is this site's), else to
+    the address posted to: many POST views answer nothing to a GET."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(referer, status=303)
+    return HttpResponseRedirect(request.get_full_path(), status=303)
 
 
 class _Repeat(Exception):
@@ -42,7 +54,7 @@ def once_per_submission(view: View) -> View:
         key = request.POST.get(FIELD, "")
         if not _KEY.match(key):
             messages.error(request, "That form had expired. Please fill it in again.")
-            return HttpResponseRedirect(request.get_full_path(), status=303)
+            return _back(request)
         user = request.user if request.user.is_authenticated else None
         try:
             with transaction.atomic():
@@ -58,6 +70,6 @@ def once_per_submission(view: View) -> View:
                 return response
         except _Repeat:
             messages.info(request, "That was already sent; it has not been sent twice.")
-            return HttpResponseRedirect(request.get_full_path(), status=303)
+            return _back(request)
 
     return cast(View, wrapper)

@@ -69,3 +69,23 @@ def test_a_post_without_a_valid_key_is_not_acted_on(key: str) -> None:
 
 def test_every_key_is_different() -> None:
     assert len({_key() for _ in range(50)}) == 50
+
+
+def test_a_repeat_goes_back_to_the_page_the_form_was_on() -> None:
+    client = Client()
+    key = _key()
+    client.post("/note/", {"submission_key": key, "text": "hello"})
+    again = client.post(
+        "/note/",
+        {"submission_key": key, "text": "hello"},
+        HTTP_REFERER="http://testserver/cases/X/",
+    )
+    assert again.status_code == 303
+    assert again["Location"] == "http://testserver/cases/X/"
+    elsewhere = client.post(
+        "/note/",
+        {"submission_key": key, "text": "hello"},
+        HTTP_REFERER="https://evil.example/",
+    )
+    assert elsewhere["Location"] == "/note/"
+    assert acted == ["hello"]
