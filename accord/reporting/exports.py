@@ -100,9 +100,29 @@ def _iso(value: dt.datetime | None) -> str:
     return "" if value is None else value.astimezone(LONDON).isoformat(timespec="seconds")
 
 
+# A category is free text (a complainant may type one through the public intake API):
+# in a pseudonymised export only a category shared by at least this many of the
+# exported cases is kept; a rarer one could name or single out a person.
+SHARED_BY_AT_LEAST = 5
+RARE_CATEGORY = "(other)"
+
+
+def shared_categories(organisation: Organisation, period: Period) -> set[str]:
+    """The categories common enough to appear in a pseudonymised export (one query)."""
+    return set(
+        export_cases(organisation, period)
+        .order_by()
+        .values("category")
+        .annotate(n=Count("id"))
+        .filter(n__gte=SHARED_BY_AT_LEAST)
+        .values_list("category", flat=True)
+    )
+
+
 def rows(organisation: Organisation, period: Period, *, pseudonymised: bool) -> Iterator[list[Any]]:
     """Each case as a list of cell values, in `columns(pseudonymised)` order."""
     start, end = period.start(), period.end()
+    shared = shared_categories(organisation, period) if pseudonymised else set()
     values = (
         export_cases(organisation, period)
         .values_list(
@@ -171,7 +191,9 @@ def rows(organisation: Organisation, period: Period, *, pseudonymised: bool) -> 
             "closed_in_period": closed and start <= closed_at < end,
             "source": source,
             "channel": channel,
-            "category": category,
+            "category": category
+            if not pseudonymised or not category or category in shared
+            else RARE_CATEGORY,
             "stage": stage,
             "is_open": is_open,
             "outcome": outcome,

@@ -174,3 +174,22 @@ def test_bad_input_is_a_clear_error(manager: User, api, params: dict[str, str], 
     assert page.status_code == 400
     for export in ("/reports/annual.csv", "/reports/annual.pdf", "/reports/annual.xlsx"):
         assert verified_client(manager).get(export, params).status_code == 400
+
+
+def test_a_rare_free_text_category_is_not_in_the_pseudonymised_export(manager: User) -> None:
+    """A category is free text a complainant may type; a pseudonymised export keeps only
+    categories shared by several exported cases."""
+    in_2025 = Case.objects.filter(
+        organisation__slug="occs", received_at__year=2025, closed_at__isnull=False
+    ).order_by("pk")
+    one = in_2025.first()
+    assert one is not None
+    Case.objects.filter(pk=one.pk).update(category="Complaint by Jo Bloggs of 1 High St")
+    client = verified_client(manager)
+    plain = {row["category"] for row in _csv(client)}
+    pseudo = [row["category"] for row in _csv(client, pseudonymised="1")]
+    assert "Complaint by Jo Bloggs of 1 High St" in plain
+    assert "Complaint by Jo Bloggs of 1 High St" not in pseudo
+    assert "(other)" in pseudo
+    common = {c for c in plain if c and c != "Complaint by Jo Bloggs of 1 High St"}
+    assert common & set(pseudo)  # the ordinary categories are still there
