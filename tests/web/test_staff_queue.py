@@ -147,3 +147,10 @@ def test_pages_follow_on(handler, cases, monkeypatch):
         second = client.get("/staff/?" + link).content.decode()
     assert cases["new"] in second
     assert cases["old"] not in second
+
+
+def test_the_navigation_offers_reports_only_to_those_who_may_read_them(staff) -> None:
+    handler_page = verified_client(staff("occs", "handler")).get("/staff/").content.decode()
+    manager_page = verified_client(staff("occs", "manager")).get("/staff/").content.decode()
+    assert 'href="/reports/"' not in handler_page
+    assert 'href="/reports/"' in manager_page

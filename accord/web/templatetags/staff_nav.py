@@ -1,0 +1,17 @@
+"""What the staff navigation offers: only the pages this person may open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from accord.permissions import can_see_reports
+
+register = template.Library()
+
+
+@register.filter
+def sees_reports(user: Any) -> bool:
+    organisation_id = getattr(user, "organisation_id", None)
+    return organisation_id is not None and can_see_reports(user, organisation_id)
