@@ -216,3 +216,27 @@ def test_an_unanswered_choice_is_linked_to_its_first_option(occs) -> None:
     assert 'href="#id_share_information_0"' in html
     assert 'id="id_share_information_0"' in html
     assert 'href="#"' not in html
+
+
+def test_a_failure_queueing_the_link_leaves_no_case_and_a_retry_makes_both(
+    occs, monkeypatch
+) -> None:
+    """The case and the e-mail with its link commit together."""
+    from accord.cases import complainant_links
+
+    client = Client()
+    _, token = open_form(client)
+    real = complainant_links.queue_email
+
+    def broken(**kwargs):
+        raise RuntimeError("the outbox is unavailable")
+
+    monkeypatch.setattr(complainant_links, "queue_email", broken)
+    with pytest.raises(RuntimeError):
+        send(client, "occs", answers(occs, token))
+    assert Case.objects.count() == 0
+    monkeypatch.setattr(complainant_links, "queue_email", real)
+    retried = send(client, "occs", answers(occs, token), at=SENT + dt.timedelta(seconds=5))
+    assert retried.status_code == 303
+    assert Case.objects.count() == 1
+    assert OutboundMessage.objects.filter(purpose="complainant_link").count() == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -87,12 +88,17 @@ def complain(request: HttpRequest, slug: str) -> HttpResponse:
     except stamps.StampRefused as refused:
         return _page(request, _renewed(form, str(refused)), status=400)
     try:
-        case, created = intake.receive_complaint(
-            organisation,
-            form.complaint(),
-            now=timezone.now(),
-            idempotency_key=f"web-form:{stamp.key}",
-        )
+        # The case and the e-mail with the complainant's link commit together: a retry
+        # after a failure finds either both or neither.
+        with transaction.atomic():
+            case, created = intake.receive_complaint(
+                organisation,
+                form.complaint(),
+                now=timezone.now(),
+                idempotency_key=f"web-form:{stamp.key}",
+            )
+            if created:
+                send_link(case, base_url=request.build_absolute_uri("/"))
     except ActionRefused as exc:
         if exc.field == "Idempotency-Key":
             return _page(
@@ -106,8 +112,6 @@ def complain(request: HttpRequest, slug: str) -> HttpResponse:
             )
         add_refusal(form, exc, INTAKE_FIELDS)
         return _page(request, form, status=422)
-    if created:
-        send_link(case, base_url=request.build_absolute_uri("/"))
     submitted = [pk for pk in request.session.get(SUBMITTED, []) if pk != case.pk][-19:]
     request.session[SUBMITTED] = [*submitted, case.pk]
     return HttpResponseRedirect(
