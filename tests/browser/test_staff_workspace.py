@@ -11,8 +11,16 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from accord.cases.complainant_links import link_path
 from accord.cases.models import Case, Event
-from tests.browser.conftest import assert_accessible, person, screenshot, sign_in, take_step
+from tests.browser.conftest import (
+    assert_accessible,
+    person,
+    press,
+    screenshot,
+    sign_in,
+    take_step,
+)
 from tests.conftest import ApiClient, complaint_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,7 +114,19 @@ def test_lettings_stage2_with_a_holding_response(new_context: Any, organisations
     handler_page = sign_in(new_context(), handler)
     handler_page.goto(f"/staff/cases/{reference}/")
     take_step(handler_page, "acknowledge")
-    take_step(handler_page, "request_stage2")
+
+    # The tenant, in their own browser, escalates to stage 2 from their case page.
+    complainant_page = new_context().new_page()
+    complainant_page.goto(link_path(Case.objects.get(reference=reference)))
+    complainant_page.wait_for_url(f"**/my/cases/{reference}/")
+    assert_accessible(complainant_page, "tenant's case page at stage 1")
+    escalate = complainant_page.locator(
+        "#actions form",
+        has=complainant_page.locator(
+            "button", has_text="Escalate to the Head of Operations or Head of Lettings"
+        ),
+    )
+    press(complainant_page, escalate.get_by_role("button"))
     assert Case.objects.get(reference=reference).stage == "stage2_received"
 
     head_page = sign_in(new_context(), head)
@@ -141,3 +161,10 @@ def test_lettings_stage2_with_a_holding_response(new_context: Any, organisations
     assert "damp survey" in str(head_page.locator("iframe.letter-preview").get_attribute("srcdoc"))
     screenshot(head_page, "staff-letter-preview")
     assert_accessible(head_page, "letter preview")
+
+    # The tenant sees the anticipated date given in the holding response.
+    complainant_page.goto(f"/my/cases/{reference}/")
+    shown = f"{anticipated:%A} {anticipated.day} {anticipated:%B %Y}"
+    assert shown in complainant_page.locator("main").inner_text()
+    screenshot(complainant_page, "tenant-stage2-holding")
+    assert_accessible(complainant_page, "tenant's case page after the holding response")
