@@ -168,3 +168,26 @@ def test_lettings_stage2_with_a_holding_response(new_context: Any, organisations
     assert shown in complainant_page.locator("main").inner_text()
     screenshot(complainant_page, "tenant-stage2-holding")
     assert_accessible(complainant_page, "tenant's case page after the holding response")
+
+
+def test_the_staff_workspace_works_without_javascript(
+    browser: Any, live_server: Any, organisations: Any
+) -> None:
+    """htmx only enhances: signing in, filtering the queue and taking a step are plain
+    forms and links."""
+    handler = person("ocasa", "handler", "nina-ocasa")
+    wanted = submit("ocasa", description="The inventory was never sent.")
+    other = submit("ocasa", description="Rent taken twice in March.")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = sign_in(context, handler)
+        page.get_by_label("Search").fill("inventory")
+        press(page, page.get_by_role("button", name="Show cases"))
+        assert "q=inventory" in page.url
+        assert page.get_by_role("link", name=wanted).is_visible()
+        assert page.get_by_role("link", name=other).count() == 0
+        press(page, page.get_by_role("link", name=wanted))
+        take_step(page, "acknowledge")
+        assert Event.objects.filter(case__reference=wanted, action="acknowledge").count() == 1
+    finally:
+        context.close()
