@@ -89,7 +89,11 @@ def complainant_user(complainant: Complainant) -> User:
     """The complainant's own user, made (without a usable password) if they have none."""
     with transaction.atomic():
         locked = (
-            Complainant.objects.select_for_update().select_related("user").get(pk=complainant.pk)
+            # Lock the complainant's row only: PostgreSQL cannot lock the nullable side
+            # of the outer join select_related("user") would add.
+            Complainant.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=complainant.pk)
         )
         if locked.user is not None:
             return locked.user
