@@ -384,6 +384,19 @@ def test_payments_15_business_days_or_holding_then_35(payments, payments_handler
             data={"anticipated_date": "2026-07-03"},
         )
     assert no_reason.value.field == "reason"
+    # A date past the 35 business days (Tuesday 7 July) is refused, and leaves nothing.
+    with pytest.raises(InvalidAction, match="no later than Tuesday 7 July 2026") as too_late:
+        step(
+            case,
+            payments_handler,
+            "send_holding_response",
+            held_at,
+            reason="The card scheme has not yet answered our chargeback request.",
+            data={"anticipated_date": "2026-07-08"},
+        )
+    assert too_late.value.field == "anticipated_date"
+    assert fresh(case).stage == "received"
+    assert not Event.objects.filter(case=case, action="send_holding_response").exists()
     step(
         case,
         payments_handler,
@@ -472,3 +485,19 @@ def test_payments_sweep_warns_of_the_15_days_and_records_the_breach_of_the_35(
         (london(2026, 7, 4), "anticipated_final_response"),
         (london(2026, 7, 8), "final_response_after_holding"),
     ]
+
+
+def test_payments_a_holding_response_may_promise_the_last_of_the_35_days(
+    payments, payments_handler
+):
+    case = receive(payments, PAYMENT_RECEIVED)
+    step(
+        case,
+        payments_handler,
+        "send_holding_response",
+        london(2026, 6, 8, 10, 0),
+        reason="The card scheme has not yet answered our chargeback request.",
+        data={"anticipated_date": "2026-07-07"},
+    )
+    assert fresh(case).stage == "holding"
+    assert clock(case, "anticipated_final_response").explanation["due_date"] == "2026-07-07"

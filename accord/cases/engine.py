@@ -25,6 +25,7 @@ from accord.organisations.calendar import calendar_for
 from accord.permissions import roles_on_case
 from accord.procedures.definition import InputKind, Procedure, Role, Transition
 from accord.procedures.registry import registry
+from accord.workdays.calendar import format_day
 
 HANDLING_ROLES = frozenset({Role.HANDLER, Role.SENIOR_HANDLER})
 
@@ -256,8 +257,44 @@ def take_step(
             data=data,
         )
         refresh_clocks(case, procedure, [*events, event])
+        _given_dates_within_limits(case, procedure, action, transition, inputs)
         case.save()
     return case
+
+
+def _given_dates_within_limits(
+    case: Case,
+    procedure: Procedure,
+    action: str,
+    transition: Transition,
+    inputs: dict[str, Any],
+) -> None:
+    """A date the step gives (the anticipated date of a holding response) may not fall
+    after the outer limit the same step starts: e.g. DISP's payment services final
+    response "no later than 35 business days after receipt". Checked on the projected
+    clocks, inside the step's transaction, so a refusal leaves nothing behind."""
+    started = {key: rule for key, rule in procedure.clocks.items() if action in rule.starts_on}
+    given = {key: rule for key, rule in started.items() if rule.due_on_input in inputs}
+    limits = [key for key, rule in started.items() if rule.amount is not None and not rule.window]
+    if not given or not limits:
+        return
+    stored = {c.key: c for c in Clock.objects.filter(case=case, key__in=[*given, *limits])}
+    for key, rule in given.items():
+        date_clock = stored.get(key)
+        for limit in limits:
+            outer = stored.get(limit)
+            if date_clock is None or outer is None or not (date_clock.due_at and outer.due_at):
+                continue
+            if date_clock.due_at > outer.due_at:
+                name = str(rule.due_on_input)
+                declared = transition.inputs.get(name)
+                label = declared.label if declared is not None else name
+                last = outer.explanation.get("due_date") or outer.due_at.date().isoformat()
+                raise InvalidAction(
+                    f"{label} must be no later than {format_day(dt.date.fromisoformat(last))} "
+                    f"({outer.label.lower()})",
+                    field=name,
+                )
 
 
 def _chosen_outcome(transition: Transition, chosen: str | None) -> str | None:
