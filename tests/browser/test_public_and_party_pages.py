@@ -130,6 +130,8 @@ def test_mediation_journey_complainant_business_and_handler(new_context: Any, oc
 
     # The complainant opens the e-mailed link and signs the consent form.
     complainant.goto(link_path(case))
+    assert_accessible(complainant, "complainant link: confirm")
+    press(complainant, complainant.get_by_role("button", name="Open my complaint"))
     assert ref in complainant.inner_text("h1")
     assert_accessible(complainant, "complainant case page")
     complainant.check("#id_consent-ticked")

@@ -118,6 +118,7 @@ def test_lettings_stage2_with_a_holding_response(new_context: Any, organisations
     # The tenant, in their own browser, escalates to stage 2 from their case page.
     complainant_page = new_context().new_page()
     complainant_page.goto(link_path(Case.objects.get(reference=reference)))
+    press(complainant_page, complainant_page.get_by_role("button", name="Open my complaint"))
     complainant_page.wait_for_url(f"**/my/cases/{reference}/")
     assert_accessible(complainant_page, "tenant's case page at stage 1")
     escalate = complainant_page.locator(

@@ -48,8 +48,13 @@ def at(when: dt.datetime, call: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def complainant_client(case: Case, when: dt.datetime = NOW) -> Client:
+    """A browser that opened the complainant's link and pressed "Open my complaint"."""
     client = Client()
-    opened = at(when, client.get, link_path(case))
+    path = link_path(case)
+    asked = at(when, client.get, path)
+    assert asked.status_code == 200, asked.content
+    assert "Open my complaint" in asked.content.decode()
+    opened = at(when, client.post, path)
     assert opened.status_code == 303, opened.content
     assert opened["Location"] == f"/my/cases/{case.reference}/"
     return client
@@ -80,7 +85,7 @@ def test_a_complainant_without_an_account_gets_a_passwordless_one(occs) -> None:
     )
     case = Case.objects.get(reference=made.json()["reference"])
     client = Client()
-    assert client.get(link_path(case)).status_code == 303
+    assert client.post(link_path(case)).status_code == 303
     case.complainant.refresh_from_db()
     assert case.complainant.user is not None
     assert not case.complainant.user.has_usable_password()
@@ -399,3 +404,23 @@ def test_the_business_cannot_withdraw_the_complainants_consent(world) -> None:
     refused = at(NOW, business_client(world).post, path, {"submission_key": key()})
     assert refused.status_code in {403, 404, 409}
     assert Consent.objects.get(case=world["case"]).withdrawn_at is None
+
+
+def test_following_a_link_signs_nobody_in_until_they_confirm(world) -> None:
+    """A link someone else sends you (or a mail scanner following it) signs no browser
+    into that complainant's account: only the button, a POST with the CSRF check, does."""
+    client = Client(enforce_csrf_checks=True)
+    path = link_path(world["case"])
+    asked = at(NOW, client.get, path)
+    assert asked.status_code == 200
+    page = at(NOW, client.get, f"/my/cases/{world['reference']}/")
+    assert page.status_code in {302, 403}
+    forged = at(NOW, Client(enforce_csrf_checks=True).post, path)
+    assert forged.status_code == 403  # no CSRF token: refused
+    token = client.cookies["csrftoken"].value
+    opened = at(NOW, client.post, path, {"csrfmiddlewaretoken": token})
+    assert opened.status_code == 303
+    assert at(NOW, client.get, f"/my/cases/{world['reference']}/").status_code == 200
+    # Signed in as that complainant, the link goes straight to the case.
+    again = at(NOW, client.get, path)
+    assert again.status_code == 303

@@ -9,6 +9,7 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 from ninja.throttling import AnonRateThrottle
 
 from accord.cases import engine
@@ -51,8 +52,13 @@ def link_request(request: HttpRequest) -> HttpResponse:
     return render(request, "web/parties/link_request.html", {"form": form})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def link_open(request: HttpRequest, token: str) -> HttpResponse:
-    """The complainant's link: sign them in for this session and open their case."""
+    """The complainant's link. Opening it (GET) only asks them to confirm; the button
+    (a POST with the CSRF check) signs them in for this session and opens their case.
+    So a link someone else sends you cannot silently sign your browser into their
+    account, and a mail scanner that follows links signs nobody in. A browser already
+    signed in as that complainant goes straight to the case."""
     try:
         user, case = user_for_token(token)
     except LinkRefused as refused:
@@ -62,8 +68,17 @@ def link_open(request: HttpRequest, token: str) -> HttpResponse:
             {"message": refused.message, "expired": refused.expired},
             status=410 if refused.expired else 400,
         )
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return HttpResponseRedirect(reverse("party-case", args=[case.reference]), status=303)
+    to_case = HttpResponseRedirect(reverse("party-case", args=[case.reference]), status=303)
+    if request.method == "POST":
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return to_case
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return to_case
+    return render(
+        request,
+        "web/parties/link_confirm.html",
+        {"case": case, "organisation": case.organisation},
+    )
 
 
 @party_required
