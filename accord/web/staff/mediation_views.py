@@ -11,8 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -30,7 +29,15 @@ from accord.web.staff.forms import (
     StaffUploadForm,
 )
 from accord.web.staff.mediation import proposal_label, upload_limit
-from accord.web.staff.views import _case, _done, _invalid, _page, _refused, _user
+from accord.web.staff.responses import (
+    case_page_with,
+    done,
+    invalid,
+    refused,
+    staff_case,
+    staff_user,
+    to_case,
+)
 
 View = Callable[..., HttpResponse]
 
@@ -40,89 +47,83 @@ def _action(view: View) -> View:
     return require_http_methods(["GET", "POST"])(staff_required(once_per_submission(view)))
 
 
-def _back(reference: str, anchor: str) -> HttpResponse:
-    return HttpResponseRedirect(
-        reverse("staff-case", kwargs={"reference": reference}) + f"#{anchor}", status=303
-    )
-
-
 @_action
 def request_records(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     if request.method != "POST":
-        return _back(reference, "records")
+        return to_case(reference, "records")
     form = RecordsRequestForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, reference, "records", form)
+        return invalid(request, reference, "records", form)
     try:
         consent.request_records(
             case.pk,
-            _user(request),
+            staff_user(request),
             what=form.cleaned_data["what"],
             due_on=form.cleaned_data["due_on"],
             now=timezone.now(),
         )
     except ActionRefused as exc:
-        return _refused(request, reference, "records", form, exc)
-    return _done(reference, "Records requested from the respondent.", request, "records")
+        return refused(request, reference, "records", form, exc)
+    return done(reference, "Records requested from the respondent.", request, "records")
 
 
 @_action
 def records_arrived(request: HttpRequest, reference: str, request_id: int) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     if request.method != "POST":
-        return _back(reference, "records")
+        return to_case(reference, "records")
     name = f"fulfil-{request_id}"
     form = ButtonForm(name, request.POST)
     form.is_valid()
     try:
-        consent.fulfil_records_request(case.pk, _user(request), request_id, now=timezone.now())
+        consent.fulfil_records_request(case.pk, staff_user(request), request_id, now=timezone.now())
     except ActionRefused as exc:
-        return _refused(request, reference, name, form, exc)
-    return _done(reference, "Recorded: the records arrived.", request, "records")
+        return refused(request, reference, name, form, exc)
+    return done(reference, "Recorded: the records arrived.", request, "records")
 
 
 @_action
 def put_proposal(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     if request.method != "POST":
-        return _back(reference, "proposals")
+        return to_case(reference, "proposals")
     form = ProposalForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, reference, "proposal", form)
+        return invalid(request, reference, "proposal", form)
     try:
         proposals.put_proposal(
             case.pk,
-            _user(request),
+            staff_user(request),
             source=form.cleaned_data["source"],
             terms=form.terms(),
             now=timezone.now(),
         )
     except ActionRefused as exc:
-        return _refused(request, reference, "proposal", form, exc)
-    return _done(reference, "Proposal put to both parties.", request, "proposals")
+        return refused(request, reference, "proposal", form, exc)
+    return done(reference, "Proposal put to both parties.", request, "proposals")
 
 
 @_action
 def draw_up_agreement(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     if request.method != "POST":
-        return _back(reference, "agreement")
+        return to_case(reference, "agreement")
     accepted = Proposal.objects.filter(case=case, status=ProposalStatus.ACCEPTED).order_by("-pk")
     form = AgreementForm([(p.pk, proposal_label(p)) for p in accepted], request.POST)
     if not form.is_valid():
-        return _invalid(request, reference, "agreement", form)
+        return invalid(request, reference, "agreement", form)
     try:
         agreements.draw_up(
             case.pk,
-            _user(request),
+            staff_user(request),
             proposal_id=form.cleaned_data["proposal"],
             terms=form.terms(),
             now=timezone.now(),
         )
     except ActionRefused as exc:
-        return _refused(request, reference, "agreement", form, exc, form.refusal_fields())
-    return _done(
+        return refused(request, reference, "agreement", form, exc, form.refusal_fields())
+    return done(
         reference, "Agreement drawn up: both parties are asked to confirm it.", request, "agreement"
     )
 
@@ -136,7 +137,7 @@ def _refusing_oversized(view: View) -> View:
         try:
             request.POST  # noqa: B018  (parsing the body is what refuses it)
         except RequestDataTooBig as too_big:
-            case = _case(request, reference)
+            case = staff_case(request, reference)
             if party not in Party.values:
                 raise Http404("no such thread") from None
             form = StaffUploadForm(party, {}, {}, limit=upload_limit())
@@ -145,7 +146,7 @@ def _refusing_oversized(view: View) -> View:
             message = str(too_big)
             form.add_error("file", message[:1].upper() + message[1:])
             form._describe_fields()
-            return _page(request, case, {f"upload-{party}": form}, status=413)
+            return case_page_with(request, case, {f"upload-{party}": form}, status=413)
         return view(request, reference, party)
 
     return wrapper
@@ -156,21 +157,25 @@ def _refusing_oversized(view: View) -> View:
 @_refusing_oversized
 @once_per_submission
 def upload_document(request: HttpRequest, reference: str, party: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     if party not in Party.values:
         raise Http404("no such thread")
     if request.method != "POST":
-        return _back(reference, f"thread-{party}")
+        return to_case(reference, f"thread-{party}")
     name = f"upload-{party}"
     form = StaffUploadForm(party, request.POST, request.FILES, limit=upload_limit())
     if not form.is_valid():
-        return _invalid(request, reference, name, form)
+        return invalid(request, reference, name, form)
     try:
         stored = documents.upload(
-            case.pk, _user(request), Party(party), form.cleaned_data["file"], now=timezone.now()
+            case.pk,
+            staff_user(request),
+            Party(party),
+            form.cleaned_data["file"],
+            now=timezone.now(),
         )
     except ActionRefused as exc:
-        return _refused(request, reference, name, form, exc)
-    return _done(
+        return refused(request, reference, name, form, exc)
+    return done(
         reference, f"“{stored.name}” added to the {party}'s thread.", request, f"thread-{party}"
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -21,7 +20,6 @@ from accord.cases import actions, engine, intake, queue
 from accord.cases.choices import VERBAL_CHANNELS, Channel, ClockBadge, Source
 from accord.cases.clocks import badge
 from accord.cases.errors import ActionRefused
-from accord.cases.lookup import visible_case
 from accord.cases.models import Case
 from accord.letters import sending
 from accord.letters.rendering import LetterRequest
@@ -29,12 +27,11 @@ from accord.mediation import threads
 from accord.mediation.choices import Party
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Organisation
-from accord.permissions import is_staff_of
 from accord.procedures.registry import registry
 from accord.web.forms import add_refusal
 from accord.web.resubmission import once_per_submission
 from accord.web.staff.access import staff_required
-from accord.web.staff.casepage import CasePage, handlers_of, teams_of
+from accord.web.staff.casepage import handlers_of, teams_of
 from accord.web.staff.forms import (
     LOG_FIELDS,
     AssignForm,
@@ -49,14 +46,17 @@ from accord.web.staff.forms import (
     VerbalSummaryForm,
     step_fields,
 )
+from accord.web.staff.responses import (
+    case_page_with,
+    done,
+    invalid,
+    refused,
+    staff_case,
+    staff_user,
+)
 from accord.workdays.deadlines import Unit
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _organisation(user: User) -> Organisation:
@@ -82,7 +82,7 @@ def _stages(organisation: Organisation) -> list[tuple[str, str]]:
 
 @staff_required
 def work_queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = staff_user(request)
     organisation = _organisation(user)
     form = QueueFilterForm(
         request.GET,
@@ -148,60 +148,16 @@ def _row(case: Case, now: dt.datetime) -> dict[str, Any]:
 # --- The case page --------------------------------------------------------------------
 
 
-def _case(request: HttpRequest, reference: str) -> Case:
-    """The case, if it is this staff member's organisation's; else 404."""
-    user = _user(request)
-    case = visible_case(user, reference)
-    if not is_staff_of(user, case.organisation_id):
-        raise Http404("no such case")
-    return case
-
-
-def _page(
-    request: HttpRequest,
-    case: Case,
-    bound: dict[str, forms.Form] | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    page = CasePage(case, engine.procedure_of(case), _user(request), timezone.now(), bound or {})
-    context = page.context()
-    context["organisation"] = case.organisation
-    return render(request, "web/staff/case.html", context, status=status)
-
-
-def _refused(
-    request: HttpRequest,
-    reference: str,
-    name: str,
-    form: forms.Form,
-    exc: ActionRefused,
-    fields: dict[str, str] | None = None,
-) -> HttpResponse:
-    add_refusal(form, exc, fields)
-    return _page(request, _case(request, reference), {name: form}, status=exc.status)
-
-
-def _invalid(request: HttpRequest, reference: str, name: str, form: forms.Form) -> HttpResponse:
-    return _page(request, _case(request, reference), {name: form}, status=400)
-
-
-def _done(reference: str, message_text: str, request: HttpRequest, anchor: str) -> HttpResponse:
-    messages.success(request, message_text)
-    return HttpResponseRedirect(
-        reverse("staff-case", kwargs={"reference": reference}) + f"#{anchor}", status=303
-    )
-
-
 @staff_required
 def case_page(request: HttpRequest, reference: str) -> HttpResponse:
-    return _page(request, _case(request, reference))
+    return case_page_with(request, staff_case(request, reference))
 
 
 @require_POST
 @staff_required
 @once_per_submission
 def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     procedure = engine.procedure_of(case)
     transition = procedure.transitions.get(action)
     if transition is None:
@@ -209,11 +165,11 @@ def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse
     form = StepForm(action, transition, request.POST)
     name = f"step-{action}"
     if not form.is_valid():
-        return _invalid(request, reference, name, form)
+        return invalid(request, reference, name, form)
     try:
         engine.take_step(
             case.pk,
-            _user(request),
+            staff_user(request),
             action,
             engine.StepRequest(
                 reason=form.cleaned_data["reason"],
@@ -223,73 +179,79 @@ def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse
             now=timezone.now(),
         )
     except ActionRefused as exc:
-        return _refused(request, reference, name, form, exc, step_fields(transition))
-    return _done(reference, f"Done: {transition.label}.", request, "steps")
+        return refused(request, reference, name, form, exc, step_fields(transition))
+    return done(reference, f"Done: {transition.label}.", request, "steps")
 
 
 @require_POST
 @staff_required
 @once_per_submission
 def add_note(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, reference, "note", form)
+        return invalid(request, reference, "note", form)
     try:
-        actions.add_note(case.pk, _user(request), form.cleaned_data["text"], now=timezone.now())
+        actions.add_note(
+            case.pk, staff_user(request), form.cleaned_data["text"], now=timezone.now()
+        )
     except ActionRefused as exc:
-        return _refused(request, reference, "note", form, exc, {"text": "text"})
-    return _done(reference, "Note added.", request, "notes")
+        return refused(request, reference, "note", form, exc, {"text": "text"})
+    return done(reference, "Note added.", request, "notes")
 
 
 @require_POST
 @staff_required
 @once_per_submission
 def post_message(request: HttpRequest, reference: str, party: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     if party not in Party.values:
         raise Http404("no such thread")
     name = f"message-{party}"
     form = MessageForm(party, request.POST)
     if not form.is_valid():
-        return _invalid(request, reference, name, form)
+        return invalid(request, reference, name, form)
     try:
         threads.post_message(
-            case.pk, _user(request), Party(party), form.cleaned_data["body"], now=timezone.now()
+            case.pk,
+            staff_user(request),
+            Party(party),
+            form.cleaned_data["body"],
+            now=timezone.now(),
         )
     except ActionRefused as exc:
-        return _refused(request, reference, name, form, exc)
-    return _done(reference, f"Message sent to the {party}.", request, "threads")
+        return refused(request, reference, name, form, exc)
+    return done(reference, f"Message sent to the {party}.", request, "threads")
 
 
 @require_POST
 @staff_required
 @once_per_submission
 def relay(request: HttpRequest, reference: str, message_id: int) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     name = f"relay-{message_id}"
     form = RelayForm(message_id, request.POST)
     if not form.is_valid():
-        return _invalid(request, reference, name, form)
+        return invalid(request, reference, name, form)
     try:
         copy = threads.relay(
             case.pk,
-            _user(request),
+            staff_user(request),
             message_id,
             body=form.cleaned_data["body"],
             now=timezone.now(),
         )
     except ActionRefused as exc:
-        return _refused(request, reference, name, form, exc, {"message_id": "body"})
-    return _done(reference, f"Relayed to the {copy.thread.party}.", request, "threads")
+        return refused(request, reference, name, form, exc, {"message_id": "body"})
+    return done(reference, f"Relayed to the {copy.thread.party}.", request, "threads")
 
 
 @require_POST
 @staff_required
 @once_per_submission
 def assign(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
-    user = _user(request)
+    case = staff_case(request, reference)
+    user = staff_user(request)
     handlers = handlers_of(case.organisation_id)
     if request.POST.get("take") == "me":
         form = AssignForm(
@@ -298,7 +260,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         form = AssignForm(handlers, teams_of(case.organisation_id), request.POST)
     if not form.is_valid():
-        return _invalid(request, reference, "assign", form)
+        return invalid(request, reference, "assign", form)
     by_name = {h.username: h for h in handlers}
     handler = by_name.get(form.cleaned_data["handler"]) if form.cleaned_data["handler"] else None
     team = next(
@@ -307,22 +269,22 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         actions.assign(case.pk, user, handler=handler, team=team, now=timezone.now())
     except ActionRefused as exc:
-        return _refused(request, reference, "assign", form, exc)
-    return _done(reference, "Assignment saved.", request, "assignment")
+        return refused(request, reference, "assign", form, exc)
+    return done(reference, "Assignment saved.", request, "assignment")
 
 
 @require_POST
 @staff_required
 @once_per_submission
 def change_clock(request: HttpRequest, reference: str, key: str, action: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     if action not in {"pause", "resume", "extend"}:
         raise Http404("no such change")
     name = f"clock-{key}-{action}"
     form = ClockForm(key, action, request.POST)
     if not form.is_valid():
-        return _invalid(request, reference, name, form)
-    user, now, reason = _user(request), timezone.now(), form.cleaned_data["reason"]
+        return invalid(request, reference, name, form)
+    user, now, reason = staff_user(request), timezone.now(), form.cleaned_data["reason"]
     try:
         if action == "pause":
             actions.pause_clock(case.pk, user, key, reason=reason, now=now)
@@ -331,7 +293,7 @@ def change_clock(request: HttpRequest, reference: str, key: str, action: str) ->
         else:
             if not form.cleaned_data.get("amount") or not form.cleaned_data.get("unit"):
                 form.add_error("amount", "Say by how much, and in which unit.")
-                return _invalid(request, reference, name, form)
+                return invalid(request, reference, name, form)
             actions.extend_clock(
                 case.pk,
                 user,
@@ -342,25 +304,25 @@ def change_clock(request: HttpRequest, reference: str, key: str, action: str) ->
                 now=now,
             )
     except ActionRefused as exc:
-        return _refused(request, reference, name, form, exc, {"clock": "reason"})
-    return _done(reference, "Clock changed.", request, "clocks")
+        return refused(request, reference, name, form, exc, {"clock": "reason"})
+    return done(reference, "Clock changed.", request, "clocks")
 
 
 @require_POST
 @staff_required
 @once_per_submission
 def confirm_verbal_summary(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case(request, reference)
+    case = staff_case(request, reference)
     form = VerbalSummaryForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, reference, "verbal", form)
+        return invalid(request, reference, "verbal", form)
     try:
         actions.confirm_verbal_summary(
-            case.pk, _user(request), how=form.cleaned_data["how"], now=timezone.now()
+            case.pk, staff_user(request), how=form.cleaned_data["how"], now=timezone.now()
         )
     except ActionRefused as exc:
-        return _refused(request, reference, "verbal", form, exc)
-    return _done(reference, "The complainant's confirmation is recorded.", request, "summary")
+        return refused(request, reference, "verbal", form, exc)
+    return done(reference, "The complainant's confirmation is recorded.", request, "summary")
 
 
 # --- Letters --------------------------------------------------------------------------
@@ -371,8 +333,8 @@ def confirm_verbal_summary(request: HttpRequest, reference: str) -> HttpResponse
 def letter(request: HttpRequest, reference: str) -> HttpResponse:
     """GET: the letter form and, once a letter is chosen, its preview (nothing stored).
     POST: send it."""
-    case = _case(request, reference)
-    user = _user(request)
+    case = staff_case(request, reference)
+    user = staff_user(request)
     procedure = engine.procedure_of(case)
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = LetterForm(procedure, data, initial={"recipient": "complainant"})
@@ -388,7 +350,7 @@ def letter(request: HttpRequest, reference: str) -> HttpResponse:
         try:
             if request.method == "POST":
                 sending.send(case.pk, user, wanted, timezone.now())
-                return _done(reference, "Letter sent.", request, "letters")
+                return done(reference, "Letter sent.", request, "letters")
             rendered = sending.preview(case, user, wanted, timezone.now())
         except ActionRefused as exc:
             add_refusal(form, exc, {"fields": "name", "step_seq": "name"})
@@ -417,7 +379,7 @@ def _received_at(form: LogComplaintForm, organisation: Organisation) -> dt.datet
 @staff_required
 @once_per_submission
 def log_complaint(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = staff_user(request)
     organisation = _organisation(user)
     now = timezone.now()
     questions = intake.questions_for(organisation, calendar_for(organisation).local_date(now))
