@@ -186,3 +186,12 @@ def verified_client(user: User) -> Client:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def open_to_business(reference: str, handler: User, at: dt.datetime) -> None:
+    """The mediator opens the case to the business complained about (until then the
+    business does not know of it)."""
+    from accord.cases.models import Case
+    from accord.mediation.opening import open_to_respondent
+
+    open_to_respondent(Case.objects.get(reference=reference).pk, handler, now=at)

@@ -279,7 +279,12 @@ def test_confirming_a_changed_document_is_refused(world) -> None:
     listed = call(
         world["practice"], CONFIRMED, "get", f"/cases/{world['reference']}/agreements"
     ).json()
-    assert [(a["id"], a["superseded_at"] is not None) for a in listed] == [
+    # The parties see the agreement in force, not the drafts it replaced; staff see all.
+    assert [(a["id"], a["superseded_at"] is not None) for a in listed] == [(second["id"], False)]
+    everything = call(
+        world["handler"], CONFIRMED, "get", f"/cases/{world['reference']}/agreements"
+    ).json()
+    assert [(a["id"], a["superseded_at"] is not None) for a in everything] == [
         (first["id"], True),
         (second["id"], False),
     ]

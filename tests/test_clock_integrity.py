@@ -14,7 +14,7 @@ from accord.cases.errors import ActionRefused, SeparationOfDuties
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Case, Clock, Event
 from accord.cases.sweep import sweep_once
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, complaint_body, london, open_to_business
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +84,7 @@ def test_a_party_sees_that_a_clock_was_paused_but_not_the_staff_reason(occs, sta
         case.pk, handler, "agreement", reason="Resumed", now=london(2026, 3, 5, 10)
     )
     rep = User.objects.create_user("rep", business=Case.objects.get(pk=case.pk).respondent)
+    open_to_business(case.reference, handler, london(2026, 3, 5, 11))
     with time_machine.travel(london(2026, 3, 6, 10), tick=False):
         seen = ApiClient(rep).get(f"/cases/{case.reference}").content.decode()
         staff_view = ApiClient(handler).get(f"/cases/{case.reference}").content.decode()

@@ -32,11 +32,33 @@ def world(occs, staff) -> dict[str, Any]:
 
 
 def withdraw(world: dict[str, Any], when: dt.datetime = CLOSED) -> None:
+    """The case closes with an outcome the business is told of: no agreement, and the
+    consumer accepts the practice's response."""
+    with time_machine.travel(when - dt.timedelta(minutes=5), tick=False):
+        offered = world["handler"].step(world["reference"], "record_no_agreement")
+    assert offered.status_code == 200, offered.content
     with time_machine.travel(when, tick=False):
-        response = world["consumer"].step(
-            world["reference"], "withdraw", reason="Sorted it out with the practice myself."
-        )
+        response = world["consumer"].step(world["reference"], "accept_practice_response")
     assert response.status_code == 200, response.content
+
+
+def test_the_business_is_not_asked_for_feedback_on_an_outcome_it_is_not_told(world) -> None:
+    with time_machine.travel(CLOSED, tick=False):
+        referred = world["handler"].step(
+            world["reference"], "refer_to_regulator", reason="A safeguarding concern."
+        )
+    assert referred.status_code == 200, referred.content
+    assert sweep_once(CLOSED + dt.timedelta(minutes=1)).feedback_invited == 1
+    rows = Feedback.objects.filter(case__reference=world["reference"])
+    assert [f.party for f in rows] == ["complainant"]
+    practice_view = call(world["practice"], LATER, "get", f"/cases/{world['reference']}")
+    assert practice_view.status_code == 200
+    shown = practice_view.json()
+    assert (shown["stage_label"], shown["outcome"]) == ("Closed", None)
+    assert "regulator" not in practice_view.content.decode()
+    assert (
+        call(world["practice"], LATER, "get", f"/cases/{world['reference']}/feedback").json() == []
+    )
 
 
 def give(world: dict[str, Any], who: str, party: str, body: dict[str, Any]) -> Any:

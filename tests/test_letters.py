@@ -21,7 +21,7 @@ from accord.letters.models import ImmutableError, Letter, LetterStatus, LetterTe
 from accord.letters.rendering import LetterRequest, render_letter
 from accord.outbox import queue
 from accord.procedures.registry import registry
-from tests.conftest import ApiClient, complaint_body, london, verified_client
+from tests.conftest import ApiClient, complaint_body, london, open_to_business, verified_client
 
 pytestmark = pytest.mark.django_db
 AT = london(2026, 12, 1, 10)
@@ -255,6 +255,7 @@ def test_a_template_edit_makes_a_new_version_and_old_letters_keep_theirs(
 def test_a_letter_quoting_without_prejudice_text_is_refused(occs, staff, outbox) -> None:
     case = submit("occs")
     rep = ApiClient(User.objects.create_user("rep", business=case.respondent))
+    open_to_business(case.reference, staff("occs", "handler"), AT)
     with time_machine.travel(AT, tick=False):
         posted = rep.post(f"/cases/{case.reference}/threads/respondent/messages", {"body": SAID})
     assert posted.status_code == 201, posted.content

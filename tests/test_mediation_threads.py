@@ -13,7 +13,7 @@ from accord.accounts.models import User
 from accord.cases.models import Case, Event
 from accord.mediation.consent import publish_form
 from accord.mediation.models import Consent, Message
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, complaint_body, london, open_to_business
 
 pytestmark = pytest.mark.django_db
 AT = london(2026, 12, 1, 10)
@@ -33,6 +33,7 @@ def world(occs, staff) -> dict[str, Any]:
     case = Case.objects.get(reference=reference)
     case.complainant.user = consumer
     case.complainant.save()
+    open_to_business(reference, staff("occs", "handler"), AT)
     publish_form(
         occs,
         title="Consent to release records",

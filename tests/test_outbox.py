@@ -13,6 +13,7 @@ import time_machine
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import transaction
+from django.utils import timezone
 
 from accord.cases.choices import Channel, EventKind
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
@@ -23,7 +24,7 @@ from accord.outbox.choices import OutboundStatus
 from accord.outbox.delivery import Policy, claim_batch, deliver_batch, deliver_pending
 from accord.outbox.models import OutboundMessage
 from accord.outbox.queue import InvalidEmail, SealedRecipients, queue_email
-from tests.conftest import ApiClient, london
+from tests.conftest import ApiClient, london, open_to_business
 
 pytestmark = pytest.mark.django_db
 
@@ -366,6 +367,9 @@ def test_staff_list_a_cases_e_mails_and_parties_may_not(case, staff, django_user
     rep = django_user_model.objects.create(
         username="rep", email="rep@business.example", business_id=case.respondent_id
     )
+    # A business does not know of a case until it is opened to it; then it is refused.
+    assert ApiClient(rep).get(f"/outbox/cases/{case.reference}").status_code == 404
+    open_to_business(case.reference, handler, timezone.now())
     assert ApiClient(rep).get(f"/outbox/cases/{case.reference}").status_code == 403
     other = staff("ocasa", "handler")
     assert ApiClient(other).get(f"/outbox/cases/{case.reference}").status_code == 404

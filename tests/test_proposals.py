@@ -13,7 +13,7 @@ import time_machine
 from accord.accounts.models import User
 from accord.cases.models import Case, Event
 from accord.mediation.models import Proposal
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, complaint_body, london, open_to_business
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +49,7 @@ def make_world(occs, staff, *, received: dt.datetime = RECEIVED) -> dict[str, An
     case.complainant.user = consumer
     case.complainant.save()
     rep = User.objects.create_user("rep", business=practice, email="rep@practice.example")
+    open_to_business(reference, handler, received)
     handler_client = ApiClient(handler)
     assigned = call(
         handler_client,
@@ -194,15 +195,17 @@ def test_each_party_answers_its_own_side_only(world) -> None:
     assert answer(world, "stranger", pk, "respondent", {"answer": "accept"}).status_code == 404
     first = answer(world, "consumer", pk, "complainant", {"answer": "accept", "note": "Fine."})
     assert first.status_code == 201, first.content
-    assert first.json()["proposal"]["status"] == "open"  # the other side has not answered
+    # The consumer is told it answered, not whether the other side has.
+    assert first.json()["proposal"]["status"] == "answered"
+    assert Proposal.objects.get(pk=pk).status == "open"
     again = answer(world, "consumer", pk, "complainant", {"answer": "reject"})
     assert again.status_code == 409
     both = answer(world, "practice", pk, "respondent", {"answer": "accept"})
     assert both.json()["proposal"]["status"] == "accepted"
-    assert [a["party"] for a in both.json()["proposal"]["answers"]] == [
-        "complainant",
-        "respondent",
-    ]
+    # Each side sees its own answer only (the consumer's note "Fine." stays with it).
+    assert [a["party"] for a in both.json()["proposal"]["answers"]] == ["respondent"]
+    staff_view = call(world["handler"], PUT, "get", f"/cases/{world['reference']}/proposals")
+    assert [a["party"] for a in staff_view.json()[0]["answers"]] == ["complainant", "respondent"]
     bad = answer(world, "consumer", pk, "complainant", {"answer": "maybe"})
     assert bad.status_code == 422
 
@@ -210,10 +213,13 @@ def test_each_party_answers_its_own_side_only(world) -> None:
 def test_a_rejection_ends_the_proposal(world) -> None:
     pk = put(world, refund()).json()["id"]
     rejected = answer(world, "practice", pk, "respondent", {"answer": "reject"})
-    assert rejected.json()["proposal"]["status"] == "rejected"
+    assert rejected.json()["proposal"]["status"] == "closed"
+    assert Proposal.objects.get(pk=pk).status == "rejected"
     late = answer(world, "consumer", pk, "complainant", {"answer": "accept"})
     assert late.status_code == 409
-    assert "rejected" in late.json()["message"]
+    # The consumer learns the proposal is closed, not how the practice answered.
+    assert "no longer be answered" in late.json()["message"]
+    assert "reject" not in late.content.decode()
 
 
 def test_a_counter_is_a_new_linked_proposal_and_the_history_stays(world) -> None:
@@ -261,19 +267,43 @@ def test_a_counter_is_a_new_linked_proposal_and_the_history_stays(world) -> None
         },
     )
     assert countered.status_code == 201, countered.content
-    old, new = countered.json()["proposal"], countered.json()["counter"]
-    assert old["status"] == "countered"
-    assert (new["counter_to"], new["source"], new["status"]) == (pk, "respondent", "open")
-    # The counter is the respondent's own word: it stands as their acceptance.
-    assert [(a["party"], a["answer"]) for a in new["answers"]] == [("respondent", "accept")]
+    old, held = countered.json()["proposal"], countered.json()["counter"]
+    assert Proposal.objects.get(pk=pk).status == "countered"
+    assert old["status"] == "closed"  # as the practice sees it
+    # The counter goes to the mediator, held: the consumer sees nothing of it.
+    assert (held["counter_to"], held["party"], held["status"]) == (pk, "respondent", "held")
+    reference = world["reference"]
+    consumer_view = call(world["consumer"], PUT, "get", f"/cases/{reference}/proposals").json()
+    assert [(p["id"], p["status"]) for p in consumer_view] == [(pk, "closed")]
+    assert "Half the price" not in str(consumer_view)
+    assert (
+        call(world["consumer"], PUT, "get", f"/cases/{reference}/proposal-submissions").json() == []
+    )
     assert answer(world, "consumer", pk, "complainant", {"answer": "accept"}).status_code == 409
+    # The mediator puts it as written: it stands as the practice's own acceptance.
+    put_it = call(
+        world["handler"],
+        PUT,
+        "post",
+        f"/cases/{reference}/proposal-submissions/{held['id']}/put",
+        {},
+    )
+    assert put_it.status_code == 201, put_it.content
+    new = put_it.json()
+    assert (new["counter_to"], new["source"], new["status"], new["edited"]) == (
+        pk,
+        "respondent",
+        "open",
+        False,
+    )
+    assert [(a["party"], a["answer"]) for a in new["answers"]] == [("respondent", "accept")]
     accepted = answer(world, "consumer", new["id"], "complainant", {"answer": "accept"})
     assert accepted.json()["proposal"]["status"] == "accepted"
-    history = call(world["consumer"], PUT, "get", f"/cases/{world['reference']}/proposals").json()
-    assert [(p["id"], p["status"]) for p in history] == [(pk, "countered"), (new["id"], "accepted")]
-    practice_view = call(world["practice"], PUT, "get", f"/cases/{world['reference']}/proposals")
+    history = call(world["consumer"], PUT, "get", f"/cases/{reference}/proposals").json()
+    assert [(p["id"], p["status"]) for p in history] == [(pk, "closed"), (new["id"], "accepted")]
+    practice_view = call(world["practice"], PUT, "get", f"/cases/{reference}/proposals")
     assert len(practice_view.json()) == 2
-    events = Event.objects.filter(case__reference=world["reference"], kind="proposal_answered")
+    events = Event.objects.filter(case__reference=reference, kind="proposal_answered")
     assert [e.data["answer"] for e in events] == ["counter", "accept"]
     assert all("100" not in str(e.data) for e in events)
 

@@ -24,7 +24,7 @@ from accord.cases.models import Case, Event
 from accord.mediation import documents
 from accord.mediation.choices import Party
 from accord.mediation.models import Document
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, complaint_body, london, open_to_business
 
 pytestmark = pytest.mark.django_db
 AT = london(2026, 12, 1, 10)
@@ -91,6 +91,7 @@ def world(occs, staff, media) -> dict[str, Any]:
     case = Case.objects.get(reference=reference)
     case.complainant.user = consumer
     case.complainant.save()
+    open_to_business(reference, staff("occs", "handler"), AT)
     return {
         "reference": reference,
         "handler": ApiClient(staff("occs", "handler")),

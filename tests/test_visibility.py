@@ -12,7 +12,7 @@ import time_machine
 from accord.accounts.models import User
 from accord.cases.models import Case, Event
 from accord.organisations.models import Business
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, complaint_body, london, open_to_business
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,7 @@ PARTY_KEYS = {
     "outcome",
     "received_at",
     "description",
+    "complainant",
     "clocks",
     # The complainant's own clocks are shown to both sides (PRODUCT.md).
     "rights",
@@ -134,9 +135,19 @@ def test_staff_cannot_act_on_another_organisations_case(world, staff):
 # The respondent's representative
 
 
+def test_the_business_does_not_know_of_a_case_not_yet_opened_to_it(world, businesses):
+    practice, _ = businesses
+    representative = User.objects.create_user(username="practice-rep", business=practice)
+    assert detail(representative, world["reference"]).status_code == 404
+    with time_machine.travel(NOW, tick=False):
+        listed = ApiClient(representative).get("/cases")
+    assert world["reference"] not in listed.content.decode()
+
+
 def test_the_respondents_representative_sees_the_party_view(world, businesses):
     practice, _ = businesses
     representative = User.objects.create_user(username="practice-rep", business=practice)
+    open_to_business(world["reference"], world["occs_handler"], NOW)
     response = detail(representative, world["reference"])
     assert response.status_code == 200, response.content
     data = response.json()
@@ -166,6 +177,7 @@ def test_the_representative_does_not_see_the_case_in_the_staff_queue(world, busi
 def test_the_representative_cannot_add_notes(world, businesses):
     practice, _ = businesses
     representative = User.objects.create_user(username="practice-rep", business=practice)
+    open_to_business(world["reference"], world["occs_handler"], NOW)
     with time_machine.travel(NOW, tick=False):
         response = ApiClient(representative).post(
             f"/cases/{world['reference']}/notes", {"text": "our side"}

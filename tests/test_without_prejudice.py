@@ -16,7 +16,7 @@ from accord.cases.sweep import sweep_once
 from accord.cases.tasks import send_receipt_notice
 from accord.mediation.confidentiality import without_prejudice_passages
 from accord.mediation.models import Message
-from tests.conftest import ApiClient, complaint_body, london
+from tests.conftest import ApiClient, complaint_body, london, open_to_business
 
 pytestmark = pytest.mark.django_db
 AT = london(2026, 12, 1, 10)
@@ -33,6 +33,7 @@ def mediated(occs, staff) -> dict[str, Any]:
             .json()["reference"]
         )
     rep = ApiClient(User.objects.create_user("rep", business=practice))
+    open_to_business(reference, staff("occs", "handler"), AT)
     with time_machine.travel(AT, tick=False):
         posted = rep.post(f"/cases/{reference}/threads/respondent/messages", {"body": SAID})
     assert posted.status_code == 201

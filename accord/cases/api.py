@@ -366,6 +366,7 @@ def _detail(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
             "consent_on_file": case.consent_given_at is not None
             and case.consent_withdrawn_at is None,
         },
+        "opened_to_respondent_at": case.opened_to_respondent_at,
         "clocks": [_clock(clock, now) for clock in case.clocks.all()],
         "rights": rights_of(case, procedure, now),
         "timeline": [_event(event) for event in case.events.all()],

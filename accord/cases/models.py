@@ -82,6 +82,9 @@ class Case(models.Model):
     )
     consent_given_at = models.DateTimeField(null=True, blank=True)
     consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When the mediator opened the case to the business complained about; until then it
+    # does not know of the case (see accord.policy.disclosure).
+    opened_to_respondent_at = models.DateTimeField(null=True, blank=True)
 
     # The earliest due instant of any running clock, kept by the engine; queues and
     # sweeps read this column, never recompute deadlines row by row.

@@ -9,12 +9,13 @@ from typing import Any
 
 from accord.accounts.models import User
 from accord.cases import engine
-from accord.cases.choices import ClockBadge, EventKind
+from accord.cases.choices import ClockBadge
 from accord.cases.clocks import badge
 from accord.cases.models import Case, Clock
 from accord.cases.rights import rights_of
-from accord.permissions import roles_on_case
-from accord.procedures.definition import Role
+from accord.mediation.choices import Party
+from accord.policy import disclosure
+from accord.policy.roles import standing
 
 
 def clock_view(clock: Clock, now: dt.datetime) -> dict[str, Any]:
@@ -61,26 +62,25 @@ def party_clock(shown: dict[str, Any]) -> dict[str, Any]:
 
 
 def party_view(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
-    """What a complainant or respondent sees: where the case stands, its clocks, the
-    steps taken (without staff reasoning or notes) and what they may do. The complaint's
-    text is the complainant's own; it reaches the respondent only as staff share it."""
+    """What a complainant or respondent sees: where the case stands (as the case policy
+    tells that side), its clocks, the steps taken (without staff reasoning or notes) and
+    what they may do. The complaint's text is the complainant's own; it reaches the
+    respondent only as staff share it."""
     procedure = engine.procedure_of(case)
-    is_complainant = Role.COMPLAINANT in roles_on_case(user, case)
+    party = standing(user, case).party
+    assert party is not None, "party_view is for the parties"
+    is_complainant = party == Party.COMPLAINANT
+    steps = (disclosure.visible_event(event, case, procedure, party) for event in case.events.all())
     return {
         "reference": case.reference,
         "organisation": case.organisation.name,
-        "stage": case.stage,
-        "stage_label": procedure.stages[case.stage].label,
+        **disclosure.status_for(case, procedure, party),
         "is_open": case.is_open,
-        "outcome": case.outcome,
         "received_at": case.received_at,
         "description": case.description if is_complainant else None,
+        "complainant": disclosure.complainant_for(case, party),
         "clocks": [party_clock(clock_view(clock, now)) for clock in case.clocks.all()],
         "rights": rights_of(case, procedure, now),
-        "steps": [
-            {"at": event.at, "action": event.action, "to_stage": event.to_stage}
-            for event in case.events.all()
-            if event.kind in {EventKind.RECEIVED, EventKind.TRANSITION}
-        ],
+        "steps": [step for step in steps if step is not None],
         "allowed_steps": engine.allowed_steps(case, user, now),
     }

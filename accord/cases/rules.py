@@ -79,3 +79,8 @@ def apply_effect(case: Case, effect: Effect, now: dt.datetime) -> None:
         if not case.raised_out_of_time:
             raise ActionRefused("the complaint is not flagged as raised out of time")
         case.late_complaint_accepted = True
+    elif effect == Effect.OPEN_TO_RESPONDENT:
+        from accord.policy.disclosure import has_respondent_party
+
+        if case.opened_to_respondent_at is None and has_respondent_party(case):
+            case.opened_to_respondent_at = now

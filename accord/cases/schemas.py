@@ -163,6 +163,7 @@ class CaseOut(CaseSummaryOut):
     category: str
     outcome: str
     flags: dict[str, Any]
+    opened_to_respondent_at: dt.datetime | None = None
     clocks: list[ClockOut]
     rights: list[RightOut]
     timeline: list[EventOut]
@@ -181,9 +182,13 @@ class PartyCaseOut(Schema):
     stage: str
     stage_label: str
     is_open: bool
-    outcome: str
+    outcome: str | None = Field(description="How the case ended, where this side is told")
     received_at: dt.datetime
     description: str | None
+    complainant: dict[str, str] | None = Field(
+        description="Who the complainant is, as this side may know it (the business: only "
+        "with consent on file)"
+    )
     clocks: list[ClockOut]
     rights: list[RightOut]
     steps: list[PartyStepOut]

@@ -25,18 +25,20 @@ from django.template.loader import render_to_string
 from accord.accounts.models import User
 from accord.cases.choices import ClockStatus, EventKind
 from accord.cases.engine import StepRequest, lock_case, procedure_of, take_step
-from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
+from accord.cases.errors import ActionRefused, InvalidAction
 from accord.cases.models import Case, Clock
 from accord.cases.timeline import append_event
-from accord.mediation.choices import AgreementStatus, Party, ProposalKind, ProposalStatus
+from accord.mediation.choices import AgreementStatus, Party, ProposalKind
 from accord.mediation.models import Agreement, AgreementConfirmation, Obligation, Proposal
-from accord.mediation.proposals import (
-    PARTY_ROLE,
-    local_today,
-    require_handler,
-    require_party,
+from accord.mediation.proposals import local_today
+from accord.policy.mediation import (
+    agreements_shown,
+    confirm_agreement_refusal,
+    draw_up_refusal,
+    read_refusal,
+    require,
 )
-from accord.permissions import is_staff_of, roles_on_case
+from accord.policy.roles import PARTY_ROLE, standing
 from accord.workdays.calendar import format_day
 
 log = logging.getLogger(__name__)
@@ -165,16 +167,12 @@ def draw_up(
     still awaiting confirmation is replaced; a binding agreement is never replaced."""
     with transaction.atomic():
         case = lock_case(case_id)
-        role = require_handler(actor, case, "draw up agreements")
-        if not case.is_open:
-            raise ActionRefused("the case is closed")
+        st = standing(actor, case)
         proposal = Proposal.objects.filter(pk=proposal_id, case=case).first()
-        if proposal is None:
-            raise InvalidAction("no such proposal on this case", field="proposal_id")
-        if proposal.status != ProposalStatus.ACCEPTED:
-            raise ActionRefused(
-                "an agreement is drawn up only from a proposal both parties accepted"
-            )
+        require(draw_up_refusal(st, proposal))
+        assert proposal is not None
+        assert st.role is not None
+        role = st.role
         if Agreement.objects.filter(case=case, status=AgreementStatus.BINDING).exists():
             raise ActionRefused("the case already has a binding agreement")
         today = local_today(case, now)
@@ -231,26 +229,17 @@ def confirm(
     sent = document_sha256.strip().lower()
     with transaction.atomic():
         case = lock_case(case_id)
-        require_party(actor, case, party)
+        st = standing(actor, case)
         agreement = Agreement.objects.filter(pk=agreement_id, case=case).first()
         if agreement is None:
+            require(read_refusal(st))
             raise InvalidAction("no such agreement on this case", field="agreement_id")
-        if agreement.superseded_at is not None:
-            raise ActionRefused(
-                "the document changed: this draft was replaced; read the new one and confirm it",
-                field="document_sha256",
-            )
-        if agreement.status == AgreementStatus.BINDING:
-            raise ActionRefused("the agreement is already binding")
-        if not case.is_open:
-            raise ActionRefused("the case is closed")
+        require(confirm_agreement_refusal(st, agreement, party))
         if not secrets.compare_digest(sent, agreement.document_sha256):
             raise ActionRefused(
                 "the document changed since you read it: read it again and confirm its hash",
                 field="document_sha256",
             )
-        if agreement.confirmations.filter(party=party).exists():
-            raise ActionRefused("you have already confirmed this agreement")
         AgreementConfirmation.objects.create(
             agreement=agreement,
             party=party,
@@ -339,34 +328,23 @@ def pdf_path(agreement: Agreement) -> Path:
     return Path(settings.MEDIA_ROOT) / agreement.pdf_stored_as
 
 
-def may_read(actor: User, case: Case) -> bool:
-    """Staff of the case's organisation and the two parties read agreements."""
-    if is_staff_of(actor, case.organisation_id):
-        return True
-    return bool(roles_on_case(actor, case) & set(PARTY_ROLE.values()))
-
-
 def readable_agreement(actor: User, case: Case, agreement_id: int) -> Agreement:
-    if not may_read(actor, case):
-        raise NotPermitted("only the case's staff and the two parties read its agreements")
-    agreement = (
-        Agreement.objects.filter(pk=agreement_id, case=case)
-        .prefetch_related("obligations", "confirmations")
-        .first()
-    )
-    if agreement is None:
+    """One agreement the actor may read (a party: the current draft or the binding one)."""
+    found = [a for a in agreements_for(actor, case) if a.pk == agreement_id]
+    if not found:
         raise InvalidAction("no such agreement on this case", field="agreement_id")
-    return agreement
+    return found[0]
 
 
 def agreements_for(actor: User, case: Case) -> list[Agreement]:
-    if not may_read(actor, case):
-        raise NotPermitted("only the case's staff and the two parties read its agreements")
-    return list(
+    st = standing(actor, case)
+    require(read_refusal(st))
+    rows = list(
         Agreement.objects.filter(case=case)
         .prefetch_related("obligations", "confirmations")
         .order_by("drawn_up_at", "id")
     )
+    return agreements_shown(st, rows)
 
 
 def binding_pdf(actor: User, case: Case, agreement_id: int) -> Path:

@@ -20,7 +20,9 @@ from accord.cases.lookup import visible_case
 from accord.cases.schemas import StrictIn
 from accord.mediation import agreements, feedback, obligations, proposals
 from accord.mediation.choices import Party
-from accord.mediation.models import Agreement, Feedback, Obligation, Proposal
+from accord.mediation.models import Agreement, Feedback, Obligation, ProposalSubmission
+from accord.policy import mediation as policy
+from accord.policy.roles import Standing, standing
 
 router = Router(tags=["agreements"], auth=staff_or_party_auth)
 
@@ -77,12 +79,38 @@ class ProposalOut(Schema):
     status: str
     counter_to: int | None
     put_at: dt.datetime
+    edited: bool
     answers: list[AnswerOut]
+
+
+class SubmissionOut(Schema):
+    id: int
+    party: str
+    kind: str
+    description: str
+    amount: Decimal | None
+    currency: str
+    answer_by: dt.date
+    counter_to: int | None
+    submitted_at: dt.datetime
+    status: str
+    decline_reason: str
+    proposal_id: int | None
+
+
+class PutIn(StrictIn):
+    """The mediator's wording of a party's proposal; omitted: put as written."""
+
+    terms: ProposalTermsIn | None = None
+
+
+class DeclineIn(StrictIn):
+    reason: Text
 
 
 class AnsweredOut(Schema):
     proposal: ProposalOut
-    counter: ProposalOut | None
+    counter: SubmissionOut | None
 
 
 class ObligationIn(StrictIn):
@@ -145,45 +173,38 @@ class FeedbackOut(Schema):
     answered_at: dt.datetime | None
 
 
-def proposal_out(proposal: Proposal) -> dict[str, Any]:
+def submission_out(submission: ProposalSubmission) -> dict[str, Any]:
+    put = getattr(submission, "proposal", None) if submission.status == "put" else None
     return {
-        "id": proposal.pk,
-        "source": proposal.source,
-        "kind": proposal.kind,
-        "description": proposal.description,
-        "amount": proposal.amount,
-        "currency": proposal.currency,
-        "answer_by": proposal.answer_by,
-        "status": proposal.status,
-        "counter_to": proposal.counter_to_id,
-        "put_at": proposal.put_at,
-        "answers": [
-            {
-                "party": a.party,
-                "answer": a.answer,
-                "answered_at": a.answered_at,
-                "note": a.note,
-            }
-            for a in sorted(proposal.answers.all(), key=lambda a: (a.answered_at, a.pk))
-        ],
+        "id": submission.pk,
+        "party": submission.party,
+        "kind": submission.kind,
+        "description": submission.description,
+        "amount": submission.amount,
+        "currency": submission.currency,
+        "answer_by": submission.answer_by,
+        "counter_to": submission.counter_to_id,
+        "submitted_at": submission.submitted_at,
+        "status": submission.status,
+        "decline_reason": submission.decline_reason,
+        "proposal_id": put.pk if put is not None else None,
     }
 
 
-def obligation_out(obligation: Obligation) -> dict[str, Any]:
+def obligation_out(st: Standing, obligation: Obligation) -> dict[str, Any]:
     return {
         "id": obligation.pk,
         "party": obligation.party,
         "what": obligation.what,
         "due_on": obligation.due_on,
         "status": obligation.status,
-        "complainant_confirmed_at": obligation.complainant_confirmed_at,
-        "respondent_confirmed_at": obligation.respondent_confirmed_at,
+        **policy.obligation_confirmations_shown(st, obligation),
         "reminder_sent_at": obligation.reminder_sent_at,
         "missed_at": obligation.missed_at,
     }
 
 
-def agreement_out(agreement: Agreement) -> dict[str, Any]:
+def agreement_out(st: Standing, agreement: Agreement) -> dict[str, Any]:
     return {
         "id": agreement.pk,
         "proposal_id": agreement.proposal_id,
@@ -195,11 +216,11 @@ def agreement_out(agreement: Agreement) -> dict[str, Any]:
         "document_html": agreement.document_html,
         "has_pdf": bool(agreement.pdf_stored_as),
         "obligations": [
-            obligation_out(o) for o in sorted(agreement.obligations.all(), key=lambda o: o.pk)
+            obligation_out(st, o) for o in sorted(agreement.obligations.all(), key=lambda o: o.pk)
         ],
         "confirmations": [
             {"party": c.party, "confirmed_at": c.confirmed_at, "document_sha256": c.document_sha256}
-            for c in sorted(agreement.confirmations.all(), key=lambda c: c.pk)
+            for c in policy.agreement_confirmations_shown(st, agreement)
         ],
     }
 
@@ -225,7 +246,8 @@ def feedback_out(row: Feedback) -> dict[str, Any]:
 def list_proposals(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
     user = _user(request)
     case = visible_case(user, reference)
-    return [proposal_out(p) for p in proposals.proposals_of(user, case)]
+    st = standing(user, case)
+    return [policy.proposal_view(st, p) for p in proposals.proposals_of(user, case)]
 
 
 @router.post(
@@ -241,7 +263,70 @@ def put_proposal(
     made = proposals.put_proposal(
         case.pk, user, source=payload.source, terms=payload.terms(), now=timezone.now()
     )
-    return Status(201, proposal_out(made))
+    return Status(201, policy.proposal_view(standing(user, case), made))
+
+
+@router.get(
+    "/{reference}/proposal-submissions",
+    response={200: list[SubmissionOut], **ERRORS},
+    summary="The parties' own proposals held for the mediator (a party: its own)",
+)
+def list_submissions(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
+    user = _user(request)
+    case = visible_case(user, reference)
+    return [submission_out(s) for s in proposals.submissions_of(user, case)]
+
+
+@router.post(
+    "/{reference}/proposal-submissions/{party}",
+    response={201: SubmissionOut, **ERRORS},
+    summary="Send your own proposal to the mediator (each party for its own side)",
+)
+def submit_proposal(
+    request: HttpRequest, reference: str, party: Party, payload: ProposalTermsIn
+) -> Status[dict[str, Any]]:
+    user = _user(request)
+    case = visible_case(user, reference)
+    held = proposals.submit_proposal(
+        case.pk, user, party, terms=payload.terms(), now=timezone.now()
+    )
+    return Status(201, submission_out(held))
+
+
+@router.post(
+    "/{reference}/proposal-submissions/{submission_id}/put",
+    response={201: ProposalOut, **ERRORS},
+    summary="Put a party's proposal to both sides, as written or in your words (handlers)",
+)
+def put_submission(
+    request: HttpRequest, reference: str, submission_id: int, payload: PutIn
+) -> Status[dict[str, Any]]:
+    user = _user(request)
+    case = visible_case(user, reference)
+    made = proposals.put_submission(
+        case.pk,
+        user,
+        submission_id,
+        terms=payload.terms.terms() if payload.terms is not None else None,
+        now=timezone.now(),
+    )
+    return Status(201, policy.proposal_view(standing(user, case), made))
+
+
+@router.post(
+    "/{reference}/proposal-submissions/{submission_id}/decline",
+    response={200: SubmissionOut, **ERRORS},
+    summary="Decline a party's proposal, with a reason its author reads (handlers)",
+)
+def decline_submission(
+    request: HttpRequest, reference: str, submission_id: int, payload: DeclineIn
+) -> dict[str, Any]:
+    user = _user(request)
+    case = visible_case(user, reference)
+    held = proposals.decline_submission(
+        case.pk, user, submission_id, reason=payload.reason, now=timezone.now()
+    )
+    return submission_out(held)
 
 
 @router.post(
@@ -264,11 +349,12 @@ def answer_proposal(
         counter=payload.counter.terms() if payload.counter is not None else None,
         now=timezone.now(),
     )
+    st = standing(user, case)
     return Status(
         201,
         {
-            "proposal": proposal_out(answered.proposal),
-            "counter": proposal_out(answered.counter) if answered.counter else None,
+            "proposal": policy.proposal_view(st, answered.proposal),
+            "counter": submission_out(answered.counter) if answered.counter else None,
         },
     )
 
@@ -284,7 +370,8 @@ def answer_proposal(
 def list_agreements(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
     user = _user(request)
     case = visible_case(user, reference)
-    return [agreement_out(a) for a in agreements.agreements_for(user, case)]
+    st = standing(user, case)
+    return [agreement_out(st, a) for a in agreements.agreements_for(user, case)]
 
 
 @router.post(
@@ -305,7 +392,9 @@ def draw_up(request: HttpRequest, reference: str, payload: AgreementIn) -> Statu
         ],
         now=timezone.now(),
     )
-    return Status(201, agreement_out(agreements.readable_agreement(user, case, made.pk)))
+    return Status(
+        201, agreement_out(standing(user, case), agreements.readable_agreement(user, case, made.pk))
+    )
 
 
 @router.get(
@@ -316,7 +405,9 @@ def draw_up(request: HttpRequest, reference: str, payload: AgreementIn) -> Statu
 def get_agreement(request: HttpRequest, reference: str, agreement_id: int) -> dict[str, Any]:
     user = _user(request)
     case = visible_case(user, reference)
-    return agreement_out(agreements.readable_agreement(user, case, agreement_id))
+    return agreement_out(
+        standing(user, case), agreements.readable_agreement(user, case, agreement_id)
+    )
 
 
 @router.get(
@@ -353,7 +444,12 @@ def confirm_agreement(
         ip_address=_ip(request),
         now=timezone.now(),
     )
-    return Status(201, agreement_out(agreements.readable_agreement(user, case, agreement_id)))
+    return Status(
+        201,
+        agreement_out(
+            standing(user, case), agreements.readable_agreement(user, case, agreement_id)
+        ),
+    )
 
 
 @router.get(
@@ -387,7 +483,7 @@ def confirm_obligation(
     user = _user(request)
     case = visible_case(user, reference)
     done = obligations.confirm_done(case.pk, user, obligation_id, party, now=timezone.now())
-    return obligation_out(done)
+    return obligation_out(standing(user, case), done)
 
 
 # --- Feedback ------------------------------------------------------------------------

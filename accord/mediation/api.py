@@ -14,7 +14,7 @@ from accord.api_support import client_ip as _ip
 from accord.api_support import request_user as _user
 from accord.auth import staff_or_party_auth
 from accord.cases.lookup import visible_case
-from accord.mediation import consent, threads
+from accord.mediation import consent, opening, threads
 from accord.mediation.choices import Party
 from accord.mediation.models import Message
 from accord.mediation.schemas import (
@@ -87,6 +87,21 @@ def relay(request: HttpRequest, reference: str, payload: RelayIn) -> Status[dict
     return Status(201, message_out(copy))
 
 
+@router.post(
+    "/{reference}/open-to-respondent",
+    response={200: dict[str, Any], **ERRORS},
+    summary="Open the case to the business complained about (handlers)",
+)
+def open_to_respondent(request: HttpRequest, reference: str) -> dict[str, Any]:
+    user = _user(request)
+    case = visible_case(user, reference)
+    opened = opening.open_to_respondent(case.pk, user, now=timezone.now())
+    return {
+        "reference": opened.reference,
+        "opened_to_respondent_at": opened.opened_to_respondent_at,
+    }
+
+
 @router.get(
     "/{reference}/consent-form",
     response={200: ConsentFormOut, **ERRORS},
@@ -118,6 +133,7 @@ def sign_consent(
         form_version=payload.form_version,
         typed_name=payload.typed_name,
         ticked=payload.ticked,
+        share=tuple(payload.share),
         ip_address=_ip(request),
         now=timezone.now(),
     )
@@ -167,6 +183,7 @@ def request_records(
             "due_on": made.due_on,
             "requested_at": made.requested_at,
             "fulfilled_at": made.fulfilled_at,
+            "withdrawn_at": made.withdrawn_at,
         },
     )
 

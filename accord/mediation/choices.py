@@ -41,6 +41,14 @@ class ProposalStatus(models.TextChoices):
     LAPSED = "lapsed", "Not answered in time"
 
 
+class SubmissionStatus(models.TextChoices):
+    """A party's own proposal (or counter-proposal), held until the mediator deals with it."""
+
+    HELD = "held", "With the mediator"
+    PUT = "put", "Put to the other side by the mediator"
+    DECLINED = "declined", "Declined by the mediator"
+
+
 class Answer(models.TextChoices):
     ACCEPT = "accept", "Accept"
     REJECT = "reject", "Reject"

@@ -13,14 +13,31 @@ from django.db import transaction
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
 from accord.cases.engine import StepRequest, allowed_steps, lock_case, procedure_of, take_step
-from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
+from accord.cases.errors import ActionRefused, InvalidAction
 from accord.cases.models import Case
-from accord.cases.rules import apply_effect, consent_on_file
+from accord.cases.rules import apply_effect
 from accord.cases.timeline import append_event
+from accord.mediation.choices import Party
 from accord.mediation.models import Consent, ConsentForm, RecordsRequest
+from accord.mediation.opening import reach_respondent
+from accord.mediation.threads import post_notice
 from accord.organisations.models import Organisation
-from accord.permissions import is_staff_of, roles_on_case, staff_role
+from accord.policy.disclosure import SHAREABLE_DETAILS, open_to_respondent
+from accord.policy.mediation import (
+    fulfil_records_refusal,
+    records_request_refusal,
+    require,
+    sign_consent_refusal,
+    withdraw_consent_refusal,
+)
+from accord.policy.roles import standing
 from accord.procedures.definition import Effect, Role
+
+WITHDRAWN_NOTICE = (
+    "The complainant has withdrawn their consent to the release of their records and "
+    "personal information. Please do not send any records for this case: the request "
+    "for records is withdrawn. The mediator will be in touch about what happens next."
+)
 
 
 def text_hash(text: str) -> str:
@@ -62,19 +79,22 @@ def sign(
     ticked: bool,
     ip_address: str | None,
     now: dt.datetime,
+    share: tuple[str, ...] = (),
 ) -> Consent:
-    """The complainant signs the form version they were shown."""
+    """The complainant signs the form version they were shown, choosing which of their
+    details (beyond their name) the business may see for the records request."""
     typed_name = " ".join(typed_name.split())
     if not ticked:
         raise InvalidAction("tick the box to give your consent", field="ticked")
     if len(typed_name) < 2:
         raise InvalidAction("type your full name", field="typed_name")
+    unknown = sorted(set(share) - set(SHAREABLE_DETAILS))
+    if unknown:
+        options = ", ".join(SHAREABLE_DETAILS)
+        raise InvalidAction(f"only these details can be shared: {options}", field="share")
     with transaction.atomic():
         case = lock_case(case_id)
-        if Role.COMPLAINANT not in roles_on_case(actor, case):
-            raise NotPermitted("only the complainant signs the consent form")
-        if not case.is_open:
-            raise ActionRefused("the case is closed")
+        require(sign_consent_refusal(standing(actor, case)))
         form = ConsentForm.objects.filter(
             organisation_id=case.organisation_id, version=form_version
         ).first()
@@ -89,6 +109,7 @@ def sign(
             signed_at=now,
             ip_address=ip_address,
             text_sha256=text_hash(form.text),
+            shared_details=[d for d in SHAREABLE_DETAILS if d in share],
         )
         apply_effect(case, Effect.RECORD_CONSENT, now)
         append_event(
@@ -127,6 +148,7 @@ def sign_and_record(
     ticked: bool,
     ip_address: str | None,
     now: dt.datetime,
+    share: tuple[str, ...] = (),
 ) -> Consent:
     """The complainant signs the form and, where the case is waiting for consent and
     the procedure lets the complainant record it, the case moves on at once (one
@@ -140,6 +162,7 @@ def sign_and_record(
             ticked=ticked,
             ip_address=ip_address,
             now=now,
+            share=share,
         )
         case = Case.objects.select_related("organisation", "complainant").get(pk=case_id)
         steps = consent_steps(case, actor, now)
@@ -149,16 +172,24 @@ def sign_and_record(
 
 
 def withdraw(case_id: int, actor: User, *, reason: str, now: dt.datetime) -> Case:
-    """The complainant withdraws consent: records can no longer be requested."""
+    """The complainant withdraws consent: records can no longer be requested; every
+    open records request is withdrawn and the business is told so in its thread (it
+    learns nothing else: not the complainant's reason)."""
     with transaction.atomic():
         case = lock_case(case_id)
-        if Role.COMPLAINANT not in roles_on_case(actor, case):
-            raise NotPermitted("only the complainant withdraws their consent")
+        require(withdraw_consent_refusal(standing(actor, case)))
         live = Consent.objects.filter(case=case, withdrawn_at__isnull=True)
-        if not live.exists():
-            raise ActionRefused("there is no consent to withdraw")
         live.update(withdrawn_at=now, withdrawal_reason=reason.strip())
         apply_effect(case, Effect.WITHDRAW_CONSENT, now)
+        open_requests = RecordsRequest.objects.filter(
+            case=case, fulfilled_at__isnull=True, withdrawn_at__isnull=True
+        )
+        withdrawn = list(open_requests.values_list("pk", flat=True))
+        open_requests.update(withdrawn_at=now)
+        data: dict[str, object] = {"records_requests_withdrawn": withdrawn}
+        if open_to_respondent(case):
+            notice = post_notice(case, Party.RESPONDENT, WITHDRAWN_NOTICE, now=now)
+            data["respondent_told"] = notice.pk
         append_event(
             case,
             kind=EventKind.CONSENT_WITHDRAWN,
@@ -166,6 +197,7 @@ def withdraw(case_id: int, actor: User, *, reason: str, now: dt.datetime) -> Cas
             actor=actor,
             actor_role=Role.COMPLAINANT.value,
             reason=reason.strip(),
+            data=data,
         )
         case.save()
     return case
@@ -180,18 +212,13 @@ def request_records(
         raise InvalidAction("say which records are needed", field="what")
     with transaction.atomic():
         case = lock_case(case_id)
-        role = staff_role(actor)
-        if role not in {Role.HANDLER, Role.SENIOR_HANDLER} or not is_staff_of(
-            actor, case.organisation_id
-        ):
-            raise NotPermitted("only the case's handlers request records")
-        if not case.is_open:
-            raise ActionRefused("the case is closed")
-        problem = consent_on_file(case)
-        if problem is not None:
-            raise ActionRefused(f"records cannot be requested: {problem}")
+        st = standing(actor, case)
+        require(records_request_refusal(st))
+        assert st.role is not None
+        role = st.role
         if due_on < now.date():
             raise InvalidAction("the due date is in the past", field="due_on")
+        opened = reach_respondent(case, now)
         request = RecordsRequest.objects.create(
             case=case, requested_by=actor, requested_at=now, what=what, due_on=due_on
         )
@@ -201,7 +228,11 @@ def request_records(
             at=now,
             actor=actor,
             actor_role=role.value,
-            data={"request": request.pk, "due_on": due_on.isoformat()},
+            data={
+                "request": request.pk,
+                "due_on": due_on.isoformat(),
+                **({"opened_to_respondent": True} if opened else {}),
+            },
         )
         case.save(update_fields=["event_count", "updated_at"])
     return request
@@ -213,16 +244,13 @@ def fulfil_records_request(
     """The handler records that the respondent has supplied the records asked for."""
     with transaction.atomic():
         case = lock_case(case_id)
-        role = staff_role(actor)
-        if role not in {Role.HANDLER, Role.SENIOR_HANDLER} or not is_staff_of(
-            actor, case.organisation_id
-        ):
-            raise NotPermitted("only the case's handlers record that records arrived")
+        st = standing(actor, case)
         request = RecordsRequest.objects.filter(pk=request_id, case=case).first()
         if request is None:
             raise InvalidAction("no such records request on this case", field="request_id")
-        if request.fulfilled_at is not None:
-            raise ActionRefused("this records request was already fulfilled")
+        require(fulfil_records_refusal(st, request))
+        assert st.role is not None
+        role = st.role
         request.fulfilled_at = now
         request.save(update_fields=["fulfilled_at"])
         append_event(

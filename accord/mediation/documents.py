@@ -52,6 +52,7 @@ from accord.cases.models import Case
 from accord.cases.timeline import append_event
 from accord.mediation.choices import Party
 from accord.mediation.models import Document
+from accord.mediation.opening import reach_respondent
 from accord.mediation.threads import thread_of
 from accord.mediation.visibility import require_thread_access
 from accord.permissions import is_staff_of, staff_role
@@ -405,9 +406,8 @@ def upload(
     try:
         with transaction.atomic():
             case = lock_case(case_id)
-            require_thread_access(actor, case, party)
-            if not case.is_open:
-                raise ActionRefused("the case is closed")
+            require_thread_access(actor, case, party, writing=True)
+            opened = party == Party.RESPONDENT and reach_respondent(case, now)
             checked = check_upload(uploaded_file)
             token, stored = _store(uploaded_file, checked)
             actor_role = _actor_role(actor, case, party)
@@ -428,6 +428,8 @@ def upload(
                 "size": checked.size,
                 "content_type": checked.content_type,
             }
+            if opened:
+                data["opened_to_respondent"] = True
             append_event(
                 case,
                 kind=EventKind.DOCUMENT,

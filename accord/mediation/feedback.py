@@ -24,17 +24,18 @@ from django_tasks import task
 
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
-from accord.cases.engine import lock_case
-from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
+from accord.cases.engine import lock_case, procedure_of
+from accord.cases.errors import InvalidAction
 from accord.cases.models import Case
 from accord.cases.timeline import append_event, append_events
 from accord.mediation.choices import Party
 from accord.mediation.models import Feedback
 from accord.mediation.obligations import party_emails
-from accord.mediation.proposals import PARTY_ROLE, require_party
 from accord.organisations.choices import OrganisationKind
 from accord.outbox.queue import queue_email
-from accord.permissions import is_staff_of, roles_on_case
+from accord.policy.disclosure import feedback_parties
+from accord.policy.mediation import feedback_refusal, feedback_shown, read_refusal, require
+from accord.policy.roles import PARTY_ROLE, standing
 
 # Closures older than this are not invited (e.g. cases closed before feedback existed,
 # or while the sweep was stopped for longer than this).
@@ -74,7 +75,7 @@ def claim_invitations(now: dt.datetime, batch: int) -> int:
         locking = Case.objects.select_for_update(
             skip_locked=connection.features.has_select_for_update_skip_locked
         )
-        locked = list(locking.filter(pk__in=candidates).order_by("pk"))
+        locked = list(locking.filter(pk__in=candidates).select_related("respondent").order_by("pk"))
         # Re-read under the lock: reopened meanwhile, or invited by another sweeper.
         already = set(
             Feedback.objects.filter(case_id__in=[c.pk for c in locked]).values_list(
@@ -84,8 +85,11 @@ def claim_invitations(now: dt.datetime, batch: int) -> int:
         cases = [c for c in locked if not c.is_open and c.pk not in already]
         if not cases:
             return 0
+        invited = {case.pk: feedback_parties(case, procedure_of(case)) for case in cases}
         Feedback.objects.bulk_create(
-            Feedback(case=case, party=party, invited_at=now) for case in cases for party in Party
+            Feedback(case=case, party=party, invited_at=now)
+            for case in cases
+            for party in invited[case.pk]
         )
         append_events(
             [
@@ -95,7 +99,7 @@ def claim_invitations(now: dt.datetime, batch: int) -> int:
                         "kind": EventKind.FEEDBACK,
                         "at": now,
                         "actor_role": "system",
-                        "data": {"invited": [party.value for party in Party]},
+                        "data": {"invited": [party.value for party in invited[case.pk]]},
                     },
                 )
                 for case in cases
@@ -110,10 +114,16 @@ def claim_invitations(now: dt.datetime, batch: int) -> int:
 def send_feedback_invitations(case_ids: list[int]) -> str:
     """E-mail each party of each case its invitation to give feedback."""
     sent = 0
+    invited = Feedback.objects.filter(case_id__in=case_ids).values_list("case_id", "party")
+    parties: dict[int, set[str]] = {}
+    for case_id, party_value in invited:
+        parties.setdefault(case_id, set()).add(party_value)
     for case in Case.objects.select_related("organisation", "complainant", "respondent").filter(
         pk__in=case_ids
     ):
         for party in Party:
+            if party.value not in parties.get(case.pk, set()):
+                continue
             recipients = party_emails(case, party)
             if not recipients:
                 continue
@@ -141,12 +151,9 @@ def give_feedback(
         raise InvalidAction(f"the comment is at most {MAX_COMMENT} characters", field="comment")
     with transaction.atomic():
         case = lock_case(case_id)
-        require_party(actor, case, party)
         feedback = Feedback.objects.filter(case=case, party=party).first()
-        if feedback is None:
-            raise ActionRefused("feedback is asked for once the case has closed")
-        if feedback.answered_at is not None:
-            raise ActionRefused("you have already given your feedback on this case")
+        require(feedback_refusal(standing(actor, case), party, feedback))
+        assert feedback is not None
         feedback.rating = rating
         feedback.comment = comment
         feedback.answered_at = now
@@ -165,14 +172,9 @@ def give_feedback(
 
 def feedback_for(actor: User, case: Case) -> list[Feedback]:
     """Staff of the organisation read both parties' feedback; a party reads its own."""
-    if is_staff_of(actor, case.organisation_id):
-        parties = set(Party)
-    else:
-        roles = roles_on_case(actor, case)
-        parties = {party for party, role in PARTY_ROLE.items() if role in roles}
-        if not parties:
-            raise NotPermitted("only the case's staff and the parties read its feedback")
-    return list(Feedback.objects.filter(case=case, party__in=parties).order_by("party"))
+    st = standing(actor, case)
+    require(read_refusal(st))
+    return feedback_shown(st, list(Feedback.objects.filter(case=case).order_by("party")))
 
 
 def report_rows(

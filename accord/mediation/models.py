@@ -14,6 +14,7 @@ from accord.mediation.choices import (
     ProposalKind,
     ProposalSource,
     ProposalStatus,
+    SubmissionStatus,
 )
 
 
@@ -116,6 +117,9 @@ class Consent(models.Model):
     signed_at = models.DateTimeField()
     ip_address = models.GenericIPAddressField(null=True)
     text_sha256 = models.CharField(max_length=64)
+    # The complainant's details (beyond their name) they chose to share with the
+    # business for the records request: any of "address", "email", "phone".
+    shared_details = models.JSONField(default=list, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
 
@@ -137,6 +141,8 @@ class RecordsRequest(models.Model):
     due_on = models.DateField()
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    # Consent withdrawn while the request was open: the business is told, sends nothing.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"records {self.case_id} due {self.due_on}"
@@ -161,9 +167,54 @@ class Proposal(models.Model):
     )
     put_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     put_at = models.DateTimeField()
+    # Put from a party's own proposal: the party's words stay on the submission; the
+    # mediator's (as written or edited) are this proposal's.
+    submission = models.OneToOneField(
+        "ProposalSubmission",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proposal",
+    )
+    edited = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.status})"
+
+
+class ProposalSubmission(models.Model):
+    """A party's own proposal, or its counter to a proposal, as the party wrote it. It
+    goes to the mediator only: held until the mediator puts it to the other side (as
+    written or edited: a `Proposal` linked to this) or declines it with a reason to its
+    author."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="proposal_submissions"
+    )
+    party = models.CharField(max_length=12, choices=Party.choices)
+    kind = models.CharField(max_length=12, choices=ProposalKind.choices)
+    description = models.TextField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    answer_by = models.DateField()
+    counter_to = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.HELD
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.party}: {self.get_kind_display()} ({self.status})"
 
 
 class ProposalAnswer(models.Model):
@@ -306,6 +357,7 @@ __all__ = [
     "Proposal",
     "ProposalAnswer",
     "ProposalKind",
+    "ProposalSubmission",
     "RecordsRequest",
     "Thread",
 ]

@@ -29,22 +29,18 @@ from accord.accounts.models import User
 from accord.cases.batches import drain
 from accord.cases.choices import EventKind
 from accord.cases.engine import lock_case, procedure_of, refresh_clocks
-from accord.cases.errors import ActionRefused, InvalidAction
+from accord.cases.errors import InvalidAction
 from accord.cases.models import Case
 from accord.cases.tasks import clock_recipients
 from accord.cases.timeline import append_event, append_events
 from accord.mediation.choices import AgreementStatus, ObligationStatus, Party
 from accord.mediation.models import Obligation
-from accord.mediation.proposals import PARTY_ROLE, require_party
 from accord.outbox.queue import queue_email
+from accord.policy.mediation import CONFIRMED_AT, confirm_obligation_refusal, require
+from accord.policy.roles import PARTY_ROLE, standing
 from accord.workdays.calendar import format_day
 
 log = logging.getLogger(__name__)
-
-CONFIRMED_AT = {
-    Party.COMPLAINANT: "complainant_confirmed_at",
-    Party.RESPONDENT: "respondent_confirmed_at",
-}
 
 
 def reminder_days() -> int:
@@ -60,7 +56,7 @@ def confirm_done(
     keeps the instant it was missed)."""
     with transaction.atomic():
         case = lock_case(case_id)
-        require_party(actor, case, party)
+        st = standing(actor, case)
         obligation = (
             Obligation.objects.select_related("agreement")
             .filter(pk=obligation_id, agreement__case=case)
@@ -68,13 +64,8 @@ def confirm_done(
         )
         if obligation is None:
             raise InvalidAction("no such obligation on this case", field="obligation_id")
-        if obligation.agreement.status != AgreementStatus.BINDING:
-            raise ActionRefused("the agreement is not binding yet")
-        if obligation.status == ObligationStatus.DONE:
-            raise ActionRefused("the obligation is already done")
+        require(confirm_obligation_refusal(st, obligation, party))
         field = CONFIRMED_AT[party]
-        if getattr(obligation, field) is not None:
-            raise ActionRefused("you have already confirmed this obligation done")
         setattr(obligation, field, now)
         if all(getattr(obligation, name) is not None for name in CONFIRMED_AT.values()):
             obligation.status = ObligationStatus.DONE

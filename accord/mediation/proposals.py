@@ -1,8 +1,12 @@
-"""Proposals: structured offers put by the handler — a party's proposal made through
-the handler, or the handler's own option — that each party accepts, rejects or counters.
-A counter is a new proposal linked to the one it answers; nothing is overwritten, so
-the whole history stays on the case. Events say that a proposal was put or answered,
-never what it offers."""
+"""Proposals: structured offers the mediator puts to both sides — the mediator's own
+option, or a party's proposal — that each party accepts, rejects or counters.
+
+A party's own proposal, and its counter to a proposal, go to the mediator first: a
+`ProposalSubmission` held with the party's words. The mediator puts it to the other
+side as written or in their own words (a `Proposal` linked to the submission, so the
+record keeps both), or declines it with a reason to its author. A party never sees the
+other side's answer or note. Nothing is overwritten, so the whole history stays on the
+case. Events say that a proposal was submitted, put or answered, never what it offers."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from django.db import transaction
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
 from accord.cases.engine import lock_case
-from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
+from accord.cases.errors import InvalidAction
 from accord.cases.models import Case
 from accord.cases.timeline import append_event
 from accord.mediation.choices import (
@@ -25,14 +29,21 @@ from accord.mediation.choices import (
     ProposalKind,
     ProposalSource,
     ProposalStatus,
+    SubmissionStatus,
 )
-from accord.mediation.models import Proposal, ProposalAnswer
+from accord.mediation.models import Proposal, ProposalAnswer, ProposalSubmission
+from accord.mediation.opening import reach_respondent
 from accord.organisations.calendar import calendar_for
-from accord.permissions import is_staff_of, roles_on_case, staff_role
-from accord.procedures.definition import Role
+from accord.policy.mediation import (
+    answer_refusal,
+    decide_submission_refusal,
+    put_refusal,
+    read_refusal,
+    require,
+    submit_refusal,
+)
+from accord.policy.roles import PARTY_ROLE, standing
 
-HANDLING_ROLES = frozenset({Role.HANDLER, Role.SENIOR_HANDLER})
-PARTY_ROLE = {Party.COMPLAINANT: Role.COMPLAINANT, Party.RESPONDENT: Role.RESPONDENT}
 DEFAULT_CURRENCY = "GBP"
 MAX_DESCRIPTION = 5000
 MAX_AMOUNT = Decimal("9999999999.99")  # what the column holds (12 digits, 2 decimals)
@@ -201,26 +212,6 @@ ISO_4217 = frozenset(
 )
 
 
-def other_party(party: Party) -> Party:
-    return Party.RESPONDENT if party == Party.COMPLAINANT else Party.COMPLAINANT
-
-
-def require_handler(actor: User, case: Case, what: str) -> Role:
-    """The actor's role if they are a handler (or senior handler) of the case's
-    organisation; refused otherwise."""
-    role = staff_role(actor)
-    if role not in HANDLING_ROLES or not is_staff_of(actor, case.organisation_id):
-        raise NotPermitted(f"only the case's handlers {what}")
-    assert role is not None
-    return role
-
-
-def require_party(actor: User, case: Case, party: Party) -> None:
-    """Refuse anyone acting for `party` who is not that party (staff included)."""
-    if PARTY_ROLE[party] not in roles_on_case(actor, case):
-        raise NotPermitted(f"only the {party.label.lower()} answers for the {party.label.lower()}")
-
-
 def local_today(case: Case, now: dt.datetime) -> dt.date:
     return calendar_for(case.organisation).local_date(now)
 
@@ -303,7 +294,14 @@ def _clean_currency(currency: str | None) -> str:
 
 
 def _create(
-    case: Case, terms: ProposalTerms, *, source: str, actor: User, now: dt.datetime
+    case: Case,
+    terms: ProposalTerms,
+    *,
+    source: str,
+    actor: User,
+    now: dt.datetime,
+    submission: ProposalSubmission | None = None,
+    counter_to: Proposal | None = None,
 ) -> Proposal:
     return Proposal.objects.create(
         case=case,
@@ -315,48 +313,207 @@ def _create(
         answer_by=terms.answer_by,
         put_by=actor,
         put_at=now,
+        submission=submission,
+        counter_to=counter_to,
+        edited=submission is not None and not _same_terms(submission, terms),
     )
+
+
+def _same_terms(submission: ProposalSubmission, terms: ProposalTerms) -> bool:
+    return (
+        submission.kind == terms.kind
+        and submission.description == terms.description
+        and submission.amount == terms.amount
+        and (submission.currency or "") == (terms.currency or "")
+    )
+
+
+def _source(source: str) -> str:
+    try:
+        return ProposalSource(source).value
+    except ValueError:
+        options = ", ".join(s.value for s in ProposalSource)
+        raise InvalidAction(f"the source must be one of {options}", field="source") from None
 
 
 def put_proposal(
     case_id: int, actor: User, *, source: str, terms: ProposalTerms, now: dt.datetime
 ) -> Proposal:
-    """The handler puts a proposal: a party's, made through them, or their own option."""
-    try:
-        source = ProposalSource(source).value
-    except ValueError:
-        options = ", ".join(s.value for s in ProposalSource)
-        raise InvalidAction(f"the source must be one of {options}", field="source") from None
+    """The mediator puts a proposal to both sides: their own option, or a party's made
+    to them (by phone, say) in the mediator's own words."""
+    source = _source(source)
     with transaction.atomic():
         case = lock_case(case_id)
-        role = require_handler(actor, case, "put proposals")
-        if not case.is_open:
-            raise ActionRefused("the case is closed")
+        st = standing(actor, case)
+        require(put_refusal(st))
         cleaned = clean_terms(terms, local_today(case, now))
+        opened = reach_respondent(case, now)
         proposal = _create(case, cleaned, source=source, actor=actor, now=now)
+        _proposal_event(case, actor, str(st.role), proposal, now, opened=opened)
+    return proposal
+
+
+def _proposal_event(
+    case: Case,
+    actor: User,
+    role: str,
+    proposal: Proposal,
+    now: dt.datetime,
+    *,
+    opened: bool = False,
+) -> None:
+    data: dict[str, object] = {
+        "proposal": proposal.pk,
+        "source": proposal.source,
+        "answer_by": proposal.answer_by.isoformat(),
+    }
+    if opened:
+        data["opened_to_respondent"] = True
+    if proposal.submission_id is not None:
+        data["submission"] = proposal.submission_id
+        data["edited"] = proposal.edited
+    append_event(case, kind=EventKind.PROPOSAL, at=now, actor=actor, actor_role=role, data=data)
+    case.save(update_fields=["event_count", "updated_at"])
+
+
+def _hold(
+    case: Case,
+    actor: User,
+    party: Party,
+    terms: ProposalTerms,
+    now: dt.datetime,
+    counter_to: Proposal | None = None,
+) -> ProposalSubmission:
+    return ProposalSubmission.objects.create(
+        case=case,
+        party=party,
+        kind=terms.kind,
+        description=terms.description,
+        amount=terms.amount,
+        currency=terms.currency or "",
+        answer_by=terms.answer_by,
+        counter_to=counter_to,
+        submitted_by=actor,
+        submitted_at=now,
+    )
+
+
+def submit_proposal(
+    case_id: int, actor: User, party: Party, *, terms: ProposalTerms, now: dt.datetime
+) -> ProposalSubmission:
+    """A party sends its own proposal to the mediator, who alone sees it until they put
+    it to the other side or decline it."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        require(submit_refusal(standing(actor, case), party))
+        cleaned = clean_terms(terms, local_today(case, now))
+        held = _hold(case, actor, party, cleaned, now)
         append_event(
             case,
-            kind=EventKind.PROPOSAL,
+            kind=EventKind.PROPOSAL_SUBMITTED,
             at=now,
             actor=actor,
-            actor_role=role.value,
-            data={
-                "proposal": proposal.pk,
-                "source": source,
-                "answer_by": cleaned.answer_by.isoformat(),
-            },
+            actor_role=PARTY_ROLE[party].value,
+            data={"submission": held.pk, "party": party.value},
         )
         case.save(update_fields=["event_count", "updated_at"])
+    return held
+
+
+def put_submission(
+    case_id: int,
+    actor: User,
+    submission_id: int,
+    *,
+    terms: ProposalTerms | None = None,
+    now: dt.datetime,
+) -> Proposal:
+    """The mediator puts a party's held proposal to both sides: as written (no
+    `terms`), or in the mediator's words. Put as written, it stands as its author's
+    acceptance; edited, its author answers it like the other side."""
+    with transaction.atomic():
+        case = lock_case(case_id)
+        st = standing(actor, case)
+        held = _submission(case, submission_id, lock=True)
+        require(decide_submission_refusal(st, held))
+        as_written = ProposalTerms(
+            kind=held.kind,
+            description=held.description,
+            answer_by=held.answer_by,
+            amount=held.amount,
+            currency=held.currency or None,
+        )
+        cleaned = clean_terms(terms or as_written, local_today(case, now))
+        opened = reach_respondent(case, now)
+        proposal = _create(
+            case,
+            cleaned,
+            source=held.party,
+            actor=actor,
+            now=now,
+            submission=held,
+            counter_to=held.counter_to,
+        )
+        held.status = SubmissionStatus.PUT
+        held.decided_by, held.decided_at = actor, now
+        held.save(update_fields=["status", "decided_by", "decided_at"])
+        if not proposal.edited:
+            ProposalAnswer.objects.create(
+                proposal=proposal,
+                party=held.party,
+                answer=Answer.ACCEPT,
+                answered_by=held.submitted_by,
+                answered_at=now,
+                note="Their own proposal.",
+            )
+        _proposal_event(case, actor, str(st.role), proposal, now, opened=opened)
     return proposal
+
+
+def decline_submission(
+    case_id: int, actor: User, submission_id: int, *, reason: str, now: dt.datetime
+) -> ProposalSubmission:
+    """The mediator declines a party's held proposal, with a reason its author reads."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidAction("say why, for the party who made it", field="reason")
+    if len(reason) > MAX_DESCRIPTION:
+        raise InvalidAction(f"the reason is at most {MAX_DESCRIPTION} characters", field="reason")
+    with transaction.atomic():
+        case = lock_case(case_id)
+        st = standing(actor, case)
+        held = _submission(case, submission_id, lock=True)
+        require(decide_submission_refusal(st, held))
+        held.status = SubmissionStatus.DECLINED
+        held.decided_by, held.decided_at, held.decline_reason = actor, now, reason
+        held.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+        append_event(
+            case,
+            kind=EventKind.PROPOSAL_SUBMITTED,
+            at=now,
+            actor=actor,
+            actor_role=str(st.role),
+            data={"submission": held.pk, "party": held.party, "declined": True},
+        )
+        case.save(update_fields=["event_count", "updated_at"])
+    return held
+
+
+def _submission(case: Case, submission_id: int, *, lock: bool = False) -> ProposalSubmission:
+    rows = ProposalSubmission.objects.filter(pk=submission_id, case=case)
+    found = (rows.select_for_update() if lock else rows).first()
+    if found is None:
+        raise InvalidAction("no such proposal from a party on this case", field="submission_id")
+    return found
 
 
 @dataclass(frozen=True)
 class Answered:
-    """What answering did: the answer, and the counter-proposal it made, if any."""
+    """What answering did: the answer, and the counter-proposal it sent, if any."""
 
     answer: ProposalAnswer
     proposal: Proposal
-    counter: Proposal | None = None
+    counter: ProposalSubmission | None = None
 
 
 def answer_proposal(
@@ -372,8 +529,8 @@ def answer_proposal(
 ) -> Answered:
     """A party accepts, rejects or counters a proposal, for its own side only, by the
     date to answer by. Both accept: the proposal is accepted (an agreement can be drawn
-    up). One rejects: it is rejected. One counters: it is countered, and the counter is
-    a new open proposal from that party, which counts as that party's acceptance of it."""
+    up). One rejects: it is rejected. One counters: it is countered, and the counter goes
+    to the mediator, held, like any proposal of a party's own."""
     try:
         chosen = Answer(answer)
     except ValueError:
@@ -388,22 +545,12 @@ def answer_proposal(
         raise InvalidAction(f"the note is at most {MAX_DESCRIPTION} characters", field="note")
     with transaction.atomic():
         case = lock_case(case_id)
-        require_party(actor, case, party)
-        if not case.is_open:
-            raise ActionRefused("the case is closed")
         proposal = Proposal.objects.select_for_update().filter(pk=proposal_id, case=case).first()
         if proposal is None:
+            require(read_refusal(standing(actor, case)))
             raise InvalidAction("no such proposal on this case", field="proposal_id")
-        if proposal.status != ProposalStatus.OPEN:
-            status = ProposalStatus(proposal.status).label.lower()
-            raise ActionRefused(f"the proposal can no longer be answered: {status}")
         today = local_today(case, now)
-        if today > proposal.answer_by:
-            raise ActionRefused(
-                f"the date to answer by ({proposal.answer_by.isoformat()}) has passed"
-            )
-        if proposal.answers.filter(party=party).exists():
-            raise ActionRefused("you have already answered this proposal")
+        require(answer_refusal(standing(actor, case), proposal, party, today))
         cleaned = clean_terms(counter, today) if counter is not None else None
         given = ProposalAnswer.objects.create(
             proposal=proposal,
@@ -413,24 +560,13 @@ def answer_proposal(
             answered_at=now,
             note=note,
         )
-        made: Proposal | None = None
+        held: ProposalSubmission | None = None
         if chosen == Answer.REJECT:
             proposal.status = ProposalStatus.REJECTED
         elif chosen == Answer.COUNTER:
             assert cleaned is not None
             proposal.status = ProposalStatus.COUNTERED
-            made = _create(case, cleaned, source=party.value, actor=actor, now=now)
-            made.counter_to = proposal
-            made.save(update_fields=["counter_to"])
-            # The counter is the party's own word: it stands as their acceptance.
-            ProposalAnswer.objects.create(
-                proposal=made,
-                party=party,
-                answer=Answer.ACCEPT,
-                answered_by=actor,
-                answered_at=now,
-                note="Their own counter-proposal.",
-            )
+            held = _hold(case, actor, party, cleaned, now, counter_to=proposal)
         elif proposal.answers.filter(answer=Answer.ACCEPT).count() == len(Party):
             proposal.status = ProposalStatus.ACCEPTED
         proposal.save(update_fields=["status"])
@@ -440,8 +576,8 @@ def answer_proposal(
             "answer": chosen.value,
             "status": proposal.status,
         }
-        if made is not None:
-            data["counter"] = made.pk
+        if held is not None:
+            data["submission"] = held.pk
         append_event(
             case,
             kind=EventKind.PROPOSAL_ANSWERED,
@@ -451,16 +587,23 @@ def answer_proposal(
             data=data,
         )
         case.save(update_fields=["event_count", "updated_at"])
-    return Answered(answer=given, proposal=proposal, counter=made)
+    return Answered(answer=given, proposal=proposal, counter=held)
 
 
 def proposals_of(actor: User, case: Case) -> list[Proposal]:
-    """Every proposal on the case, oldest first, with its answers: the history. Both
-    parties see them all (they are what both answer); so do the organisation's staff."""
-    if not is_staff_of(actor, case.organisation_id) and not (
-        roles_on_case(actor, case) & set(PARTY_ROLE.values())
-    ):
-        raise NotPermitted("only the case's staff and the two parties read its proposals")
+    """Every proposal put on the case, oldest first, with its answers: the history.
+    What each actor may see of them is `accord.policy.mediation.proposal_view`."""
+    require(read_refusal(standing(actor, case)))
     return list(
         Proposal.objects.filter(case=case).prefetch_related("answers").order_by("put_at", "id")
     )
+
+
+def submissions_of(actor: User, case: Case) -> list[ProposalSubmission]:
+    """The parties' own proposals on the case (staff: all; a party: its own)."""
+    from accord.policy.mediation import submissions_shown
+
+    st = standing(actor, case)
+    require(read_refusal(st))
+    rows = list(ProposalSubmission.objects.filter(case=case).order_by("submitted_at", "id"))
+    return submissions_shown(st, rows)

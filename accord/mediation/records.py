@@ -33,6 +33,7 @@ def remind_records(now: dt.datetime, *, batch: int = 500) -> int:
         with transaction.atomic():
             pending = RecordsRequest.objects.filter(
                 fulfilled_at__isnull=True,
+                withdrawn_at__isnull=True,
                 reminder_sent_at__isnull=True,
                 due_on__lte=today + dt.timedelta(days=reminder_days()),
                 case__is_open=True,

@@ -49,6 +49,12 @@ class ConsentIn(StrictIn):
     form_version: int = Field(ge=1)
     typed_name: Annotated[str, StringConstraints(max_length=200)]
     ticked: bool
+    share: list[Annotated[str, StringConstraints(max_length=20)]] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Details the business may see for the records request besides your "
+        "name: any of address, email, phone",
+    )
 
 
 class ConsentOut(Schema):
@@ -75,3 +81,4 @@ class RecordsRequestOut(Schema):
     due_on: dt.date
     requested_at: dt.datetime
     fulfilled_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None = None

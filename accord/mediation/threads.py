@@ -10,17 +10,18 @@ from django.db import transaction
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
 from accord.cases.engine import lock_case
-from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
+from accord.cases.errors import InvalidAction
 from accord.cases.models import Case
 from accord.cases.timeline import append_event
 from accord.mediation.choices import Party
 from accord.mediation.models import Message, Thread
-from accord.mediation.visibility import readable_parties, require_thread_access
-from accord.permissions import is_staff_of, staff_role
-from accord.procedures.definition import Role
+from accord.mediation.opening import reach_respondent
+from accord.mediation.visibility import require_thread_access
+from accord.policy.mediation import other_party, relay_refusal, require
+from accord.policy.roles import is_staff_of, staff_role, standing
 
 MAX_MESSAGE = 20_000
-RELAYING_ROLES = frozenset({Role.HANDLER, Role.SENIOR_HANDLER})
+SYSTEM = "system"
 
 
 def thread_of(case: Case, party: Party) -> Thread:
@@ -51,9 +52,8 @@ def post_message(
     body = _clean(body)
     with transaction.atomic():
         case = lock_case(case_id)
-        require_thread_access(actor, case, party)
-        if not case.is_open:
-            raise ActionRefused("the case is closed")
+        require_thread_access(actor, case, party, writing=True)
+        opened = party == Party.RESPONDENT and reach_respondent(case, now)
         message = Message.objects.create(
             thread=thread_of(case, party),
             author=actor,
@@ -67,7 +67,11 @@ def post_message(
             at=now,
             actor=actor,
             actor_role=message.author_role,
-            data={"thread": party.value, "message": message.pk},
+            data={
+                "thread": party.value,
+                "message": message.pk,
+                **({"opened_to_respondent": True} if opened else {}),
+            },
         )
         case.save(update_fields=["event_count", "updated_at"])
     return message
@@ -85,22 +89,20 @@ def relay(
     The copy records where it came from; the original stays where it was."""
     with transaction.atomic():
         case = lock_case(case_id)
-        if staff_role(actor) not in RELAYING_ROLES or not is_staff_of(actor, case.organisation_id):
-            raise NotPermitted("only the case's handlers relay between the parties")
-        if not case.is_open:
-            raise ActionRefused("the case is closed")
+        st = standing(actor, case)
         original = (
             Message.objects.select_related("thread")
             .filter(pk=message_id, thread__case=case)
             .first()
         )
         if original is None:
+            require(relay_refusal(st, Party.COMPLAINANT))
             raise InvalidAction("no such message on this case", field="message_id")
         source = Party(original.thread.party)
-        if source not in readable_parties(actor, case):  # staff read both; kept for safety
-            raise NotPermitted("you may not read that message")
-        target = Party.RESPONDENT if source == Party.COMPLAINANT else Party.COMPLAINANT
+        require(relay_refusal(st, source))
+        target = other_party(source)
         text = _clean(body) if body is not None else original.body
+        opened = target == Party.RESPONDENT and reach_respondent(case, now)
         copy = Message.objects.create(
             thread=thread_of(case, target),
             author=actor,
@@ -122,7 +124,21 @@ def relay(
                 "message": original.pk,
                 "copy": copy.pk,
                 "edited": copy.relay_edited,
+                **({"opened_to_respondent": True} if opened else {}),
             },
         )
         case.save(update_fields=["event_count", "updated_at"])
     return copy
+
+
+def post_notice(case: Case, party: Party, body: str, *, now: dt.datetime) -> Message:
+    """A notice from the mediation service in `party`'s thread, written by an action that
+    holds the case locked and records it in its own event (e.g. consent withdrawn)."""
+    return Message.objects.create(
+        thread=thread_of(case, party),
+        author=None,
+        author_role=SYSTEM,
+        body=_clean(body),
+        sent_at=now,
+        without_prejudice=False,
+    )

@@ -1,9 +1,8 @@
-"""Who may read which thread: the one place every read path asks (the API, pages,
-e-mail, exports and search all go through these functions, never `Message.objects`).
-
-Staff of the case's organisation read both threads; the complainant reads only the
-complainant's thread; the respondent's representatives only the respondent's. A
-relayed copy lives in the receiving thread, so the original stays sealed.
+"""Reading threads: every read path (the API, pages, e-mail, exports and search) goes
+through these functions, never `Message.objects`. Who may read which thread is decided
+by the case policy (`accord.policy.mediation.readable_parties`): staff of the case's
+organisation read both threads, each party only its own. A relayed copy lives in the
+receiving thread, so the original stays sealed.
 """
 
 from __future__ import annotations
@@ -11,25 +10,17 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accord.accounts.models import User
-from accord.cases.errors import NotPermitted
 from accord.cases.models import Case
 from accord.mediation.choices import Party
 from accord.mediation.models import Document, Message, Thread
-from accord.permissions import is_staff_of, roles_on_case
-from accord.procedures.definition import Role
+from accord.policy.mediation import readable_parties as _readable
+from accord.policy.mediation import require, thread_refusal
+from accord.policy.roles import standing
 
 
 def readable_parties(user: User, case: Case) -> frozenset[Party]:
     """The threads of `case` this user may read."""
-    if is_staff_of(user, case.organisation_id):
-        return frozenset(Party)
-    roles = roles_on_case(user, case)
-    parties = set()
-    if Role.COMPLAINANT in roles:
-        parties.add(Party.COMPLAINANT)
-    if Role.RESPONDENT in roles:
-        parties.add(Party.RESPONDENT)
-    return frozenset(parties)
+    return _readable(standing(user, case))
 
 
 def visible_threads(user: User, case: Case) -> QuerySet[Thread]:
@@ -48,7 +39,6 @@ def visible_documents(user: User, case: Case) -> QuerySet[Document]:
     )
 
 
-def require_thread_access(user: User, case: Case, party: Party) -> None:
-    """Refuse anyone who may not read (and so write in) `party`'s thread."""
-    if party not in readable_parties(user, case):
-        raise NotPermitted("this thread belongs to the other party")
+def require_thread_access(user: User, case: Case, party: Party, *, writing: bool = False) -> None:
+    """Refuse anyone who may not read (or write in) `party`'s thread."""
+    require(thread_refusal(standing(user, case), party, writing=writing))

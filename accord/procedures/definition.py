@@ -55,6 +55,7 @@ class Effect(StrEnum):
     CONFIRM_VERBAL_SUMMARY = "confirm_verbal_summary"
     RECORD_REGULATOR_REFERRAL = "record_regulator_referral"
     ACCEPT_LATE_COMPLAINT = "accept_late_complaint"
+    OPEN_TO_RESPONDENT = "open_to_respondent"
 
 
 class _Strict(BaseModel):
@@ -89,6 +90,9 @@ class Outcome(_Strict):
     label: str
     resolved: bool = False
     early: bool = False  # resolved at an early stage (a published figure)
+    # Whether the business complained about is told this outcome (it never is of a
+    # referral to the regulator, whatever a pack says: see accord.policy.disclosure).
+    disclosed_to_respondent: bool = False
     cites: str = ""
 
 

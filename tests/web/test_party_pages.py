@@ -16,7 +16,8 @@ from django.test import Client
 from accord.accounts.models import User
 from accord.cases.complainant_links import link_path
 from accord.cases.models import Case, Event
-from accord.mediation.models import Document, Message, Proposal
+from accord.mediation import proposals
+from accord.mediation.models import Document, Message, Proposal, ProposalSubmission
 from accord.outbox.models import OutboundMessage
 from tests.test_proposals import PUT, make_world, put, refund
 
@@ -312,12 +313,33 @@ def test_the_business_counters_a_proposal_with_its_own(world) -> None:
     }
     answered = at(NOW, client.post, path, form)
     assert answered.status_code == 303, answered.content
-    counter = Proposal.objects.get(counter_to_id=proposal)
-    assert counter.kind == "replacement"
+    held = ProposalSubmission.objects.get(counter_to_id=proposal)
+    assert (held.kind, held.status) == ("replacement", "held")
     assert Proposal.objects.get(pk=proposal).status == "countered"
-    # The complainant is asked about the counter on their page.
+    # The counter went to the mediator only: the complainant's page shows nothing of it.
+    mine = at(NOW, client.get, f"/my/cases/{world['reference']}/").content.decode()
+    assert "A remake of the glasses" in mine
+    assert "has gone to the mediator" in mine
     page = at(NOW, complainant_client(world["case"]).get, f"/my/cases/{world['reference']}/")
-    assert f"/proposals/{counter.pk}/answer/" in page.content.decode()
+    assert "A remake of the glasses" not in page.content.decode()
+    # The mediator puts it, in their own words; now the complainant is asked about it.
+    counter = proposals.put_submission(
+        world["case"].pk,
+        world["handler_user"],
+        held.pk,
+        terms=proposals.ProposalTerms(
+            kind="replacement",
+            description="The practice offers to remake the glasses.",
+            answer_by=held.answer_by,
+        ),
+        now=NOW,
+    )
+    assert counter.edited
+    page = at(NOW, complainant_client(world["case"]).get, f"/my/cases/{world['reference']}/")
+    html = page.content.decode()
+    assert f"/proposals/{counter.pk}/answer/" in html
+    assert "The practice offers to remake the glasses." in html
+    assert "A remake of the glasses" not in html
 
 
 def test_a_counter_without_its_terms_is_an_error_on_the_form(world) -> None:

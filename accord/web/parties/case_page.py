@@ -30,11 +30,14 @@ from accord.mediation.choices import (
     Answer,
     ObligationStatus,
     Party,
-    ProposalStatus,
+    ProposalKind,
+    SubmissionStatus,
 )
 from accord.mediation.models import Consent, RecordsRequest
 from accord.mediation.threads import post_message
 from accord.mediation.visibility import visible_documents, visible_messages
+from accord.policy import mediation as policy
+from accord.policy.roles import standing
 from accord.web.forms import add_refusal
 from accord.web.parties.access import party_case, party_required, party_user
 from accord.web.parties.forms import (
@@ -43,6 +46,7 @@ from accord.web.parties.forms import (
     ConsentForm,
     FeedbackForm,
     MessageForm,
+    OwnProposalForm,
     StepForm,
     UploadForm,
     WithdrawConsentForm,
@@ -53,6 +57,16 @@ from accord.web.resubmission import once_per_submission
 def _upload_limit() -> str:
     size = documents.max_upload_bytes()
     return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size} bytes"
+
+
+# What a party is told of a proposal, by the case policy's status for that side.
+PROPOSAL_STATUS = {
+    "open": "Waiting for your answer",
+    "answered": "You have answered: the mediator will be in touch",
+    "accepted": "Both sides accepted it: the mediator is drawing up the agreement",
+    "closed": "No longer open",
+}
+COUNTERED = "You proposed something else instead: your proposal has gone to the mediator"
 
 
 def _page(
@@ -69,6 +83,7 @@ def _page(
     procedure = engine.procedure_of(case)
     shown = party_view(case, user, now)
     today = proposals.local_today(case, now)
+    st = standing(user, case)
 
     def form(key: str, kind: type[forms.Form], **kwargs: Any) -> forms.Form:
         """The form in error, if it is this one; else a fresh one (prefixed by its key)."""
@@ -77,19 +92,29 @@ def _page(
     proposal_rows: list[dict[str, Any]] = []
     for proposal in proposals.proposals_of(user, case):
         mine = next((a for a in proposal.answers.all() if a.party == party), None)
-        answerable = (
-            case.is_open
-            and proposal.status == ProposalStatus.OPEN
-            and mine is None
-            and today <= proposal.answer_by
-        )
+        answerable = policy.answer_refusal(st, proposal, party, today) is None
+        seen_as = policy.proposal_status_for(st, proposal)
         proposal_rows.append(
             {
                 "proposal": proposal,
                 "mine": mine,
+                "status": COUNTERED
+                if mine is not None and mine.answer == Answer.COUNTER
+                else PROPOSAL_STATUS[seen_as],
                 "form": form(f"answer-{proposal.pk}", AnswerForm) if answerable else None,
             }
         )
+    own_proposals = [
+        {
+            "submission": held,
+            "kind": ProposalKind(held.kind).label,
+            "status": SubmissionStatus(held.status).label,
+        }
+        for held in proposals.submissions_of(user, case)
+    ]
+    own_proposal_form = (
+        form("own-proposal", OwnProposalForm) if policy.submit_refusal(st, party) is None else None
+    )
 
     agreement_rows: list[dict[str, Any]] = []
     for agreement in agreements.agreements_for(user, case):
@@ -97,11 +122,7 @@ def _page(
             continue
         confirmed = any(c.party == party for c in agreement.confirmations.all())
         confirm_form = None
-        if (
-            agreement.status == AgreementStatus.AWAITING_CONFIRMATION
-            and not confirmed
-            and case.is_open
-        ):
+        if policy.confirm_agreement_refusal(st, agreement, party) is None:
             confirm_form = form(
                 f"agreement-{agreement.pk}",
                 AgreementConfirmForm,
@@ -109,15 +130,13 @@ def _page(
             )
         rows = []
         for obligation in sorted(agreement.obligations.all(), key=lambda o: (o.due_on, o.pk)):
-            mine_done = getattr(obligation, obligations.CONFIRMED_AT[party]) is not None
+            mine_done = getattr(obligation, policy.CONFIRMED_AT[party]) is not None
             rows.append(
                 {
                     "obligation": obligation,
                     "status": ObligationStatus(obligation.status).label,
                     "mine_done": mine_done,
-                    "may_confirm": agreement.status == AgreementStatus.BINDING
-                    and obligation.status != ObligationStatus.DONE
-                    and not mine_done,
+                    "may_confirm": policy.confirm_obligation_refusal(st, obligation, party) is None,
                 }
             )
         agreement_rows.append(
@@ -177,6 +196,7 @@ def _page(
     # step no longer offered, the case closed meanwhile): its errors go at the top.
     offered = {f"step-{step['key']}" for step in steps}
     offered |= {f"answer-{row['proposal'].pk}" for row in proposal_rows if row["form"]}
+    offered |= {"own-proposal"} if own_proposal_form is not None else set()
     offered |= {f"agreement-{row['agreement'].pk}" for row in agreement_rows if row["form"]}
     offered |= {"consent"} if consent_form is not None else set()
     offered |= {"withdraw"} if withdraw_form is not None else set()
@@ -211,9 +231,13 @@ def _page(
             "documents": visible_documents(user, case)
             .filter(thread__party=party)
             .order_by("uploaded_at", "id"),
-            "records_requests": RecordsRequest.objects.filter(
-                case=case, fulfilled_at__isnull=True
-            ).order_by("due_on")
+            "records_requests": [
+                request
+                for request in policy.records_requests_shown(
+                    st, list(RecordsRequest.objects.filter(case=case).order_by("due_on"))
+                )
+                if policy.records_open_for_upload(request)
+            ]
             if party == Party.RESPONDENT
             else [],
             "message_form": form("message", MessageForm),
@@ -226,6 +250,8 @@ def _page(
             "signed": signed,
             "withdraw_form": withdraw_form,
             "proposals": proposal_rows,
+            "own_proposals": own_proposals,
+            "own_proposal_form": own_proposal_form,
             "agreements": agreement_rows,
             "feedback_form": feedback_form,
             "steps": steps,
@@ -355,6 +381,7 @@ def sign_consent(request: HttpRequest, reference: str) -> HttpResponse:
             form_version=data["form_version"],
             typed_name=data["typed_name"],
             ticked=data["ticked"],
+            share=tuple(data["share"]),
             ip_address=client_ip(request),
             now=timezone.now(),
         )
@@ -439,7 +466,7 @@ def answer_proposal(request: HttpRequest, reference: str, proposal_id: int) -> H
             now=timezone.now(),
         )
         if counter is not None:
-            return "Your answer and your own proposal have been sent."
+            return "Your answer and your own proposal have gone to the mediator."
         return "Your answer has been recorded."
 
     key = f"answer-{proposal_id}"
@@ -501,4 +528,33 @@ def give_feedback(request: HttpRequest, reference: str) -> HttpResponse:
         lambda d, f: FeedbackForm(d, prefix="feedback"),
         act,
         "feedback",
+    )
+
+
+@_action
+def own_proposal(request: HttpRequest, reference: str) -> HttpResponse:
+    user = party_user(request)
+
+    def act(case: Case, party: Party, data: dict[str, Any]) -> str:
+        proposals.submit_proposal(
+            case.pk,
+            user,
+            party,
+            terms=proposals.ProposalTerms(
+                kind=data["kind"],
+                description=data["description"],
+                answer_by=data["answer_by"],
+                amount=data["amount"],
+            ),
+            now=timezone.now(),
+        )
+        return "Your proposal has gone to the mediator, who will be in touch."
+
+    return _act(
+        request,
+        reference,
+        "own-proposal",
+        lambda d, f: OwnProposalForm(d, prefix="own-proposal"),
+        act,
+        "proposals",
     )

@@ -84,6 +84,17 @@ class ConsentForm(AccessibleFormMixin, forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
+    share = forms.MultipleChoiceField(
+        label="Details the business may see, to find your records",
+        help_text="Your name is always shared once you sign. Choose any others.",
+        choices=[
+            ("address", "My address"),
+            ("email", "My e-mail address"),
+            ("phone", "My phone number"),
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
 
 class WithdrawConsentForm(AccessibleFormMixin, forms.Form):
@@ -110,7 +121,7 @@ class AnswerForm(AccessibleFormMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label="Anything you want to add",
+        label="Anything you want to add (only the mediator reads this)",
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -147,6 +158,28 @@ class AnswerForm(AccessibleFormMixin, forms.Form):
                 if not data.get(name):
                     self.add_error(name, "Fill this in to propose something else.")
         return data
+
+
+class OwnProposalForm(AccessibleFormMixin, forms.Form):
+    """A party's own proposal, for the mediator (who decides whether and how to put it
+    to the other side)."""
+
+    kind = forms.ChoiceField(label="What you propose", choices=ProposalKind.choices)
+    description = forms.CharField(
+        label="Describe what you propose",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    amount = forms.DecimalField(
+        label="Amount in pounds, for a refund or goodwill payment",
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+    )
+    answer_by = forms.DateField(
+        label="The other side to answer by", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class AgreementConfirmForm(AccessibleFormMixin, forms.Form):

@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("cases/<str:reference>/summary/", case_page.confirm_summary, name="party-summary"),
     path("cases/<str:reference>/steps/<str:action>/", case_page.take_step, name="party-step"),
+    path("cases/<str:reference>/proposals/own/", case_page.own_proposal, name="party-own-proposal"),
     path(
         "cases/<str:reference>/proposals/<int:proposal_id>/answer/",
         case_page.answer_proposal,

@@ -408,8 +408,8 @@ class ProposalForm(AccessibleFormMixin, forms.Form):
     )
     answer_by = forms.DateField(label="The parties answer by", widget=DATE_INPUT)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="proposal", **kwargs)
+    def __init__(self, *args: Any, prefix: str = "proposal", **kwargs: Any) -> None:
+        super().__init__(*args, prefix=prefix, **kwargs)
 
     def terms(self) -> ProposalTerms:
         data = self.cleaned_data
@@ -420,6 +420,26 @@ class ProposalForm(AccessibleFormMixin, forms.Form):
             amount=data.get("amount"),
             currency=data.get("currency") or None,
         )
+
+
+class PutSubmissionForm(ProposalForm):
+    """A party's held proposal, in the words the mediator puts to both sides (it opens
+    with the party's own; change what should not reach the other side as written)."""
+
+    def __init__(self, submission_id: int, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"put-{submission_id}", **kwargs)
+        del self.fields["source"]
+
+
+class DeclineSubmissionForm(AccessibleFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why, for the party who made it",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, submission_id: int, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=f"decline-{submission_id}", **kwargs)
 
 
 AGREEMENT_ROWS = 3

@@ -1,14 +1,15 @@
 """The mediation part of the staff case page: consent, records requests, documents,
 proposals with each party's answer, the agreement and its obligations — and the forms
-a handler may send now. Each form is offered only when the domain function it posts to
-would not refuse this user on this case as it stands (the checks below mirror those
-functions' role, state and consent checks; what a person types is theirs to get right)."""
+a handler may send now. Each form is offered only when the case policy
+(`accord.policy.mediation`) — the same check the domain function it posts to makes —
+does not refuse this user on this case as it stands; otherwise the page says why."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from django import forms
@@ -25,15 +26,19 @@ from accord.mediation.choices import (
     ProposalKind,
     ProposalSource,
     ProposalStatus,
+    SubmissionStatus,
 )
 from accord.mediation.models import Consent, RecordsRequest
-from accord.mediation.visibility import readable_parties, visible_documents
-from accord.organisations.choices import OrganisationKind
-from accord.permissions import is_staff_of, staff_role
+from accord.mediation.visibility import visible_documents
+from accord.policy import mediation as policy
+from accord.policy.disclosure import has_respondent_party, opening_refusal, respondent_unreachable
+from accord.policy.roles import standing
 from accord.web.staff.forms import (
     AgreementForm,
     ButtonForm,
+    DeclineSubmissionForm,
     ProposalForm,
+    PutSubmissionForm,
     RecordsRequestForm,
     StaffUploadForm,
 )
@@ -46,11 +51,6 @@ ANSWERED = {Answer.ACCEPT: "Accepted", Answer.REJECT: "Rejected", Answer.COUNTER
 def upload_limit() -> str:
     size = documents.max_upload_bytes()
     return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size} bytes"
-
-
-def may_handle(user: User, case: Case) -> bool:
-    """What `proposals.require_handler` (and the records functions) ask of the actor."""
-    return staff_role(user) in proposals.HANDLING_ROLES and is_staff_of(user, case.organisation_id)
 
 
 def proposal_label(proposal: Any) -> str:
@@ -80,8 +80,7 @@ class MediationShown:
 
     def context(self) -> dict[str, Any]:
         case, user = self.case, self.user
-        handling = may_handle(user, case)
-        open_for_handler = handling and case.is_open
+        st = standing(user, case)
         proposal_rows = self._proposals()
         agreement_rows = self._agreements()
         accepted = [
@@ -96,18 +95,30 @@ class MediationShown:
             .order_by("requested_at", "pk")
         )
         limit = agreements.obligation_limit(case)
+        records_refusal = policy.records_request_refusal(st)
+        put_refusal = policy.put_refusal(st)
         shown: dict[str, Any] = {
             "consent": Consent.objects.filter(case=case).order_by("-signed_at", "-pk").first(),
             "consent_problem": consent_on_file(case),
+            "opened_to_respondent_at": case.opened_to_respondent_at,
+            "open_form": self._button("open-to-respondent")
+            if st.handles and opening_refusal(case) is None
+            else None,
+            "respondent_unreachable": respondent_unreachable(case)
+            if has_respondent_party(case)
+            else None,
             "records_requests": [
                 {
                     "request": request,
                     "form": self._button(f"fulfil-{request.pk}")
-                    if handling and request.fulfilled_at is None
+                    if policy.fulfil_records_refusal(st, request) is None
                     else None,
                 }
                 for request in requests
             ],
+            "records_refusal": records_refusal.message if records_refusal else "",
+            "proposal_refusal": put_refusal.message if put_refusal else "",
+            "submissions": self._submissions(st),
             "proposals": proposal_rows,
             "agreements": agreement_rows,
             "obligation_limit": limit,
@@ -116,11 +127,11 @@ class MediationShown:
             "proposal_form": None,
             "agreement_form": None,
         }
-        if open_for_handler and consent_on_file(case) is None:
+        if records_refusal is None:
             shown["records_form"] = self._form("records", RecordsRequestForm, RecordsRequestForm)
-        if open_for_handler:
+        if put_refusal is None:
             shown["proposal_form"] = self._form("proposal", ProposalForm, ProposalForm)
-        if open_for_handler and accepted and not binding:
+        if accepted and not binding and policy.draw_up_refusal(st, accepted[-1]) is None:
             choices = [(p.pk, proposal_label(p)) for p in reversed(accepted)]
             shown["agreement_form"] = self._form(
                 "agreement", AgreementForm, lambda: AgreementForm(choices)
@@ -128,6 +139,36 @@ class MediationShown:
             if isinstance(self.bound.get("agreement"), AgreementForm):
                 self.bound["agreement"].fields["proposal"].choices = choices  # type: ignore[attr-defined]
         return shown
+
+    def _submissions(self, st: Any) -> list[dict[str, Any]]:
+        """The parties' own proposals, held for the mediator to put or decline."""
+        rows = []
+        for held in proposals.submissions_of(self.user, self.case):
+            row: dict[str, Any] = {
+                "submission": held,
+                "party": Party(held.party).label,
+                "kind": ProposalKind(held.kind).label,
+                "status": SubmissionStatus(held.status).label,
+                "put_form": None,
+                "decline_form": None,
+            }
+            if policy.decide_submission_refusal(st, held) is None:
+                initial = {
+                    "kind": held.kind,
+                    "description": held.description,
+                    "amount": held.amount,
+                    "currency": held.currency,
+                    "answer_by": held.answer_by,
+                }
+                pk = held.pk
+                row["put_form"] = self._form(
+                    f"put-{pk}", PutSubmissionForm, partial(PutSubmissionForm, pk, initial=initial)
+                )
+                row["decline_form"] = self._form(
+                    f"decline-{pk}", DeclineSubmissionForm, partial(DeclineSubmissionForm, pk)
+                )
+            rows.append(row)
+        return rows
 
     def _proposals(self) -> list[dict[str, Any]]:
         rows = []
@@ -194,7 +235,8 @@ class MediationShown:
     def upload_form(self, party: Party) -> StaffUploadForm | None:
         """Staff of the case's organisation add documents to either thread while the
         case is open (`documents.upload`)."""
-        if not self.case.is_open or party not in readable_parties(self.user, self.case):
+        refusal = policy.thread_refusal(standing(self.user, self.case), party, writing=True)
+        if refusal is not None:
             return None
         return self._form(
             f"upload-{party.value}",
@@ -204,7 +246,8 @@ class MediationShown:
 
 
 def shows_mediation(case: Case, shown: dict[str, Any]) -> bool:
-    """A mediation service's case, or any case that has mediation on it already."""
-    return case.organisation.kind == OrganisationKind.MEDIATION_SERVICE or bool(
+    """A case with a second party (a business other than the organisation), or any case
+    that has mediation on it already."""
+    return has_respondent_party(case) or bool(
         shown["proposals"] or shown["agreements"] or shown["records_requests"]
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accord.cases.errors import ActionRefused
-from accord.mediation import agreements, consent, documents, proposals
+from accord.mediation import agreements, consent, documents, opening, proposals
 from accord.mediation.choices import Party, ProposalStatus
 from accord.mediation.models import Proposal
 from accord.web.resubmission import once_per_submission
@@ -24,7 +24,9 @@ from accord.web.staff.access import staff_required
 from accord.web.staff.forms import (
     AgreementForm,
     ButtonForm,
+    DeclineSubmissionForm,
     ProposalForm,
+    PutSubmissionForm,
     RecordsRequestForm,
     StaffUploadForm,
 )
@@ -102,6 +104,62 @@ def put_proposal(request: HttpRequest, reference: str) -> HttpResponse:
     except ActionRefused as exc:
         return refused(request, reference, "proposal", form, exc)
     return done(reference, "Proposal put to both parties.", request, "proposals")
+
+
+@_action
+def open_to_respondent(request: HttpRequest, reference: str) -> HttpResponse:
+    case = staff_case(request, reference)
+    if request.method != "POST":
+        return to_case(reference, "mediation")
+    form = ButtonForm("open-to-respondent", request.POST)
+    form.is_valid()
+    try:
+        opening.open_to_respondent(case.pk, staff_user(request), now=timezone.now())
+    except ActionRefused as exc:
+        return refused(request, reference, "open-to-respondent", form, exc)
+    return done(
+        reference, "The case is now open to the business complained about.", request, "mediation"
+    )
+
+
+@_action
+def put_submission(request: HttpRequest, reference: str, submission_id: int) -> HttpResponse:
+    case = staff_case(request, reference)
+    if request.method != "POST":
+        return to_case(reference, "proposals")
+    name = f"put-{submission_id}"
+    form = PutSubmissionForm(submission_id, request.POST)
+    if not form.is_valid():
+        return invalid(request, reference, name, form)
+    try:
+        proposals.put_submission(
+            case.pk, staff_user(request), submission_id, terms=form.terms(), now=timezone.now()
+        )
+    except ActionRefused as exc:
+        return refused(request, reference, name, form, exc)
+    return done(reference, "The party's proposal was put to both parties.", request, "proposals")
+
+
+@_action
+def decline_submission(request: HttpRequest, reference: str, submission_id: int) -> HttpResponse:
+    case = staff_case(request, reference)
+    if request.method != "POST":
+        return to_case(reference, "proposals")
+    name = f"decline-{submission_id}"
+    form = DeclineSubmissionForm(submission_id, request.POST)
+    if not form.is_valid():
+        return invalid(request, reference, name, form)
+    try:
+        proposals.decline_submission(
+            case.pk,
+            staff_user(request),
+            submission_id,
+            reason=form.cleaned_data["reason"],
+            now=timezone.now(),
+        )
+    except ActionRefused as exc:
+        return refused(request, reference, name, form, exc)
+    return done(reference, "Declined: the party is told why.", request, "proposals")
 
 
 @_action

@@ -40,6 +40,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("cases/<str:reference>/proposals/", mediation_views.put_proposal, name="staff-proposal"),
     path(
+        "cases/<str:reference>/open-to-respondent/",
+        mediation_views.open_to_respondent,
+        name="staff-open-to-respondent",
+    ),
+    path(
+        "cases/<str:reference>/proposal-submissions/<int:submission_id>/put/",
+        mediation_views.put_submission,
+        name="staff-put-submission",
+    ),
+    path(
+        "cases/<str:reference>/proposal-submissions/<int:submission_id>/decline/",
+        mediation_views.decline_submission,
+        name="staff-decline-submission",
+    ),
+    path(
         "cases/<str:reference>/agreements/",
         mediation_views.draw_up_agreement,
         name="staff-agreement",

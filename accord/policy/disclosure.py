@@ -1,0 +1,183 @@
+"""What each side of a case is told about the case itself.
+
+The business complained about (the respondent) learns of a case only once the mediator
+opens it to them: at the step whose pack declares the `open_to_respondent` effect
+(normally acceptance for mediation), by the staff action of that name, or — where the
+case is not open to the business yet — by the mediator's first act addressed to the
+business (a message or relay into its thread, a records request, a proposal put to both
+sides), which opens it first. From then on it sees a business-facing
+status: never that the case was referred to the regulator, treated as a safeguarding
+concern or found out of remit, and it is not asked for feedback on such a case. It sees
+who the complainant is (their name, and the details they chose to share for the
+records request) only while their signed consent is on file.
+
+Where the respondent is the organisation itself (an in-house complaints team), there is
+no second party: nobody acts for the respondent and nothing is opened to it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from accord.mediation.choices import Party
+from accord.policy.roles import staff_role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accord.accounts.models import User
+    from accord.cases.models import Case
+    from accord.procedures.definition import Procedure
+
+# Details of the complainant the consent form lets them share with the business (their
+# name is always shared once consent is on file).
+SHAREABLE_DETAILS = ("address", "email", "phone")
+CLOSED_STATUS = "Closed"
+
+
+def has_respondent_party(case: Case) -> bool:
+    """Whether the case has a second party: a business other than the organisation."""
+    return not case.respondent.is_self
+
+
+def open_to_respondent(case: Case) -> bool:
+    """Whether the business complained about may see the case at all."""
+    return case.opened_to_respondent_at is not None and has_respondent_party(case)
+
+
+def opening_refusal(case: Case) -> str | None:
+    """Why the case cannot be opened to the business now (None: it can)."""
+    if not has_respondent_party(case):
+        return "the complaint is about the organisation itself: there is no business to open it to"
+    if case.opened_to_respondent_at is not None:
+        return "the case is already open to the business"
+    if not case.is_open:
+        return "the case is closed"
+    if concealed_from_respondent(case):
+        return "the case was referred to the regulator: it is not opened to the business"
+    return None
+
+
+def respondent_unreachable(case: Case) -> str | None:
+    """Why nothing can be put to the business on this case (None: it can; if the case is
+    not open to the business yet, doing so opens it)."""
+    if not has_respondent_party(case):
+        return "the complaint is about the organisation itself: there is no business to write to"
+    if case.opened_to_respondent_at is not None:
+        return None
+    return opening_refusal(case)
+
+
+def concealed_from_respondent(case: Case) -> bool:
+    """A serious concern or safeguarding referral is never shown to the business."""
+    return case.safeguarding_concern or case.referred_to_regulator_at is not None
+
+
+def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
+    """The cases this user may see at all (each object has its own rule on top)."""
+    from accord.cases.models import Case
+
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    if user.is_superuser:
+        return Case.objects.all()
+    condition = Q(complainant__user=user)
+    if staff_role(user) is not None:
+        condition |= Q(organisation_id=user.organisation_id)
+    if getattr(user, "business_id", None) is not None:
+        condition |= Q(
+            respondent_id=user.business_id,
+            respondent__is_self=False,
+            opened_to_respondent_at__isnull=False,
+        )
+    return Case.objects.filter(condition)
+
+
+def outcome_disclosed(case: Case, procedure: Procedure, party: Party) -> bool:
+    """Whether `party` is told how the case ended. The complainant always is; the
+    business only of outcomes its procedure declares `disclosed_to_respondent` (a version
+    that declares none — written before the flag existed — tells it of its resolutions
+    only), and never of a referral to the regulator."""
+    if party == Party.COMPLAINANT:
+        return True
+    if concealed_from_respondent(case) or not case.outcome:
+        return False
+    outcome = procedure.outcomes.get(case.outcome)
+    if outcome is None:
+        return False
+    if any(o.disclosed_to_respondent for o in procedure.outcomes.values()):
+        return outcome.disclosed_to_respondent
+    return outcome.resolved
+
+
+def status_for(case: Case, procedure: Procedure, party: Party) -> dict[str, Any]:
+    """The case's stage and outcome as `party` is told them."""
+    stage = procedure.stages[case.stage]
+    if case.is_open:
+        return {"stage": case.stage, "stage_label": stage.label, "outcome": None}
+    if outcome_disclosed(case, procedure, party):
+        outcome = procedure.outcomes.get(case.outcome)
+        label = f"{stage.label}: {outcome.label}" if outcome is not None else stage.label
+        return {"stage": case.stage, "stage_label": label, "outcome": case.outcome or None}
+    return {"stage": case.stage, "stage_label": CLOSED_STATUS, "outcome": None}
+
+
+def consent_on_file(case: Case) -> bool:
+    return case.consent_given_at is not None and case.consent_withdrawn_at is None
+
+
+def complainant_for(case: Case, party: Party) -> dict[str, str] | None:
+    """Who the complainant is, as `party` may know it: the complainant their own
+    details; the business the name and the details shared in the signed consent, only
+    while that consent is on file (None before)."""
+    person = case.complainant
+    if party == Party.COMPLAINANT:
+        return {
+            "name": person.name,
+            "business_name": person.business_name,
+            **{field: getattr(person, field) for field in SHAREABLE_DETAILS},
+        }
+    if not consent_on_file(case):
+        return None
+    from accord.mediation.models import Consent
+
+    signed = (
+        Consent.objects.filter(case=case, withdrawn_at__isnull=True).order_by("-signed_at").first()
+    )
+    shared = set(signed.shared_details) if signed is not None else set()
+    shown = {"name": person.name, "business_name": person.business_name}
+    shown.update({field: getattr(person, field) for field in SHAREABLE_DETAILS if field in shared})
+    return shown
+
+
+def visible_event(
+    event: Any, case: Case, procedure: Procedure, party: Party
+) -> dict[str, Any] | None:
+    """A step on the timeline as `party` sees it (None: not shown to them). Parties see
+    the receipt and the procedure's steps, never staff reasons or notes; the business
+    sees only what happened since the case was opened to it, and a closing step whose
+    outcome it is not told reads as the case being closed."""
+    from accord.cases.choices import EventKind
+
+    if event.kind not in {EventKind.RECEIVED, EventKind.TRANSITION}:
+        return None
+    if party == Party.RESPONDENT:
+        opened = case.opened_to_respondent_at
+        if opened is None or event.at < opened:
+            return None
+        target = procedure.stages.get(event.to_stage)
+        closing = target is not None and target.terminal and event.from_stage != event.to_stage
+        if closing and not outcome_disclosed(case, procedure, party):
+            return {"at": event.at, "action": "close", "to_stage": event.to_stage}
+    return {"at": event.at, "action": event.action, "to_stage": event.to_stage}
+
+
+def feedback_parties(case: Case, procedure: Procedure) -> list[Party]:
+    """Who is invited to give feedback once the case closed: the complainant; the
+    business only on a case open to it whose outcome it is told."""
+    parties = [Party.COMPLAINANT]
+    if open_to_respondent(case) and outcome_disclosed(case, procedure, Party.RESPONDENT):
+        parties.append(Party.RESPONDENT)
+    return parties
