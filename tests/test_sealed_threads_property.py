@@ -48,7 +48,7 @@ from accord.mediation.choices import Party
 from accord.mediation.models import Message
 from accord.mediation.visibility import visible_messages
 from accord.organisations.models import Business, Organisation
-from tests.conftest import ApiClient, complaint_body, london, make_staff
+from tests.conftest import ApiClient, complaint_body, london, make_staff, open_to_business
 
 pytestmark = pytest.mark.django_db
 
@@ -386,6 +386,12 @@ def world(organisations: dict[str, Organisation]) -> World:
         "anonymous": None,
     }
     assert set(users) == set(ACTORS) == set(STANDINGS)
+    # The model has the practice a party on both cases: the mediator opens them to it.
+    mediator = users["handler"]
+    assert mediator is not None
+    for made in cases.values():
+        open_to_business(made.reference, mediator, AT)
+        made.refresh_from_db()
     actors = {}
     for name in ACTORS:
         user = users[name]
