@@ -339,6 +339,70 @@ def test_broken_messages_are_quarantined_with_the_reason(optimised, name, reason
     assert not Case.objects.exists()
 
 
+def hostile(headers: bytes, body: bytes = b"Hello.\n") -> bytes:
+    return (
+        b"From: Kim Lee <kim.lee@example.com>\nTo: hello@optimised.net\n"
+        b"Date: Thu, 19 Nov 2026 10:00:00 +0000\nMessage-ID: <hostile@example.com>\n"
+        + headers
+        + b"\n"
+        + body
+    )
+
+
+HOSTILE = [
+    (
+        "huge_subject",
+        hostile(b"Subject: " + b"\n ".join([b"=?utf-8?q?a?="] * 4_000) + b"\n"),
+        "the subject: header is too long",
+    ),
+    (
+        "huge_header_section",
+        hostile(b"".join(b"X-Filler-%d: %s\n" % (i, b"x" * 900) for i in range(700))),
+        "the header section is too large",
+    ),
+    ("nul_in_body", hostile(b"Subject: hi\n", b"Hello\x00 there\n"), "NUL bytes"),
+    ("nul_in_subject", hostile(b"Subject: hi\x00there\n"), "NUL bytes"),
+    (
+        "nul_encoded_in_text",
+        hostile(
+            b"Subject: hi\nContent-Type: text/plain; charset=utf-8\n"
+            b"Content-Transfer-Encoding: quoted-printable\n",
+            b"Hello=00 there\n",
+        ),
+        "the text contains NUL characters",
+    ),
+    (
+        "undecodable_subject",
+        hostile(b"Subject: =?utf-8?b?////?=\n"),
+        "the Subject: header cannot be decoded",
+    ),
+    (
+        "unknown_charset_in_from",
+        hostile(b"Subject: hi\n").replace(b"Kim Lee", b"=?x-no-such?q?Kim?="),
+        "the From: header cannot be decoded",
+    ),
+    (
+        "nested_comments_in_from",
+        hostile(b"Subject: hi\n").replace(b"Kim Lee ", b"(" * 3000),
+        "could not be read",
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("raw", "reason"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])
+def test_hostile_input_is_quarantined_with_the_reason(optimised, raw, reason):
+    line = deliver(raw)
+    assert "quarantined" in line, line
+    record = last()
+    assert record.status == InboundStatus.QUARANTINED
+    assert reason.lower() in record.reason.lower(), record.reason
+    assert bytes(record.raw) == raw
+    assert record.organisation == optimised
+    assert "\x00" not in record.subject + record.sender + record.reason
+    assert not Case.objects.exists()
+
+
 @pytest.mark.django_db
 def test_oversized_messages_are_quarantined(optimised, settings):
     settings.ACCORD_INBOUND_MAX_BYTES = 100
@@ -480,3 +544,46 @@ def test_messages_sent_over_smtp_and_lmtp_open_cases_and_reach_threads(committed
     envelope = InboundMessage.objects.order_by("pk").first()
     assert envelope is not None
     assert envelope.envelope_to == ["hello@optimised.net"]
+
+
+def test_the_listener_quarantines_forged_and_hostile_input_and_splits_organisations(
+    committed_db, settings
+):
+    """One message for two organisations in one SMTP transaction reaches each; forged
+    and hostile messages are stored and quarantined, never refused or crashed on."""
+    from accord.inbound.listener import start_listener, stop_listener
+    from accord.organisations.seed.load import load_organisations
+
+    settings.ACCORD_TRUSTED_AUTHSERV_IDS = ["mx.optimised.net"]
+    load_organisations()
+    port = free_port()
+    controller = start_listener("127.0.0.1", port)
+    forged = CORPUS / "forged"
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            wire = corpus("new_plain.eml").replace(b"\n", b"\r\n")
+            both = ["hello@optimised.net", "enquiries@opticalcomplaints.co.uk"]
+            assert client.sendmail("x@y.z", both, wire) == {}
+            for raw in (
+                (forged / "two_from_headers.eml").read_bytes(),
+                (forged / "no_authentication_results.eml").read_bytes(),
+                HOSTILE[0][1],  # a huge header
+                (forged / "reused_message_id.eml").read_bytes(),
+            ):
+                wire = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+                assert client.sendmail("x@y.z", ["hello@optimised.net"], wire) == {}
+    finally:
+        stop_listener(controller)
+    records = list(InboundMessage.objects.order_by("pk"))
+    assert [(r.organisation.slug if r.organisation else None, r.status) for r in records] == [
+        ("optimised", "case_opened"),
+        ("occs", "quarantined"),  # a mediation service: staff say which business
+        ("optimised", "quarantined"),
+        ("optimised", "quarantined"),
+        ("optimised", "quarantined"),
+        ("optimised", "quarantined"),
+    ]
+    assert "2 From: headers" in records[2].reason
+    assert "sender not authenticated" in records[3].reason
+    assert "header is too long" in records[4].reason
+    assert "reuses the Message-ID" in records[5].reason

@@ -159,18 +159,39 @@ def parse_leniently(raw: bytes) -> Parsed:
         assert isinstance(message, EmailMessage)
         return _read(message, raw, None, strict=False)
     except Exception:
-        text = _clean(raw.decode("utf-8", errors="replace"))
-        return Parsed(
-            message_id="",
-            sender="",
-            sender_name="",
-            subject="",
-            recipients=[],
-            automatic="",
-            text=text.strip(),
-            full_text=text,
-            trimmed=False,
-        )
+        return _from_bytes(raw)
+
+
+def _from_bytes(raw: bytes) -> Parsed:
+    """What staff need to recognise a message the email package cannot read: the
+    headers as read from the bytes, the rest as text."""
+    fields, _ = header_fields(raw)
+
+    def values(*names: str) -> list[str]:
+        wanted = {name.encode() for name in names}
+        return [
+            _clean(value.decode("utf-8", errors="replace"))
+            for name, value in fields
+            if name in wanted and len(value) <= MAX_HEADER_FIELD
+        ]
+
+    sender_name, sender = parseaddr(next(iter(values("from")), ""))
+    text = _clean(raw.decode("utf-8", errors="replace"))
+    return Parsed(
+        message_id=next(iter(values("message-id")), "")[:400],
+        sender=sender.strip().lower(),
+        sender_name=sender_name.strip(),
+        subject=next(iter(values("subject")), "")[:400],
+        recipients=[
+            address.strip().lower()
+            for _, address in getaddresses(values("delivered-to", "x-original-to", "to", "cc"))
+            if "@" in address
+        ],
+        automatic="",
+        text=text.strip(),
+        full_text=text,
+        trimmed=False,
+    )
 
 
 # --- headers ---------------------------------------------------------------------------
@@ -201,6 +222,10 @@ def _check_decodable(message: EmailMessage, name: str) -> None:
         for defect in getattr(value, "defects", ()):
             if isinstance(defect, UNDECODABLE):
                 raise Unreadable(f"the {name}: header cannot be decoded ({defect})")
+        if "\ufffd" in str(value):  # unstructured headers replace what they cannot decode
+            raise Unreadable(
+                f"the {name}: header cannot be decoded (bytes not valid in its charset)"
+            )
 
 
 def check_from(message: EmailMessage) -> None:
