@@ -5,41 +5,28 @@ genuine reply the receiving server authenticated, reach the party's thread."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import time_machine
-from django.core.management import call_command
 
 from accord.cases.choices import Channel
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Case
 from accord.inbound.choices import InboundStatus
-from accord.inbound.models import InboundMessage
 from accord.inbound.routing import reply_address, reply_token
 from accord.mediation.choices import Party
 from accord.mediation.models import Message
+from accord.organisations.models import Organisation
 from tests.conftest import ApiClient, london
+from tests.test_inbound import deliver, last
 
 CORPUS = Path(__file__).parent / "inbound_corpus"
 FORGED = CORPUS / "forged"
 AT = london(2026, 11, 24, 10)
 SAM = "sam.patel@example.org"
-
-
-def deliver(raw: bytes, *args: str) -> str:
-    out = io.StringIO()
-    call_command("receive_email", *args, stdin=io.BytesIO(raw), stdout=out)
-    return out.getvalue()
-
-
-def last() -> InboundMessage:
-    record = InboundMessage.objects.order_by("-pk").first()
-    assert record is not None
-    return record
 
 
 @pytest.fixture(autouse=True)
@@ -83,37 +70,34 @@ class World:
         return raw
 
 
+def sams_complaint(organisation: Organisation, text: str, respondent_id: int | None = None) -> Case:
+    case, _ = receive_complaint(
+        organisation,
+        Complaint(
+            complainant=ComplainantDetails(name="Sam Patel", email=SAM),
+            description=text,
+            channel=Channel.WEB_FORM,
+            respondent_id=respondent_id,
+        ),
+        now=AT,
+    )
+    return case
+
+
 @pytest.fixture
 def world(optimised, occs, staff) -> World:
     assert "case_opened" in deliver((CORPUS / "new_plain.eml").read_bytes())
     assert "case_opened" in deliver((CORPUS / "multipart_alternative.eml").read_bytes())
     sams = Case.objects.get(reference="OPT-2026-000001")
     zoes = Case.objects.get(complainant__email="zoe.bronte@example.net")
-    closed, _ = receive_complaint(
-        optimised,
-        Complaint(
-            complainant=ComplainantDetails(name="Sam Patel", email=SAM),
-            description="The router was never delivered.",
-            channel=Channel.WEB_FORM,
-        ),
-        now=AT,
-    )
+    closed = sams_complaint(optimised, "The router was never delivered.")
     handler = ApiClient(staff("optimised", "handler"))
     withdrawn = handler.step(closed.reference, "withdraw", reason="Sam withdrew it by phone.")
     assert withdrawn.status_code == 200, withdrawn.content
     closed.refresh_from_db()
     assert not closed.is_open
     practice = occs.businesses.get(email="practice@brightview.example")
-    elsewhere, _ = receive_complaint(
-        occs,
-        Complaint(
-            complainant=ComplainantDetails(name="Sam Patel", email=SAM),
-            description="Wrong prescription.",
-            channel=Channel.WEB_FORM,
-            respondent_id=practice.pk,
-        ),
-        now=AT,
-    )
+    elsewhere = sams_complaint(occs, "Wrong prescription.", respondent_id=practice.pk)
     return World(sams, zoes, closed, elsewhere)
 
 
