@@ -16,7 +16,7 @@ from accord.cases.choices import Channel
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Case
 from accord.inbound.choices import InboundStatus
-from accord.inbound.routing import reply_address, reply_token
+from accord.inbound.routing import Refused, read_token, reply_address, reply_token
 from accord.mediation.choices import Party
 from accord.mediation.models import Message
 from accord.organisations.models import Organisation
@@ -244,3 +244,16 @@ def test_a_message_reusing_an_id_can_be_released_as_its_own_complaint(world, sta
     case = Case.objects.get(reference=released.json()["case_reference"])
     assert case != world.sams
     assert "Please close my complaint" in case.description
+
+
+@pytest.mark.django_db
+def test_a_reply_address_is_read_in_any_letter_case_but_in_one_spelling_only(world):
+    address = reply_address(world.sams, Party.COMPLAINANT)
+    raw = world.message("genuine_signed_reply.eml").replace(
+        address.encode(), address.upper().encode()
+    )
+    assert "threaded" in deliver(raw)  # a mail server may fold the local part's case
+    _, number, rest = reply_token(world.sams.pk, Party.COMPLAINANT).split("-")
+    assert read_token(f"r-{number}-{rest}") == (world.sams.pk, Party.COMPLAINANT)
+    with pytest.raises(Refused, match="does not verify"):
+        read_token(f"r-0{number}-{rest}")

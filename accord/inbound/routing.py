@@ -78,7 +78,8 @@ def read_token(tag: str) -> tuple[int, Party]:
     match = TOKEN.match(tag)
     if match is not None:
         case_id, party = int(match.group(1), 36), LETTER_PARTY[match.group(2)]
-        if constant_time_compare(match.group(3), _mac(case_id, party)):
+        canonical = _base36(case_id) == match.group(1)  # one spelling per thread
+        if canonical and constant_time_compare(match.group(3), _mac(case_id, party)):
             return case_id, party
     raise Refused(
         f"the reply address +{tag[:40]} does not verify (tampered with, truncated or made "
