@@ -157,6 +157,11 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "accord@localhost")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 # The right-hand side of every Message-ID Accord generates (default: DEFAULT_FROM_EMAIL's).
 ACCORD_MAIL_DOMAIN = envstr("ACCORD_MAIL_DOMAIN", "")
+# The authserv-ids (RFC 8601) of the receiving mail servers whose Authentication-Results
+# header is believed. A reply placed in a thread by its sender (the case reference in
+# the subject, no signed reply address) needs DMARC, or aligned SPF and DKIM, to have
+# passed there; the header of any other server is ignored (a sender can write one).
+ACCORD_TRUSTED_AUTHSERV_IDS = envlist("ACCORD_TRUSTED_AUTHSERV_IDS", [])
 
 # Deferred work is stored in the database, so nothing queued is lost when a process
 # dies; `manage.py db_worker` runs it.

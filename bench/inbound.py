@@ -33,6 +33,8 @@ from bench import _common  # noqa: E402
 
 RATE_TARGET = 50.0
 ADDRESS = "hello@optimised.net"
+# The listener's and this process's: the reply addresses are signed with it.
+SECRET_KEY = "bench-only-secret"
 
 
 def free_port() -> int:
@@ -60,9 +62,8 @@ def complaint(i: int) -> bytes:
     return bytes(message)
 
 
-def reply(i: int, reference: str) -> tuple[str, bytes]:
-    local, domain = ADDRESS.split("@")
-    to = f"{local}+{reference}-complainant@{domain}"
+def reply(i: int, reference: str, to: str) -> tuple[str, bytes]:
+    """A reply to the thread's signed reply address (`routing.reply_address`)."""
     message = EmailMessage()
     message["From"] = f"bench{i}@example.com"
     message["To"] = to
@@ -115,9 +116,15 @@ def main() -> None:
     _common.add_db_arguments(parser)
     args = parser.parse_args()
     bench = _common.setup(args)
+    from django.conf import settings
+
     from accord.cases.models import Case
     from accord.inbound.models import InboundMessage
+    from accord.inbound.routing import reply_address
+    from accord.mediation.choices import Party
     from accord.mediation.models import Message
+
+    settings.SECRET_KEY = SECRET_KEY
 
     port = free_port()
     command = [sys.executable, "manage.py", "mail_listener", "--port", str(port)]
@@ -130,7 +137,7 @@ def main() -> None:
         command,
         cwd=_common.ROOT,
         # As in production: DEBUG off (no per-query log).
-        env={**bench.env, "DEBUG": "0", "SECRET_KEY": "bench-only-secret"},
+        env={**bench.env, "DEBUG": "0", "SECRET_KEY": SECRET_KEY},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -157,12 +164,16 @@ def main() -> None:
         print(f"  {opened} cases opened in {elapsed:.2f}s: {rate:.0f} messages/s")
         print(f"  per message: {_common.latency_line(latencies)}")
 
-        references = dict(
-            Case.objects.filter(complainant__email__startswith="bench").values_list(
-                "complainant__email", "reference"
+        cases = {
+            case.complainant.email: case
+            for case in Case.objects.filter(complainant__email__startswith="bench").select_related(
+                "complainant", "organisation"
             )
-        )
-        replies = [reply(i, references[f"bench{i}@example.com"]) for i in range(args.n)]
+        }
+        replies = []
+        for i in range(args.n):
+            case = cases[f"bench{i}@example.com"]
+            replies.append(reply(i, case.reference, reply_address(case, Party.COMPLAINANT)))
         elapsed_r, latencies_r = send_all(port, split(replies, args.connections), args.lmtp)
         threaded = Message.objects.filter(author__isnull=True).count()
         rate_r = args.n / elapsed_r

@@ -47,6 +47,19 @@ def last() -> InboundMessage:
     return record
 
 
+def signed(raw: bytes, old_tag_address: str, case: Case, party: Party) -> bytes:
+    """`raw` addressed to the thread's signed reply address instead of the old guessable
+    one the corpus file was written with (which no longer reaches any thread)."""
+    assert old_tag_address.encode() in raw
+    return raw.replace(old_tag_address.encode(), reply_address(case, party).encode())
+
+
+AUTHENTICATED = (
+    b"Authentication-Results: mx.optimised.net; spf=pass smtp.mailfrom=example.org;\n"
+    b" dkim=pass header.d=example.org; dmarc=pass header.from=example.org\n"
+)
+
+
 def last_case() -> Case:
     case = last().case
     assert case is not None
@@ -56,6 +69,7 @@ def last_case() -> Case:
 @pytest.fixture(autouse=True)
 def _clock_and_media(settings, tmp_path) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ACCORD_TRUSTED_AUTHSERV_IDS = ["mx.optimised.net"]
     with time_machine.travel(AT, tick=True):
         yield
 
@@ -177,7 +191,12 @@ def test_inline_images_are_kept(optimised):
 
 @pytest.mark.django_db
 def test_a_gmail_reply_reaches_the_senders_thread_with_quoted_history_trimmed(opened):
-    raw = corpus("gmail_reply.eml")
+    raw = signed(
+        corpus("gmail_reply.eml"),
+        "hello+OPT-2026-000001-complainant@optimised.net",
+        opened,
+        Party.COMPLAINANT,
+    )
     line = deliver(raw)
     assert "threaded" in line
     message = Message.objects.get(thread__case=opened)
@@ -195,7 +214,9 @@ def test_a_gmail_reply_reaches_the_senders_thread_with_quoted_history_trimmed(op
 
 @pytest.mark.django_db
 def test_an_outlook_reply_is_matched_by_the_reference_in_the_subject(opened):
-    assert "threaded" in deliver(corpus("outlook_reply.eml"))
+    # Only with the receiving server's word that the sender's domain is authentic (the
+    # forged corpus, test_inbound_forged.py, has it without).
+    assert "threaded" in deliver(AUTHENTICATED + corpus("outlook_reply.eml"))
     message = Message.objects.get(thread__case=opened)
     assert message.thread.party == Party.COMPLAINANT
     assert message.body == "Friday did not work either \u2013 nobody came again.\n\nSam"
@@ -215,18 +236,35 @@ def test_the_respondent_replies_into_the_respondent_thread(occs):
         now=AT,
     )
     assert case.reference == "OCC-2026-000001"
-    assert reply_address(case, Party.RESPONDENT) == (
-        "enquiries+OCC-2026-000001-respondent@opticalcomplaints.co.uk"
+    address = reply_address(case, Party.RESPONDENT)
+    assert address.startswith("enquiries+r-")
+    assert address.endswith("@opticalcomplaints.co.uk")
+    raw = signed(
+        corpus("original_message_reply.eml"),
+        "enquiries+OCC-2026-000001-respondent@opticalcomplaints.co.uk",
+        case,
+        Party.RESPONDENT,
     )
-    assert "threaded" in deliver(corpus("original_message_reply.eml"))
+    assert "threaded" in deliver(raw)
     message = Message.objects.get(thread__case=case)
     assert message.thread.party == Party.RESPONDENT
     assert message.body == "We have checked the prescription and will offer a remake."
 
 
 @pytest.mark.django_db
+def wrong_sender(opened: Case) -> bytes:
+    """Mallory, writing to Sam's own reply address (say Sam forwarded our e-mail)."""
+    return signed(
+        corpus("wrong_sender.eml"),
+        "hello+OPT-2026-000001-complainant@optimised.net",
+        opened,
+        Party.COMPLAINANT,
+    )
+
+
+@pytest.mark.django_db
 def test_a_sender_who_is_not_the_threads_party_is_quarantined_with_the_reason(opened):
-    line = deliver(corpus("wrong_sender.eml"))
+    line = deliver(wrong_sender(opened))
     assert "quarantined" in line
     record = last()
     assert record.status == InboundStatus.QUARANTINED
@@ -236,7 +274,7 @@ def test_a_sender_who_is_not_the_threads_party_is_quarantined_with_the_reason(op
 
 @pytest.mark.django_db
 def test_a_reply_to_an_unknown_case_is_quarantined(optimised):
-    assert "quarantined" in deliver(corpus("gmail_reply.eml"))
+    assert "quarantined" in deliver(AUTHENTICATED + corpus("outlook_reply.eml"))
     assert "no case OPT-2026-000001" in last().reason
 
 
@@ -285,7 +323,7 @@ def test_the_envelope_recipient_decides_the_organisation(optimised, occs):
         ("broken_no_boundary.eml", "malformed"),
         ("broken_charset.eml", "unknown character set"),
         ("broken_bad_utf8.eml", "not valid utf-8"),
-        ("broken_garbage.eml", "malformed"),
+        ("broken_garbage.eml", "NUL bytes"),
         ("no_from.eml", "no valid From address"),
     ],
 )
@@ -298,6 +336,70 @@ def test_broken_messages_are_quarantined_with_the_reason(optimised, name, reason
     assert reason in record.reason
     assert bytes(record.raw) == raw
     assert record.organisation == optimised
+    assert not Case.objects.exists()
+
+
+def hostile(headers: bytes, body: bytes = b"Hello.\n") -> bytes:
+    return (
+        b"From: Kim Lee <kim.lee@example.com>\nTo: hello@optimised.net\n"
+        b"Date: Thu, 19 Nov 2026 10:00:00 +0000\nMessage-ID: <hostile@example.com>\n"
+        + headers
+        + b"\n"
+        + body
+    )
+
+
+HOSTILE = [
+    (
+        "huge_subject",
+        hostile(b"Subject: " + b"\n ".join([b"=?utf-8?q?a?="] * 4_000) + b"\n"),
+        "the subject: header is too long",
+    ),
+    (
+        "huge_header_section",
+        hostile(b"".join(b"X-Filler-%d: %s\n" % (i, b"x" * 900) for i in range(700))),
+        "the header section is too large",
+    ),
+    ("nul_in_body", hostile(b"Subject: hi\n", b"Hello\x00 there\n"), "NUL bytes"),
+    ("nul_in_subject", hostile(b"Subject: hi\x00there\n"), "NUL bytes"),
+    (
+        "nul_encoded_in_text",
+        hostile(
+            b"Subject: hi\nContent-Type: text/plain; charset=utf-8\n"
+            b"Content-Transfer-Encoding: quoted-printable\n",
+            b"Hello=00 there\n",
+        ),
+        "the text contains NUL characters",
+    ),
+    (
+        "undecodable_subject",
+        hostile(b"Subject: =?utf-8?b?////?=\n"),
+        "the Subject: header cannot be decoded",
+    ),
+    (
+        "unknown_charset_in_from",
+        hostile(b"Subject: hi\n").replace(b"Kim Lee", b"=?x-no-such?q?Kim?="),
+        "the From: header cannot be decoded",
+    ),
+    (
+        "nested_comments_in_from",
+        hostile(b"Subject: hi\n").replace(b"Kim Lee ", b"(" * 3000),
+        "could not be read",
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("raw", "reason"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])
+def test_hostile_input_is_quarantined_with_the_reason(optimised, raw, reason):
+    line = deliver(raw)
+    assert "quarantined" in line, line
+    record = last()
+    assert record.status == InboundStatus.QUARANTINED
+    assert reason.lower() in record.reason.lower(), record.reason
+    assert bytes(record.raw) == raw
+    assert record.organisation == optimised
+    assert "\x00" not in record.subject + record.sender + record.reason
     assert not Case.objects.exists()
 
 
@@ -376,7 +478,7 @@ def test_staff_see_and_release_a_quarantined_message_into_a_new_case(optimised, 
 
 @pytest.mark.django_db
 def test_staff_release_a_wrong_sender_message_into_a_thread(opened, staff):
-    deliver(corpus("wrong_sender.eml"))
+    deliver(wrong_sender(opened))
     record = last()
     handler = ApiClient(staff("optimised", "handler"))
     released = handler.post(
@@ -424,11 +526,11 @@ def test_messages_sent_over_smtp_and_lmtp_open_cases_and_reach_threads(committed
         with client_class("127.0.0.1", port) as client:
             for name in ("new_plain.eml", "attachments.eml", "gmail_reply.eml", "bounce.eml"):
                 sender = "MAILER-DAEMON@mx.optimised.net" if name == "bounce.eml" else "x@y.z"
-                recipient = (
-                    "hello+OPT-2026-000001-complainant@optimised.net"
-                    if name == "gmail_reply.eml"
-                    else "hello@optimised.net"
-                )
+                recipient = "hello@optimised.net"
+                if name == "gmail_reply.eml":  # to the signed reply address of the first
+                    recipient = reply_address(
+                        Case.objects.get(reference="OPT-2026-000001"), Party.COMPLAINANT
+                    )
                 wire = corpus(name).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
                 refused = client.sendmail(sender, [recipient], wire)
                 assert refused == {}
@@ -442,3 +544,46 @@ def test_messages_sent_over_smtp_and_lmtp_open_cases_and_reach_threads(committed
     envelope = InboundMessage.objects.order_by("pk").first()
     assert envelope is not None
     assert envelope.envelope_to == ["hello@optimised.net"]
+
+
+def test_the_listener_quarantines_forged_and_hostile_input_and_splits_organisations(
+    committed_db, settings
+):
+    """One message for two organisations in one SMTP transaction reaches each; forged
+    and hostile messages are stored and quarantined, never refused or crashed on."""
+    from accord.inbound.listener import start_listener, stop_listener
+    from accord.organisations.seed.load import load_organisations
+
+    settings.ACCORD_TRUSTED_AUTHSERV_IDS = ["mx.optimised.net"]
+    load_organisations()
+    port = free_port()
+    controller = start_listener("127.0.0.1", port)
+    forged = CORPUS / "forged"
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            wire = corpus("new_plain.eml").replace(b"\n", b"\r\n")
+            both = ["hello@optimised.net", "enquiries@opticalcomplaints.co.uk"]
+            assert client.sendmail("x@y.z", both, wire) == {}
+            for raw in (
+                (forged / "two_from_headers.eml").read_bytes(),
+                (forged / "no_authentication_results.eml").read_bytes(),
+                HOSTILE[0][1],  # a huge header
+                (forged / "reused_message_id.eml").read_bytes(),
+            ):
+                wire = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+                assert client.sendmail("x@y.z", ["hello@optimised.net"], wire) == {}
+    finally:
+        stop_listener(controller)
+    records = list(InboundMessage.objects.order_by("pk"))
+    assert [(r.organisation.slug if r.organisation else None, r.status) for r in records] == [
+        ("optimised", "case_opened"),
+        ("occs", "quarantined"),  # a mediation service: staff say which business
+        ("optimised", "quarantined"),
+        ("optimised", "quarantined"),
+        ("optimised", "quarantined"),
+        ("optimised", "quarantined"),
+    ]
+    assert "2 From: headers" in records[2].reason
+    assert "sender not authenticated" in records[3].reason
+    assert "header is too long" in records[4].reason
+    assert "reuses the Message-ID" in records[5].reason

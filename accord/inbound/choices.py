@@ -9,7 +9,7 @@ class InboundStatus(models.TextChoices):
     RECEIVED = "received", "Stored, not yet processed"
     CASE_OPENED = "case_opened", "Opened a case"
     THREADED = "threaded", "Added to a party's thread"
-    DUPLICATE = "duplicate", "Duplicate (same Message-ID), ignored"
+    DUPLICATE = "duplicate", "Duplicate (the same message again), ignored"
     AUTO_REPLY = "auto_reply", "Auto-reply or bounce, ignored"
     QUARANTINED = "quarantined", "Quarantined"
     RELEASED = "released", "Released from quarantine by staff"

@@ -30,6 +30,7 @@ from accord.inbound.parsing import (
     Attachment,
     Parsed,
     Unreadable,
+    fingerprint,
     message_key,
     parse,
     parse_leniently,
@@ -79,6 +80,7 @@ def store(
             raw=raw,
             size=len(raw),
             sha256=hashlib.sha256(raw).hexdigest(),
+            fingerprint=fingerprint(raw),
             envelope_from=envelope_from[:400],
             envelope_to=list(envelope_to or []),
         )
@@ -120,7 +122,7 @@ def _describe_leniently(record: InboundMessage) -> None:
         parsed = parse_leniently(bytes(record.raw))
     except Exception:
         return
-    record.message_id = record.message_id or message_key(parsed.message_id, bytes(record.raw))
+    record.message_id = record.message_id or message_key(parsed.message_id, record.fingerprint)
     record.sender = record.sender or parsed.sender[:400]
     record.subject = record.subject or parsed.subject
     if record.organisation is None:
@@ -146,6 +148,33 @@ def _finish(
     return Outcome(record.pk, status.value, reason, reference)
 
 
+def _duplicate_of(record: InboundMessage) -> str:
+    """Why this is a duplicate (the same message again at this organisation), or "" for
+    a new one; `Refused` for another message reusing a Message-ID received here."""
+    earlier = (
+        InboundMessage.objects.filter(
+            organisation=record.organisation, message_id=record.message_id, pk__lt=record.pk
+        )
+        .exclude(status=InboundStatus.DUPLICATE)
+        .order_by("pk")
+    )
+    reused: int | None = None
+    for pk, content in earlier.values_list("pk", "fingerprint"):
+        if not content:  # received before fingerprints were kept
+            content = fingerprint(
+                bytes(InboundMessage.objects.values_list("raw", flat=True).get(pk=pk))
+            )
+        if content == record.fingerprint:
+            return f"the same message as inbound #{pk}"
+        reused = pk if reused is None else reused
+    if reused is not None:
+        raise Refused(
+            f"a different message reuses the Message-ID {record.message_id[:200]} of inbound "
+            f"#{reused}: held for staff rather than dropped"
+        )
+    return ""
+
+
 def _process(record: InboundMessage, envelope_from: str | None, now: dt.datetime) -> Outcome:
     raw = bytes(record.raw)
     found = organisation_for(list(record.envelope_to))
@@ -154,22 +183,13 @@ def _process(record: InboundMessage, envelope_from: str | None, now: dt.datetime
     limit = max_message_bytes()
     if record.size > limit:
         raise Unreadable(f"the message is too large ({record.size} bytes; the limit is {limit})")
+    if not record.fingerprint:
+        record.fingerprint = fingerprint(raw)
+        record.save(update_fields=["fingerprint"])
     parsed = parse(raw, envelope_from=envelope_from)
-    record.message_id = message_key(parsed.message_id, raw)
+    record.message_id = message_key(parsed.message_id, record.fingerprint)
     record.sender = parsed.sender[:400]
     record.subject = parsed.subject
-    earlier = InboundMessage.objects.filter(message_id=record.message_id, pk__lt=record.pk)
-    first = (
-        earlier.exclude(status=InboundStatus.DUPLICATE)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if first is not None:
-        reason = f"same Message-ID as inbound #{first}"
-        return _finish(record, InboundStatus.DUPLICATE, reason, now)
-    if parsed.automatic:
-        return _finish(record, InboundStatus.AUTO_REPLY, parsed.automatic, now)
     if found is None:
         found = organisation_for(parsed.recipients)
     if found is None:
@@ -177,9 +197,18 @@ def _process(record: InboundMessage, envelope_from: str | None, now: dt.datetime
         raise Refused(f"not addressed to any organisation's complaints address ({addressed})")
     organisation, tag = found
     record.organisation = organisation
-    destination = find_thread(organisation, tag, parsed.subject, parsed.sender)
+    duplicate = _duplicate_of(record)
+    if duplicate:
+        return _finish(record, InboundStatus.DUPLICATE, duplicate, now)
+    if parsed.automatic:
+        return _finish(record, InboundStatus.AUTO_REPLY, parsed.automatic, now)
+    destination = find_thread(
+        organisation, tag, parsed.subject, parsed.sender, parsed.authentication_results
+    )
     if destination is not None and not destination.case.is_open:
-        raise Refused(f"{destination.case.reference} is closed")
+        raise Refused(
+            f"{destination.case.reference} is closed; a reply to a closed case goes to staff"
+        )
     stored: list[Path] = []
     try:
         with transaction.atomic():
@@ -244,7 +273,10 @@ def open_case(
             now=now,
             actor=actor,
             actor_role=actor_role,
-            idempotency_key=f"email:{hashlib.sha256(record.message_id.encode()).hexdigest()}",
+            # The content too: another message reusing a Message-ID, released by staff,
+            # is a complaint of its own.
+            idempotency_key="email:"
+            + hashlib.sha256(f"{record.message_id}\n{record.fingerprint}".encode()).hexdigest(),
         )
     except ActionRefused as exc:
         raise Refused(f"a case could not be opened: {exc.message}") from exc

@@ -46,20 +46,21 @@ class InboundHandler:
         if isinstance(content, str):
             content = content.encode("utf-8", errors="surrogateescape")
         loop = asyncio.get_running_loop()
+        recipients = list(envelope.rcpt_tos)
         try:
-            status = await loop.run_in_executor(
-                self.executor,
-                worker.deliver,
-                bytes(content),
-                envelope.mail_from or "",
-                list(envelope.rcpt_tos),
+            statuses = await loop.run_in_executor(
+                self.executor, worker.deliver, bytes(content), envelope.mail_from or "", recipients
             )
         except Exception:  # e.g. a worker process died: the sender retries later
             logger.exception("an inbound message could not be delivered to a worker")
-            status = "451 4.3.0 temporarily unable to take the message; try again later"
+            retry = "451 4.3.0 temporarily unable to take the message; try again later"
+            statuses = [retry] * max(1, len(recipients))
         if isinstance(server, LMTP):
-            return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
-        return status
+            return "\r\n".join(statuses)  # one reply per recipient
+        failed = [status for status in statuses if not status.startswith("250")]
+        # SMTP has one reply for all: any recipient not stored means try again (those
+        # stored are then recognised as duplicates).
+        return failed[0] if failed else statuses[0]
 
     def close(self) -> None:
         if isinstance(self.executor, ThreadPoolExecutor):

@@ -18,8 +18,11 @@ class InboundMessage(models.Model):
     sha256 = models.CharField(max_length=64)
     envelope_from = models.CharField(max_length=400, blank=True)
     envelope_to = models.JSONField(default=list, blank=True)
-    # The Message-ID (or, without one, "sha256:<digest>" of the raw bytes).
-    message_id = models.CharField(max_length=400, blank=True, db_index=True)
+    # The Message-ID (or, without one, "sha256:<fingerprint>").
+    message_id = models.CharField(max_length=400, blank=True)
+    # SHA-256 of the content (From, To, Cc, Date, Subject, body; not the trace headers):
+    # the same Message-ID with another fingerprint is another message reusing the ID.
+    fingerprint = models.CharField(max_length=64, blank=True)
     sender = models.CharField(max_length=400, blank=True)
     subject = models.CharField(max_length=400, blank=True)
     status = models.CharField(
@@ -58,7 +61,9 @@ class InboundMessage(models.Model):
                 fields=["organisation", "received_at"],
                 condition=models.Q(status="quarantined"),
                 name="inbound_quarantine",
-            )
+            ),
+            # Duplicates are recognised per receiving organisation.
+            models.Index(fields=["organisation", "message_id"], name="inbound_org_message_id"),
         ]
 
     def __str__(self) -> str:

@@ -35,6 +35,14 @@ AUTO_SUBJECTS = re.compile(
     re.I,
 )
 FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|fw)\s*:", re.I)
+# Beyond these the email package's header parsing grows slow (and memory-hungry) much
+# faster than the input; no genuine message comes near them.
+MAX_HEADER_FIELD = 32 * 1024
+MAX_HEADER_SECTION = 512 * 1024
+# What makes two deliveries the same message (trace headers added on the way differ).
+FINGERPRINTED = ("from", "to", "cc", "date", "subject")
+UNDECODABLE = (email_errors.UndecodableBytesDefect, email_errors.CharsetError)
+ADDRESS_LIKE = re.compile(r"[^\s<>\"'@,;:()]+@[^\s<>\"'@,;:()]+\.[^\s<>\"'@,;:()]+")
 
 
 class Unreadable(Exception):
@@ -60,16 +68,76 @@ class Parsed:
     full_text: str  # the text as written, with any quoted history
     trimmed: bool
     attachments: list[Attachment] = field(default_factory=list)
+    # The Authentication-Results header values, top (the last server's) first.
+    authentication_results: list[str] = field(default_factory=list)
 
 
-def message_key(message_id: str, raw: bytes) -> str:
-    """What identifies a message for duplicate detection."""
-    return message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+def _clean(text: str) -> str:
+    """Text that every database stores: no NUL, no lone surrogates (from bytes that
+    could not be decoded)."""
+    return text.replace("\x00", "").encode("utf-8", errors="replace").decode("utf-8")
+
+
+def header_fields(raw: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The header fields (name lower-cased, value unfolded) and the body of `raw`, read
+    from the bytes themselves: never raises, whatever the message."""
+    text = raw.replace(b"\r\n", b"\n")
+    head, separator, body = text.partition(b"\n\n")
+    if not separator and not text.startswith(b"\n"):
+        head, body = text, b""
+    fields: list[tuple[bytes, bytes]] = []
+    for line in head.split(b"\n"):
+        if fields and (line[:1] in {b" ", b"\t"} or b":" not in line):
+            name, value = fields[-1]
+            fields[-1] = (name, value + b" " + line.strip())
+        elif b":" in line:
+            name, _, value = line.partition(b":")
+            fields.append((name.strip().lower(), value.strip()))
+    return fields, body
+
+
+def fingerprint(raw: bytes) -> str:
+    """SHA-256 of what makes a message this message: its From, To, Cc, Date and Subject
+    and its body, not the trace headers (Received, Delivered-To, Authentication-Results,
+    DKIM-Signature, ARC-*, X-*…) each delivery adds, nor line endings."""
+    fields, body = header_fields(raw)
+    digest = hashlib.sha256()
+    for name, value in fields:
+        if name.decode("ascii", errors="replace") in FINGERPRINTED:
+            digest.update(name + b":" + b" ".join(value.split()) + b"\n")
+    digest.update(b"\n" + body.rstrip())
+    return digest.hexdigest()
+
+
+def check_size_and_bytes(raw: bytes) -> None:
+    """Refuse, before the email package reads it, what it could choke on or the
+    database could not store."""
+    if b"\x00" in raw:
+        raise Unreadable("the message contains NUL bytes, which e-mail may not carry")
+    fields, body = header_fields(raw)
+    section = len(raw) - len(body)
+    if section > MAX_HEADER_SECTION:
+        raise Unreadable(
+            f"the header section is too large ({section} bytes; the limit is {MAX_HEADER_SECTION})"
+        )
+    for name, value in fields:
+        if len(value) > MAX_HEADER_FIELD:
+            shown = _clean(name.decode("ascii", errors="replace"))[:60]
+            raise Unreadable(
+                f"the {shown}: header is too long ({len(value)} bytes; the limit is "
+                f"{MAX_HEADER_FIELD})"
+            )
+
+
+def message_key(message_id: str, content: str) -> str:
+    """The Message-ID, or for a message without one its content `fingerprint`."""
+    return message_id or f"sha256:{content}"
 
 
 def parse(raw: bytes, *, envelope_from: str | None = None) -> Parsed:
     """Read `raw`; raises `Unreadable` with the reason if it cannot be read faithfully."""
     try:
+        check_size_and_bytes(raw)
         message = BytesParser(policy=policy.default).parsebytes(raw)
         assert isinstance(message, EmailMessage)
         return _read(message, raw, envelope_from, strict=True)
@@ -82,22 +150,48 @@ def parse(raw: bytes, *, envelope_from: str | None = None) -> Parsed:
 def parse_leniently(raw: bytes) -> Parsed:
     """Whatever can be read of `raw`, replacing what cannot be decoded."""
     try:
+        try:
+            check_size_and_bytes(raw)
+        except Unreadable as exc:
+            if "NUL" not in str(exc):
+                raise  # headers too large for the email package: the bytes as text
         message = BytesParser(policy=policy.default).parsebytes(raw)
         assert isinstance(message, EmailMessage)
         return _read(message, raw, None, strict=False)
     except Exception:
-        text = raw.decode("utf-8", errors="replace")
-        return Parsed(
-            message_id="",
-            sender="",
-            sender_name="",
-            subject="",
-            recipients=[],
-            automatic="",
-            text=text.strip(),
-            full_text=text,
-            trimmed=False,
-        )
+        return _from_bytes(raw)
+
+
+def _from_bytes(raw: bytes) -> Parsed:
+    """What staff need to recognise a message the email package cannot read: the
+    headers as read from the bytes, the rest as text."""
+    fields, _ = header_fields(raw)
+
+    def values(*names: str) -> list[str]:
+        wanted = {name.encode() for name in names}
+        return [
+            _clean(value.decode("utf-8", errors="replace"))
+            for name, value in fields
+            if name in wanted and len(value) <= MAX_HEADER_FIELD
+        ]
+
+    sender_name, sender = parseaddr(next(iter(values("from")), ""))
+    text = _clean(raw.decode("utf-8", errors="replace"))
+    return Parsed(
+        message_id=next(iter(values("message-id")), "")[:400],
+        sender=sender.strip().lower(),
+        sender_name=sender_name.strip(),
+        subject=next(iter(values("subject")), "")[:400],
+        recipients=[
+            address.strip().lower()
+            for _, address in getaddresses(values("delivered-to", "x-original-to", "to", "cc"))
+            if "@" in address
+        ],
+        automatic="",
+        text=text.strip(),
+        full_text=text,
+        trimmed=False,
+    )
 
 
 # --- headers ---------------------------------------------------------------------------
@@ -110,7 +204,7 @@ def _header(message: EmailMessage, name: str) -> str:
         value = None
     if value is None:
         return ""
-    return " ".join(str(value).split())
+    return _clean(" ".join(str(value).split()))
 
 
 def _addresses(message: EmailMessage, *names: str) -> list[str]:
@@ -121,6 +215,51 @@ def _addresses(message: EmailMessage, *names: str) -> list[str]:
                 if "@" in address:
                     found.append(address.strip().lower())
     return found
+
+
+def _check_decodable(message: EmailMessage, name: str) -> None:
+    for value in message.get_all(name) or []:
+        for defect in getattr(value, "defects", ()):
+            if isinstance(defect, UNDECODABLE):
+                raise Unreadable(f"the {name}: header cannot be decoded ({defect})")
+        if "\ufffd" in str(value):  # unstructured headers replace what they cannot decode
+            raise Unreadable(
+                f"the {name}: header cannot be decoded (bytes not valid in its charset)"
+            )
+
+
+def check_from(message: EmailMessage) -> None:
+    """Exactly one From header naming exactly one address, whose display name does not
+    show another address: anything else could pass one sender off as another."""
+    headers = message.get_all("From") or []
+    if len(headers) > 1:
+        shown = "; ".join(_clean(" ".join(str(h).split()))[:120] for h in headers[:5])
+        raise Unreadable(
+            f"the message has {len(headers)} From: headers ({shown}); one sender is allowed"
+        )
+    if not headers:
+        raise Unreadable("the message has no valid From address (no From: header)")
+    _check_decodable(message, "From")
+    header = headers[0]
+    addresses = list(getattr(header, "addresses", ()))
+    if any(isinstance(d, email_errors.InvalidHeaderDefect) for d in header.defects):
+        raise Unreadable(
+            f"the From: header is malformed ({_clean(str(header))[:200]}); it must name one address"
+        )
+    if len(addresses) > 1:
+        shown = ", ".join(_clean(a.addr_spec) for a in addresses[:5])
+        raise Unreadable(
+            f"the From: header names {len(addresses)} addresses ({shown}); one sender is allowed"
+        )
+    if not addresses or "@" not in addresses[0].addr_spec:
+        raise Unreadable("the message has no valid From address")
+    address = addresses[0].addr_spec.strip().lower()
+    for shown in ADDRESS_LIKE.findall(addresses[0].display_name):
+        if shown.lower() != address:
+            raise Unreadable(
+                f"the From: display name shows the address {_clean(shown)[:100]}, not the "
+                f"sender's own ({_clean(address)[:100]})"
+            )
 
 
 def automatic_reason(message: EmailMessage, sender: str, envelope_from: str | None) -> str:
@@ -324,7 +463,7 @@ def _attachment_of(leaf: _Leaf, index: int, strict: bool) -> Attachment | None:
     if not isinstance(payload, bytes) or not payload:
         return None
     maintype = leaf.content_type.partition("/")[0]
-    name = leaf.filename or f"{'image' if maintype == 'image' else 'attachment'}-{index}"
+    name = _clean(leaf.filename) or f"{'image' if maintype == 'image' else 'attachment'}-{index}"
     if maintype == "text" and name.lower().endswith(".txt"):
         # Upload rules take UTF-8 text only: re-encode text attachments in other charsets.
         payload = _decoded_text(part, strict).encode("utf-8")
@@ -354,10 +493,11 @@ def _read(message: EmailMessage, raw: bytes, envelope_from: str | None, strict: 
         if not raw.strip():
             raise Unreadable("the message is empty")
         _check_defects(message)
+    if strict:
+        check_from(message)
+        _check_decodable(message, "Subject")
     sender_name, sender = parseaddr(_header(message, "From"))
     sender = sender.strip().lower()
-    if strict and "@" not in sender:
-        raise Unreadable("the message has no valid From address")
     subject = _header(message, "Subject")
     message_id = _header(message, "Message-ID")[:400]
     automatic = automatic_reason(message, sender, envelope_from)
@@ -388,6 +528,10 @@ def _read(message: EmailMessage, raw: bytes, envelope_from: str | None, strict: 
             attachments.append(attachment)
     if forwards:
         full = "\n\n".join([full.strip(), *forwards]).strip()
+    if "\x00" in full:
+        if strict:
+            raise Unreadable("the text contains NUL characters")
+        full = full.replace("\x00", "")
     forwarded = bool(FORWARD_SUBJECT.match(subject)) or bool(forwards)
     text, trimmed = trim_quoted(full, forwarded=forwarded)
     return Parsed(
@@ -401,4 +545,8 @@ def _read(message: EmailMessage, raw: bytes, envelope_from: str | None, strict: 
         full_text=full,
         trimmed=trimmed,
         attachments=attachments,
+        authentication_results=[
+            _clean(" ".join(str(value).split()))
+            for value in message.get_all("Authentication-Results") or []
+        ],
     )

@@ -1,19 +1,37 @@
 """Where a received message belongs: which organisation's complaints address it was sent
-to, which case and thread (by the per-thread reply address or the reference in the
-subject), and whether the sender is that thread's party."""
+to, which case and thread, and whether it may go there.
+
+A reply reaches a thread by the thread's own reply address, `<local>+r-<token>@<domain>`,
+whose token is signed (an HMAC keyed from SECRET_KEY) over the case and the party: it
+cannot be guessed from a case reference, nor turned into another case's or the other
+party's address. Without one, a reply is placed by the case reference in its subject
+and the sender's address, and only if the receiving mail server authenticated the
+sender's domain (`authentication.py`): a From header alone proves nothing."""
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 
+from django.db import models
+from django.utils.crypto import constant_time_compare, salted_hmac
+
 from accord.accounts.models import User
 from accord.cases.models import Case
+from accord.inbound.authentication import sender_not_authenticated
 from accord.mediation.choices import Party
 from accord.organisations.models import Organisation
 
 REFERENCE = re.compile(r"\b([A-Z]{2,6}-\d{4}-\d{6})\b")
-TAG = re.compile(r"^([A-Za-z]{2,6}-\d{4}-\d{6})-(complainant|respondent)$", re.I)
+# The guessable form reply addresses had before they were signed: it routes nowhere now.
+OLD_TAG = re.compile(r"^([A-Za-z]{2,6}-\d{4}-\d{6})-(complainant|respondent)$", re.I)
+SIGNING_SALT = "accord.inbound.routing.reply-address"
+SIGNED_TAG = "r-"
+MAC_CHARS = 24  # base32: 120 bits
+TOKEN = re.compile(rf"^r-([0-9a-z]{{1,13}})-([cr])([a-z2-7]{{{MAC_CHARS}}})$")
+PARTY_LETTER = {Party.COMPLAINANT: "c", Party.RESPONDENT: "r"}
+LETTER_PARTY = {letter: party for party, letter in PARTY_LETTER.items()}
 
 
 class Refused(Exception):
@@ -21,16 +39,52 @@ class Refused(Exception):
 
 
 def split_address(address: str) -> tuple[str, str]:
-    """("complaints@x", "OCC-2026-000123-complainant") from "complaints+OCC-…@x"."""
+    """("complaints@x", "r-…") from "complaints+r-…@x"."""
     local, _, domain = address.strip().lower().rpartition("@")
     base, _, tag = local.partition("+")
     return f"{base}@{domain}", tag
 
 
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+def _mac(case_id: int, party: Party) -> str:
+    digest = salted_hmac(SIGNING_SALT, f"{case_id}:{party.value}", algorithm="sha256").digest()
+    return base64.b32encode(digest).decode("ascii")[:MAC_CHARS].lower()
+
+
+def reply_token(case_id: int, party: Party) -> str:
+    """The signed tag of one thread's reply address (lower case: mail servers may fold
+    the case of a local part)."""
+    return f"{SIGNED_TAG}{_base36(case_id)}-{PARTY_LETTER[party]}{_mac(case_id, party)}"
+
+
 def reply_address(case: Case, party: Party) -> str:
-    """The address a party replies to, so the reply reaches their own thread."""
+    """The address a party replies to (the Reply-To of what Accord sends them), so the
+    reply reaches their own thread of this case and no other."""
     local, _, domain = case.organisation.complaints_email.partition("@")
-    return f"{local}+{case.reference}-{party.value}@{domain}"
+    return f"{local}+{reply_token(case.pk, party)}@{domain}"
+
+
+def read_token(tag: str) -> tuple[int, Party]:
+    """The case id and party a signed tag names; `Refused` if it does not verify."""
+    match = TOKEN.match(tag)
+    if match is not None:
+        case_id, party = int(match.group(1), 36), LETTER_PARTY[match.group(2)]
+        canonical = _base36(case_id) == match.group(1)  # one spelling per thread
+        if canonical and constant_time_compare(match.group(3), _mac(case_id, party)):
+            return case_id, party
+    raise Refused(
+        f"the reply address +{tag[:40]} does not verify (tampered with, truncated or made "
+        "up); only the reply address Accord sent reaches a thread"
+    )
 
 
 def organisation_for(addresses: list[str]) -> tuple[Organisation, str] | None:
@@ -73,38 +127,64 @@ class Destination:
     party: Party
 
 
+def _cases() -> models.QuerySet[Case]:
+    return Case.objects.select_related("complainant", "respondent", "organisation")
+
+
+def _by_reply_address(organisation: Organisation, tag: str, sender: str) -> Destination:
+    case_id, party = read_token(tag)
+    case = _cases().filter(pk=case_id).first()
+    if case is None:
+        raise Refused(f"the reply address +{tag} names no case")
+    if case.organisation_id != organisation.pk:
+        raise Refused(
+            f"the reply address +{tag} belongs to a case of another organisation, not "
+            f"{organisation.name}"
+        )
+    # The address proves which thread; the sender must still be that thread's party
+    # (a reply from someone the e-mail was forwarded to goes to staff instead).
+    if sender not in party_emails(case, party):
+        raise Refused(
+            f"the sender {sender or '(none)'} is not the {party.label.lower()} of "
+            f"{case.reference}; only that party may write in its thread"
+        )
+    return Destination(case, party)
+
+
 def find_thread(
-    organisation: Organisation, tag: str, subject: str, sender: str
+    organisation: Organisation,
+    tag: str,
+    subject: str,
+    sender: str,
+    authentication_results: list[str],
 ) -> Destination | None:
     """The case and thread a reply belongs to, or None for a new complaint. Raises
-    `Refused` when it names a case that does not exist or a thread the sender is not
-    the party of."""
-    reference = ""
-    party: Party | None = None
-    match = TAG.match(tag) if tag else None
-    if match:
-        reference, party = match.group(1).upper(), Party(match.group(2).lower())
-    else:
-        for found in REFERENCE.findall(subject.upper()):
-            if found.startswith(f"{organisation.reference_prefix}-"):
-                reference = found
-                break
+    `Refused` with the reason when the reply address does not verify or is of the old
+    guessable form, or the subject names a case that does not exist, whose sender's
+    domain was not authenticated, or a sender who is not a party."""
+    if tag.startswith(SIGNED_TAG):
+        return _by_reply_address(organisation, tag, sender)
+    if OLD_TAG.match(tag):
+        raise Refused(
+            f"the reply address +{tag} is of the old guessable form (reference and party); "
+            "only a signed reply address (+r-…) reaches a thread"
+        )
+    reference = next(
+        (
+            found
+            for found in REFERENCE.findall(subject.upper())
+            if found.startswith(f"{organisation.reference_prefix}-")
+        ),
+        "",
+    )
     if not reference:
         return None
-    case = (
-        Case.objects.select_related("complainant", "respondent", "organisation")
-        .filter(organisation=organisation, reference=reference)
-        .first()
-    )
+    case = _cases().filter(organisation=organisation, reference=reference).first()
     if case is None:
         raise Refused(f"no case {reference} at {organisation.name}")
-    if party is not None:
-        if sender not in party_emails(case, party):
-            raise Refused(
-                f"the sender {sender or '(none)'} is not the {party.label.lower()} of "
-                f"{reference}; only that party may write in its thread"
-            )
-        return Destination(case, party)
+    unauthenticated = sender_not_authenticated(authentication_results, sender.rpartition("@")[2])
+    if unauthenticated:
+        raise Refused(f"{unauthenticated} (the subject names {reference})")
     for candidate in (Party.COMPLAINANT, Party.RESPONDENT):
         if sender in party_emails(case, candidate):
             return Destination(case, candidate)

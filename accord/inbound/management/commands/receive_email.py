@@ -1,8 +1,8 @@
 """Pipe delivery: `manage.py receive_email < message.eml`, as a mail server runs it
 (e.g. Postfix `command=/path/manage.py receive_email --recipient ${original_recipient}
---sender ${sender}`). Prints one outcome line and exits 0 once the message is stored,
-whatever became of it; exits 75 (EX_TEMPFAIL, "try again later") only when it could not
-be stored."""
+--sender ${sender}`). Prints one outcome line (one per --recipient) and exits 0 once the
+message is stored, whatever became of it; exits 75 (EX_TEMPFAIL, "try again later") only
+when it could not be stored."""
 
 from __future__ import annotations
 
@@ -25,7 +25,10 @@ class Command(BaseCommand):
             "--recipient",
             action="append",
             default=[],
-            help="an envelope recipient (repeatable); without one, the headers are read",
+            help=(
+                "an envelope recipient (repeatable: stored and processed once for each); "
+                "without one, the headers are read"
+            ),
         )
         parser.add_argument(
             "--sender",
@@ -39,19 +42,25 @@ class Command(BaseCommand):
         source = options.get("stdin") or sys.stdin
         try:
             data = source.buffer.read() if hasattr(source, "buffer") else source.read()
-            raw = data.encode("utf-8", errors="surrogateescape") if isinstance(data, str) else data
-            now = timezone.now()
-            sender = options["sender"]
-            record = store(
-                raw, envelope_from=sender or "", envelope_to=options["recipient"], now=now
-            )
         except Exception as exc:
             raise CommandError(
-                f"the message could not be stored ({type(exc).__name__}: {exc})",
+                f"the message could not be read ({type(exc).__name__}: {exc})",
                 returncode=EX_TEMPFAIL,
             ) from exc
-        try:
-            line = process(record, envelope_from=sender, now=now).line()
-        except Exception as exc:  # stored: the mail server must not retry or bounce it
-            line = f"inbound #{record.pk}: stored; processing failed ({type(exc).__name__})"
-        self.stdout.write(line)
+        raw = data.encode("utf-8", errors="surrogateescape") if isinstance(data, str) else data
+        sender = options["sender"]
+        # Once per recipient: a message for two organisations reaches each.
+        for recipients in [[rcpt] for rcpt in options["recipient"]] or [[]]:
+            now = timezone.now()
+            try:
+                record = store(raw, envelope_from=sender or "", envelope_to=recipients, now=now)
+            except Exception as exc:
+                raise CommandError(
+                    f"the message could not be stored ({type(exc).__name__}: {exc})",
+                    returncode=EX_TEMPFAIL,
+                ) from exc
+            try:
+                line = process(record, envelope_from=sender, now=now).line()
+            except Exception as exc:  # stored: the mail server must not retry or bounce it
+                line = f"inbound #{record.pk}: stored; processing failed ({type(exc).__name__})"
+            self.stdout.write(line)
