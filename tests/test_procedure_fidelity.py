@@ -141,7 +141,9 @@ def binding_agreement(world: dict[str, Any]) -> dict[str, Any]:
     agreement = drawn.json()
     for who, party in (("consumer", "complainant"), ("practice", "respondent")):
         path = f"/cases/{ref}/agreements/{agreement['id']}/confirmations/{party}"
-        done = call(world[who], CONFIRMED, "post", path, {"document_sha256": agreement["document_sha256"]})
+        done = call(
+            world[who], CONFIRMED, "post", path, {"document_sha256": agreement["document_sha256"]}
+        )
         assert done.status_code == 201, done.content
     return dict(done.json())
 
@@ -188,7 +190,11 @@ def test_agreement_reached_only_once_both_confirmed_and_no_withdrawal_after(occs
     assert "withdraw" not in allowed(world["consumer"], ref, CONFIRMED)
     assert "withdraw" not in allowed(handler, ref, CONFIRMED)
     withdrawn = call(
-        world["consumer"], CONFIRMED, "post", f"/cases/{ref}/steps/withdraw", {"reason": "Changed my mind."}
+        world["consumer"],
+        CONFIRMED,
+        "post",
+        f"/cases/{ref}/steps/withdraw",
+        {"reason": "Changed my mind."},
     )
     assert withdrawn.status_code == 409
     assert "legally binding" in withdrawn.json()["message"]
@@ -232,7 +238,9 @@ def pdf_pages(pdf: bytes) -> int:
     return sum(len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", chunk)) for chunk in chunks)
 
 
-def test_the_kept_pdf_has_a_certificate_page_of_both_confirmations(occs, staff, settings, tmp_path) -> None:
+def test_the_kept_pdf_has_a_certificate_page_of_both_confirmations(
+    occs, staff, settings, tmp_path
+) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     world = occs_world(occs, staff)
     agreement = binding_agreement(world)
@@ -318,7 +326,9 @@ def test_a_reopened_case_keeps_its_closure_in_the_published_period(occs, staff) 
     ref, handler = world["reference"], world["handler"]
     binding_agreement(world)
     closed_at = london(2027, 1, 14, 10)
-    take(handler, ref, closed_at, "close_implementation_stating_why", reason="Practice closed down.")
+    take(
+        handler, ref, closed_at, "close_implementation_stating_why", reason="Practice closed down."
+    )
     manager = ApiClient(staff("occs", "manager"))
     january = {"organisation": "occs", "from": "2027-01-01", "to": "2027-01-31"}
     february = {"organisation": "occs", "from": "2027-02-01", "to": "2027-02-28"}
@@ -373,7 +383,9 @@ def test_considering_a_late_complaint_only_when_it_was_raised_out_of_time(optimi
 
     def received(**overrides: Any) -> str:
         with time_machine.travel(RECEIVED, tick=False):
-            made = ApiClient().post("/organisations/optimised/complaints", complaint_body(**overrides))
+            made = ApiClient().post(
+                "/organisations/optimised/complaints", complaint_body(**overrides)
+            )
         assert made.status_code == 201, made.content
         return str(made.json()["reference"])
 
@@ -398,11 +410,15 @@ def test_considering_a_late_complaint_only_when_it_was_raised_out_of_time(optimi
 def test_saving_the_assignment_unchanged_writes_nothing(optimised, staff) -> None:
     manager_user = staff("optimised", "manager")
     with time_machine.travel(RECEIVED, tick=False):
-        reference = ApiClient().post("/organisations/optimised/complaints", complaint_body()).json()[
-            "reference"
-        ]
+        reference = (
+            ApiClient()
+            .post("/organisations/optimised/complaints", complaint_body())
+            .json()["reference"]
+        )
     events = Event.objects.filter(case__reference=reference).count()
-    response = call(ApiClient(manager_user), LATER, "post", f"/cases/{reference}/assign", {"handler": None})
+    response = call(
+        ApiClient(manager_user), LATER, "post", f"/cases/{reference}/assign", {"handler": None}
+    )
     assert response.status_code == 200
     with time_machine.travel(LATER, tick=False):
         page = verified_client(manager_user).post(
@@ -438,7 +454,9 @@ def test_a_retried_note_step_or_clock_change_is_taken_once(occs, staff) -> None:
     steps_before = Event.objects.filter(case__reference=ref, action="notify_delay").count()
     for _ in range(2):
         assert post(f"/cases/{ref}/steps/notify_delay", delay, "delay-2").status_code == 200
-    assert Event.objects.filter(case__reference=ref, action="notify_delay").count() == steps_before + 1
+    assert (
+        Event.objects.filter(case__reference=ref, action="notify_delay").count() == steps_before + 1
+    )
     # The same key on another endpoint is another request.
     assert post(f"/cases/{ref}/notes", delay, "delay-2").status_code == 422
 
@@ -453,6 +471,8 @@ def test_a_retried_note_step_or_clock_change_is_taken_once(occs, staff) -> None:
     # Keys are the user's own: another user's same key is their own request.
     other_user = ApiClient(staff("occs", "handler"))
     with time_machine.travel(PUT, tick=False):
-        theirs = other_user.post(f"/cases/{ref}/notes", {"text": "Mine."}, headers={"Idempotency-Key": "note-1"})
+        theirs = other_user.post(
+            f"/cases/{ref}/notes", {"text": "Mine."}, headers={"Idempotency-Key": "note-1"}
+        )
     assert theirs.status_code == 200
     assert Event.objects.filter(case__reference=ref, kind="note").count() == 2

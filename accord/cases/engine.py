@@ -20,7 +20,7 @@ from accord.cases.clocks import project_events, store_clocks
 from accord.cases.closures import record_closure
 from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted, SeparationOfDuties
 from accord.cases.models import Case, Clock, Event
-from accord.cases.rules import apply_effect, failed_guards
+from accord.cases.rules import apply_effect, failed_effects, failed_guards
 from accord.cases.timeline import append_event
 from accord.organisations.calendar import calendar_for
 from accord.permissions import roles_on_case
@@ -108,8 +108,12 @@ def problems_with(
             ActionRefused(f"'{transition.label}' is not a step of stage '{stage_label}'")
         )
     problems.extend(_past_limits(case, procedure, transition, now))
+    conditions = [
+        *failed_guards(case, transition.guards),
+        *failed_effects(case, transition.effects),
+    ]
     if actor is None:
-        problems.extend(ActionRefused(p) for p in failed_guards(case, transition.guards))
+        problems.extend(ActionRefused(p) for p in conditions)
         return None, problems
     held = roles_on_case(actor, case) & set(transition.roles)
     role = _preferred(held)
@@ -129,7 +133,7 @@ def problems_with(
                 "assign yourself first"
             )
         )
-    problems.extend(ActionRefused(p) for p in failed_guards(case, transition.guards))
+    problems.extend(ActionRefused(p) for p in conditions)
     return role, problems
 
 

@@ -135,26 +135,39 @@ def failed_guards(case: Case, guards: tuple[Guard, ...]) -> list[str]:
     return [problem for guard in guards if (problem := GUARDS[guard](case)) is not None]
 
 
+def effect_problem(case: Case, effect: Effect) -> str | None:
+    """Why `effect` makes no sense on the case now (None: it may be applied). The engine
+    offers no step whose effect would be refused, so what it offers can be taken."""
+    if effect == Effect.WITHDRAW_CONSENT and case.consent_given_at is None:
+        return "there is no consent to withdraw"
+    if effect == Effect.CONFIRM_VERBAL_SUMMARY and not case.verbal_summary_pending:
+        return "no summary of a verbal complaint is awaiting confirmation"
+    if effect == Effect.ACCEPT_LATE_COMPLAINT and not case.raised_out_of_time:
+        return "the complaint is not flagged as raised out of time"
+    return None
+
+
+def failed_effects(case: Case, effects: tuple[Effect, ...]) -> list[str]:
+    return [problem for effect in effects if (problem := effect_problem(case, effect)) is not None]
+
+
 def apply_effect(case: Case, effect: Effect, now: dt.datetime) -> None:
     """Change `case` as `effect` says; refuse when the effect makes no sense now."""
+    problem = effect_problem(case, effect)
+    if problem is not None:
+        raise ActionRefused(problem)
     if effect == Effect.RECORD_CONSENT:
         case.consent_given_at = now
         case.consent_withdrawn_at = None
     elif effect == Effect.WITHDRAW_CONSENT:
-        if case.consent_given_at is None:
-            raise ActionRefused("there is no consent to withdraw")
         case.consent_withdrawn_at = now
     elif effect == Effect.CONFIRM_VERBAL_SUMMARY:
-        if not case.verbal_summary_pending:
-            raise ActionRefused("no summary of a verbal complaint is awaiting confirmation")
         case.verbal_summary_pending = False
         case.verbal_summary_confirmed_at = now
     elif effect == Effect.RECORD_REGULATOR_REFERRAL:
         case.safeguarding_concern = True
         case.referred_to_regulator_at = now
     elif effect == Effect.ACCEPT_LATE_COMPLAINT:
-        if not case.raised_out_of_time:
-            raise ActionRefused("the complaint is not flagged as raised out of time")
         case.late_complaint_accepted = True
     elif effect == Effect.OPEN_TO_RESPONDENT and hasattr(case, "opened_to_respondent_at"):
         # The field arrives with the sealed-shuttle work; until then the effect is a no-op.
