@@ -256,12 +256,14 @@ def test_the_kept_pdf_has_a_certificate_page_of_both_confirmations(
     assert pdf_pages(body) == document_pages + 1
     # The hashed document is unchanged; the certificate names both confirmations.
     assert kept.document_sha256 == agreement["document_sha256"]
-    certificate = certificate_html(kept, kept.binding_from)
+    assert kept.binding_from == CONFIRMED
+    certificate = certificate_html(kept, CONFIRMED)
     assert certificate.count(kept.document_sha256) == 3  # the document's, and each party's
     assert "Alex Morgan (complainant)" in certificate
     assert "(respondent)" in certificate
     assert "13 January 2027, 10:00:00" in certificate
-    assert "alex@example.com" in certificate and "rep@practice.example" in certificate
+    assert "alex@example.com" in certificate
+    assert "rep@practice.example" in certificate
 
 
 def test_clocks_stopped_without_agreement_show_ended_not_met(occs, staff) -> None:
@@ -305,7 +307,8 @@ def test_escalated_case_only_by_its_assigned_handler(occs, staff) -> None:
     assert "assign yourself first" in refused.json()["message"]
     with time_machine.travel(PUT, tick=False):
         page = verified_client(senior_user).get(f"/staff/cases/{ref}/").content.decode()
-    assert 'id="assign-first"' in page and "Assign yourself first" in page
+    assert 'id="assign-first"' in page
+    assert "Assign yourself first" in page
     # The manager's own step (a safeguarding referral) and the consumer's stay theirs.
     assert "refer_to_regulator" in allowed(ApiClient(staff("occs", "manager")), ref, PUT)
     assert "withdraw" in allowed(world["consumer"], ref, PUT)
@@ -365,7 +368,8 @@ def test_verbal_summary_steps_only_while_a_summary_is_pending(optimised, staff) 
     with time_machine.travel(RECEIVED, tick=False):
         web = ApiClient().post("/organisations/optimised/complaints", complaint_body())
         phoned = handler.post("/cases", {**complaint_body(), "channel": "phone"})
-    assert web.status_code == 201 and phoned.status_code == 201, phoned.content
+    assert web.status_code == 201, web.content
+    assert phoned.status_code == 201, phoned.content
     web_ref, phone_ref = web.json()["reference"], phoned.json()["reference"]
     steps = {"confirm_verbal_summary", "send_verbal_summary"}
     assert not steps & set(allowed(handler, web_ref, LATER))
@@ -426,7 +430,8 @@ def test_saving_the_assignment_unchanged_writes_nothing(optimised, staff) -> Non
         )
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Nothing changed" in text and "Assignment saved." not in text
+    assert "Nothing changed" in text
+    assert "Assignment saved." not in text
     assert Event.objects.filter(case__reference=reference).count() == events
 
 
