@@ -232,10 +232,10 @@ def escalated(people: dict[str, User]) -> tuple[str, ApiClient]:
 def test_escalated_and_resolved_by_a_senior_handler(people):
     reference, senior = escalated(people)
     at = london(2027, 1, 8, 10, 0)
-    # Nobody holds the escalated case yet.
+    # Nobody holds the escalated case yet: only its assigned handler takes its steps.
     unassigned = attempt(senior, reference, at, "resolve_escalated")
-    assert unassigned.status_code == 409
-    assert "no handler is assigned" in unassigned.json()["message"]
+    assert unassigned.status_code == 403
+    assert "assign yourself first" in unassigned.json()["message"]
     with time_machine.travel(at, tick=False):
         response = senior.post(f"/cases/{reference}/assign", {"handler": people["senior"].username})
     assert response.status_code == 200, response.content
@@ -310,7 +310,9 @@ def test_withdrawn_by_the_client(people):
     assert detail["is_open"] is False
     assert detail["outcome"] == "withdrawn"
     for key in ("acknowledgement", "response"):
-        assert clock(detail, key)["status"] == "stopped", key
+        # Withdrawn (v3): the clocks ended without being met.
+        assert clock(detail, key)["status"] == "ended", key
+        assert clock(detail, key)["state"] == "ended", key
     assert detail["next_deadline_at"] is None
     # A closed case takes no more steps.
     assert attempt(handler, reference, at, "acknowledge").status_code == 409

@@ -157,10 +157,10 @@ def test_stage2_is_acknowledged_by_an_assigned_senior_handler(people):
     take(handler, reference, STAGE2_REQUESTED, "request_stage2")
     head = ApiClient(people["head"])
     at = london(2026, 4, 2, 14, 0)
-    # Nobody holds the case yet.
+    # Nobody holds the case yet: only its assigned handler takes its steps.
     unassigned = attempt(head, reference, at, "acknowledge_stage2")
-    assert unassigned.status_code == 409
-    assert "no handler is assigned" in unassigned.json()["message"]
+    assert unassigned.status_code == 403
+    assert "assign yourself first" in unassigned.json()["message"]
     # A Customer Resolution Team handler may not take the stage 2 steps.
     assert attempt(
         ApiClient(people["handler"]), reference, at, "acknowledge_stage2"

@@ -4,6 +4,7 @@ extensions, flags and internal notes. Each is one transaction, row locked, one e
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -35,6 +36,15 @@ def _require_staff(case: Case, actor: User) -> Role:
 KEEP = object()  # assign(): leave the handler as it is
 
 
+@dataclass(frozen=True)
+class Assigned:
+    """What an assignment did: `changed` False when it asked for what already was
+    (nothing written, no event)."""
+
+    case: Case
+    changed: bool
+
+
 def assign(
     case_id: int,
     actor: User,
@@ -42,8 +52,9 @@ def assign(
     handler: User | object | None = KEEP,
     team: Team | None = None,
     now: dt.datetime,
-) -> Case:
-    """Assign the case to a handler (None: unassign; KEEP: leave it) and/or a team."""
+) -> Assigned:
+    """Assign the case to a handler (None: unassign; KEEP: leave it) and/or a team.
+    Asking for the assignment the case already has changes nothing and writes no event."""
     with transaction.atomic():
         case = lock_case(case_id)
         role = _require_staff(case, actor)
@@ -52,6 +63,9 @@ def assign(
         if handler is KEEP:
             handler = case.handler
         assert handler is None or isinstance(handler, User)
+        new_team_id = team.pk if team is not None else case.team_id
+        if handler_id(handler) == case.handler_id and new_team_id == case.team_id:
+            return Assigned(case, changed=False)
         if not can_assign(actor, case, handler):
             raise NotPermitted("handlers may only take cases for themselves")
         procedure = procedure_of(case)
@@ -96,7 +110,11 @@ def assign(
         if team is not None:
             case.team = team
         case.save()
-    return case
+    return Assigned(case, changed=True)
+
+
+def handler_id(handler: User | None) -> int | None:
+    return handler.pk if handler is not None else None
 
 
 def pause_clock(case_id: int, actor: User, clock: str, *, reason: str, now: dt.datetime) -> Case:

@@ -5,6 +5,7 @@ returns; no rule lives here."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from accord.accounts.models import User
 from accord.api_support import ERRORS
 from accord.api_support import request_user as _user
 from accord.auth import staff_or_party_auth
-from accord.cases import actions, engine, intake, queue
+from accord.cases import actions, engine, idempotency, intake, queue
 from accord.cases.choices import Channel, ClockBadge
 from accord.cases.clocks import badge
 from accord.cases.errors import InvalidAction, NotPermitted
@@ -60,15 +61,21 @@ class IntakeThrottle(AnonRateThrottle):
         super().__init__(settings.ACCORD_INTAKE_RATE)
 
 
-def _idempotency_key(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if not value or len(value) > 200 or not value.isprintable():
-        raise InvalidAction(
-            "Idempotency-Key must be 1 to 200 printable characters", field="Idempotency-Key"
-        )
-    return value
+_idempotency_key = idempotency.clean_key
+IdempotencyKey = Annotated[str | None, Header(None, alias="Idempotency-Key")]
+
+
+def _once(
+    request: HttpRequest,
+    user: User,
+    key: str | None,
+    body: Schema,
+    run: Callable[[], dict[str, Any]],
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """Run the endpoint's action once per `Idempotency-Key` (see `cases.idempotency`)."""
+    print_ = idempotency.fingerprint(request.method or "", request.path, body.model_dump())
+    return idempotency.once(user, idempotency.clean_key(key), print_, run, now=now)
 
 
 def _complaint(payload: ComplaintIn, **extra: Any) -> intake.Complaint:
@@ -187,18 +194,28 @@ def case_detail(request: HttpRequest, reference: str) -> dict[str, Any]:
     response={200: CaseOut | PartyCaseOut, **ERRORS},
     summary="Take a step of the case's procedure",
 )
-def take_step(request: HttpRequest, reference: str, action: str, payload: StepIn) -> dict[str, Any]:
+def take_step(
+    request: HttpRequest,
+    reference: str,
+    action: str,
+    payload: StepIn,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
     user = _user(request)
     case = visible_case(user, reference)
     now = timezone.now()
-    engine.take_step(
-        case.pk,
-        user,
-        action,
-        engine.StepRequest(reason=payload.reason, outcome=payload.outcome, data=payload.data),
-        now=now,
-    )
-    return _detail(visible_case(user, reference), user, now)
+
+    def run() -> dict[str, Any]:
+        engine.take_step(
+            case.pk,
+            user,
+            action,
+            engine.StepRequest(reason=payload.reason, outcome=payload.outcome, data=payload.data),
+            now=now,
+        )
+        return _detail(visible_case(user, reference), user, now)
+
+    return _once(request, user, idempotency_key, payload, run, now)
 
 
 @router.post(
@@ -232,28 +249,36 @@ def assign_case(request: HttpRequest, reference: str, payload: AssignIn) -> dict
     summary="Pause, resume or extend a clock",
 )
 def change_clock(
-    request: HttpRequest, reference: str, key: str, payload: ClockChangeIn
+    request: HttpRequest,
+    reference: str,
+    key: str,
+    payload: ClockChangeIn,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     user = _user(request)
     case = visible_case(user, reference)
     now = timezone.now()
-    if payload.action == "pause":
-        actions.pause_clock(case.pk, user, key, reason=payload.reason, now=now)
-    elif payload.action == "resume":
-        actions.resume_clock(case.pk, user, key, reason=payload.reason, now=now)
-    else:
-        if payload.unit is None:
-            raise InvalidAction("say the unit of the extension", field="unit")
-        actions.extend_clock(
-            case.pk,
-            user,
-            key,
-            amount=payload.amount,
-            unit=Unit(payload.unit),
-            reason=payload.reason,
-            now=now,
-        )
-    return _detail(visible_case(user, reference), user, now)
+
+    def run() -> dict[str, Any]:
+        if payload.action == "pause":
+            actions.pause_clock(case.pk, user, key, reason=payload.reason, now=now)
+        elif payload.action == "resume":
+            actions.resume_clock(case.pk, user, key, reason=payload.reason, now=now)
+        else:
+            if payload.unit is None:
+                raise InvalidAction("say the unit of the extension", field="unit")
+            actions.extend_clock(
+                case.pk,
+                user,
+                key,
+                amount=payload.amount,
+                unit=Unit(payload.unit),
+                reason=payload.reason,
+                now=now,
+            )
+        return _detail(visible_case(user, reference), user, now)
+
+    return _once(request, user, idempotency_key, payload, run, now)
 
 
 @router.post(
@@ -290,12 +315,21 @@ def confirm_verbal_summary(
     response={200: CaseOut | PartyCaseOut, **ERRORS},
     summary="Add an internal note",
 )
-def add_note(request: HttpRequest, reference: str, payload: NoteIn) -> dict[str, Any]:
+def add_note(
+    request: HttpRequest,
+    reference: str,
+    payload: NoteIn,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
     user = _user(request)
     case = visible_case(user, reference)
     now = timezone.now()
-    actions.add_note(case.pk, user, payload.text, now=now)
-    return _detail(visible_case(user, reference), user, now)
+
+    def run() -> dict[str, Any]:
+        actions.add_note(case.pk, user, payload.text, now=now)
+        return _detail(visible_case(user, reference), user, now)
+
+    return _once(request, user, idempotency_key, payload, run, now)
 
 
 def _receipt(case: Case) -> dict[str, Any]:

@@ -68,7 +68,8 @@ class ClockStatus(models.TextChoices):
 
     RUNNING = "running", "Running"
     PAUSED = "paused", "Paused"
-    STOPPED = "stopped", "Stopped"
+    STOPPED = "stopped", "Stopped"  # met: stopped by a step that meets it
+    ENDED = "ended", "Ended"  # stopped by a step that ends it without meeting it
 
 
 class ClockBadge(models.TextChoices):

@@ -96,7 +96,7 @@ def clock_rows(
     for key, clock in projected.items():
         run = clock.run
         if run.stopped_at is not None:
-            status = ClockStatus.STOPPED
+            status = ClockStatus.ENDED if run.ended else ClockStatus.STOPPED
         elif run.is_paused:
             status = ClockStatus.PAUSED
         else:

@@ -17,9 +17,10 @@ from django.db import transaction
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
 from accord.cases.clocks import project_events, store_clocks
+from accord.cases.closures import record_closure
 from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted, SeparationOfDuties
 from accord.cases.models import Case, Clock, Event
-from accord.cases.rules import apply_effect, failed_guards
+from accord.cases.rules import apply_effect, failed_effects, failed_guards
 from accord.cases.timeline import append_event
 from accord.organisations.calendar import calendar_for
 from accord.permissions import roles_on_case
@@ -53,6 +54,16 @@ def lock_case(case_id: int) -> Case:
     )
 
 
+def is_escalated(procedure: Procedure, events: list[Event]) -> bool:
+    """Whether the case has entered a stage marked `separate_handler` (an escalation)."""
+    for event in events:
+        if event.kind == EventKind.TRANSITION and event.from_stage != event.to_stage:
+            stage = procedure.stages.get(event.to_stage)
+            if stage is not None and stage.separate_handler:
+                return True
+    return False
+
+
 def earlier_handlers(case: Case, procedure: Procedure, events: list[Event]) -> set[int]:
     """Everyone who handled the case at a level below the current one. A level starts
     whenever the case enters a stage marked `separate_handler` (an escalation)."""
@@ -80,10 +91,14 @@ def problems_with(
     transition: Transition,
     barred: set[int],
     now: dt.datetime,
+    *,
+    escalated: bool = False,
 ) -> tuple[Role | None, list[ActionRefused]]:
     """The role the actor would take the step in, and everything that stops them.
     With no actor the system takes the step (an automatic escalation): roles and
-    separation of duties do not apply, the stage and the guards still do."""
+    separation of duties do not apply, the stage and the guards still do. On an
+    escalated case (`is_escalated`) only its assigned handler takes the handling steps
+    (a party's or a manager's steps are theirs as before)."""
     problems: list[ActionRefused] = []
     if not case.is_open:
         problems.append(ActionRefused("the case is closed"))
@@ -93,8 +108,12 @@ def problems_with(
             ActionRefused(f"'{transition.label}' is not a step of stage '{stage_label}'")
         )
     problems.extend(_past_limits(case, procedure, transition, now))
+    conditions = [
+        *failed_guards(case, transition.guards),
+        *failed_effects(case, transition.effects),
+    ]
     if actor is None:
-        problems.extend(ActionRefused(p) for p in failed_guards(case, transition.guards))
+        problems.extend(ActionRefused(p) for p in conditions)
         return None, problems
     held = roles_on_case(actor, case) & set(transition.roles)
     role = _preferred(held)
@@ -107,7 +126,14 @@ def problems_with(
                 "you handled this case at an earlier stage; a different person must handle it now"
             )
         )
-    problems.extend(ActionRefused(p) for p in failed_guards(case, transition.guards))
+    elif role in HANDLING_ROLES and escalated and actor.pk != case.handler_id:
+        problems.append(
+            NotPermitted(
+                "the case is escalated: only its assigned handler takes its steps; "
+                "assign yourself first"
+            )
+        )
+    problems.extend(ActionRefused(p) for p in conditions)
     return role, problems
 
 
@@ -179,14 +205,28 @@ def validated_inputs(
     return inputs
 
 
+def must_assign_first(case: Case, actor: User) -> bool:
+    """Whether the actor, a handler on the case, would be offered its handling steps
+    only once assigned to it (the case is escalated; see `problems_with`)."""
+    if not case.is_open or case.handler_id == actor.pk:
+        return False
+    if not roles_on_case(actor, case) & HANDLING_ROLES:
+        return False
+    return is_escalated(procedure_of(case), list(case.events.all()))
+
+
 def allowed_steps(case: Case, actor: User, now: dt.datetime) -> list[str]:
     """The transitions this actor could take now (before inputs like a reason)."""
     procedure = procedure_of(case)
-    barred = earlier_handlers(case, procedure, list(case.events.all()))
+    events = list(case.events.all())
+    barred = earlier_handlers(case, procedure, events)
+    escalated = is_escalated(procedure, events)
     return [
         key
         for key, transition in procedure.transitions.items()
-        if not problems_with(case, procedure, actor, transition, barred, now)[1]
+        if not problems_with(case, procedure, actor, transition, barred, now, escalated=escalated)[
+            1
+        ]
     ]
 
 
@@ -203,7 +243,13 @@ def take_step(
             raise InvalidAction(f"'{action}' is not a step of this procedure", field="action")
         events = list(case.events.all())
         role, problems = problems_with(
-            case, procedure, actor, transition, earlier_handlers(case, procedure, events), now
+            case,
+            procedure,
+            actor,
+            transition,
+            earlier_handlers(case, procedure, events),
+            now,
+            escalated=is_escalated(procedure, events),
         )
         if problems:
             raise problems[0]
@@ -232,6 +278,7 @@ def take_step(
                 case.outcome = outcome or ""
                 case.closed_at = now
                 data["outcome"] = outcome
+                record_closure(case, now)
             if target.separate_handler and case.handler_id is not None:
                 # An escalation hands the case on: whoever had it may not keep it.
                 data["handler_released"] = case.handler_id

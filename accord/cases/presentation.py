@@ -9,7 +9,7 @@ from typing import Any
 
 from accord.accounts.models import User
 from accord.cases import engine
-from accord.cases.choices import ClockBadge
+from accord.cases.choices import ClockBadge, ClockStatus
 from accord.cases.clocks import badge
 from accord.cases.models import Case, Clock
 from accord.cases.rights import rights_of
@@ -21,12 +21,14 @@ from accord.policy.roles import standing
 def clock_view(clock: Clock, now: dt.datetime) -> dict[str, Any]:
     if clock.is_window:
         state = "open" if clock.due_at is not None and now < clock.due_at else "closed"
-    elif clock.status == "stopped":
-        state = (
-            "met"
-            if clock.due_at is None or (clock.stopped_at and clock.stopped_at < clock.due_at)
-            else "breached"
+    elif clock.status in {ClockStatus.STOPPED, ClockStatus.ENDED}:
+        in_time = clock.due_at is None or (
+            clock.stopped_at is not None and clock.stopped_at < clock.due_at
         )
+        if not in_time:
+            state = "breached"  # a breach stands however the clock stopped
+        else:
+            state = "met" if clock.status == ClockStatus.STOPPED else "ended"
     elif clock.status == "paused":
         state = "paused"
     else:

@@ -17,7 +17,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import weasyprint
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -28,6 +27,7 @@ from accord.cases.engine import StepRequest, lock_case, procedure_of, take_step
 from accord.cases.errors import ActionRefused, InvalidAction
 from accord.cases.models import Case, Clock
 from accord.cases.timeline import append_event
+from accord.mediation.certificate import agreement_pdf, certificate_html
 from accord.mediation.choices import AgreementStatus, Party, ProposalKind
 from accord.mediation.models import Agreement, AgreementConfirmation, Obligation, Proposal
 from accord.mediation.proposals import local_today
@@ -252,7 +252,9 @@ def confirm(
         stored: Path | None = None
         try:
             if binding:
-                agreement.pdf_stored_as = _store_pdf(agreement.document_html)
+                agreement.pdf_stored_as = _store_pdf(
+                    agreement.document_html, certificate_html(agreement, now)
+                )
                 stored = pdf_path(agreement)
                 agreement.status = AgreementStatus.BINDING
                 agreement.binding_from = now
@@ -309,16 +311,13 @@ def _take_agreement_step(case_id: int, now: dt.datetime) -> str | None:
     return None
 
 
-_NO_FETCHING = weasyprint.URLFetcher(allowed_protocols=frozenset({"data"}))
-
-
-def _store_pdf(html: str) -> str:
+def _store_pdf(html: str, certificate: str) -> str:
     """Render the PDF and store it under a random name outside the web root; return
     the name relative to MEDIA_ROOT."""
     name = f"{PDF_FOLDER}/{secrets.token_hex(16)}.pdf"
     path = Path(settings.MEDIA_ROOT) / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    pdf = weasyprint.HTML(string=html, url_fetcher=_NO_FETCHING).write_pdf()
+    pdf = agreement_pdf(html, certificate)
     with path.open("xb") as out:
         out.write(pdf)
     return name

@@ -28,6 +28,7 @@ from django_tasks import task
 from accord.accounts.models import User
 from accord.cases.batches import drain
 from accord.cases.choices import EventKind
+from accord.cases.closures import record_reopening
 from accord.cases.engine import lock_case, procedure_of, refresh_clocks
 from accord.cases.errors import InvalidAction
 from accord.cases.models import Case
@@ -104,6 +105,7 @@ def reopen(case: Case, now: dt.datetime, *, reason: str, data: dict[str, Any]) -
         "previous_outcome": case.outcome,
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
     }
+    record_reopening(case, now)
     case.is_open = True
     case.stage = procedure.reopens_to
     case.outcome = ""

@@ -42,6 +42,8 @@ class ClockRun:
     basis_label: str
     due_on: dt.date | None = None  # for a clock due on a date given as input
     stopped_at: dt.datetime | None = None
+    # Stopped by a step that ends the clock without meeting it (the clock's `ends_on`).
+    ended: bool = False
     pauses: list[Pause] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
 
@@ -60,10 +62,11 @@ class ClockRun:
         last = self.pauses[-1]
         self.pauses[-1] = Pause(start=last.start, end=at, reason=last.reason)
 
-    def stop(self, at: dt.datetime) -> None:
+    def stop(self, at: dt.datetime, *, ended: bool = False) -> None:
         if self.is_paused:
             self.resume(at)
         self.stopped_at = at
+        self.ended = ended
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,10 @@ def _apply_step(
         run = runs.get(key)
         if run is None or not run.is_running:
             continue
-        if action in clock.stops_on or happening.closes:
+        if action in clock.ends_on:
+            run.stop(happening.at, ended=True)
+            ended.append(key)
+        elif action in clock.stops_on or happening.closes:
             run.stop(happening.at)
             ended.append(key)
         elif action in clock.pauses_on and not run.is_paused:

@@ -45,6 +45,13 @@ class Guard(StrEnum):
     MICROBUSINESS = "microbusiness"
     LATE_COMPLAINT_DECIDED = "late_complaint_decided"
     MAY_BE_OUT_OF_TIME = "may_be_out_of_time"
+    # Added with the third versions of the seed packs (issue 16).
+    VERBAL_SUMMARY_PENDING = "verbal_summary_pending"
+    RAISED_OUT_OF_TIME = "raised_out_of_time"
+    CONSENT_FORM_SIGNED = "consent_form_signed"
+    AGREEMENT_BINDING = "agreement_binding"
+    NO_BINDING_AGREEMENT = "no_binding_agreement"
+    AGREEMENT_TERMS_DONE = "agreement_terms_done"
 
 
 class Effect(StrEnum):
@@ -161,7 +168,10 @@ class Clock(_Strict):
     basis: str = RECEIPT  # a milestone, or "clock_end:<clock>"
     due_time: DueTime = DueTime.END_OF_DAY
     starts_on: tuple[str, ...] = ()
-    stops_on: tuple[str, ...] = ()
+    stops_on: tuple[str, ...] = ()  # the steps that meet it
+    # The steps that stop it without meeting it (no agreement; concluded without one):
+    # shown as "ended", never as met. A closing step not named here meets it.
+    ends_on: tuple[str, ...] = ()
     pauses_on: tuple[str, ...] = ()
     resumes_on: tuple[str, ...] = ()
     at_risk_lead: int = Field(default=1, ge=0)  # working days before due

@@ -119,7 +119,9 @@ def coherence_faults(procedure: Procedure) -> list[str]:
 
     for key, clock in procedure.clocks.items():
         where = f"clock '{key}'"
-        for field_name in ("starts_on", "stops_on", "pauses_on", "resumes_on"):
+        for action in set(clock.stops_on) & set(clock.ends_on):
+            faults.append(f"{where}: '{action}' both meets (stops_on) and ends it (ends_on)")
+        for field_name in ("starts_on", "stops_on", "ends_on", "pauses_on", "resumes_on"):
             for action in getattr(clock, field_name):
                 if action not in actions:
                     faults.append(f"{where}: {field_name} names unknown action '{action}'")

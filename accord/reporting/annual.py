@@ -20,8 +20,8 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from ninja import Schema
 
-from accord.cases.choices import Source
-from accord.cases.models import Case, Clock
+from accord.cases.choices import ClockStatus, Source
+from accord.cases.models import Case, CaseClosure, Clock
 from accord.mediation.feedback import report_rows
 from accord.mediation.models import Feedback
 from accord.organisations.models import Organisation
@@ -79,6 +79,7 @@ class PeriodFigures(Schema):
     label: str
     received: int
     closed: int
+    reopened: int
     resolved: int
     resolved_early: int
     share_resolved: float | None
@@ -137,13 +138,23 @@ def received_in(organisation_id: int, period: Period) -> QuerySet[Case]:
     )
 
 
-def closed_in(organisation_id: int, period: Period) -> QuerySet[Case]:
-    return Case.objects.filter(
+def closed_in(organisation_id: int, period: Period) -> QuerySet[CaseClosure]:
+    """The closures in the period: one row per closure (`CaseClosure`), kept when the
+    case is reopened later, so a published period's figures do not change."""
+    return CaseClosure.objects.filter(
         organisation_id=organisation_id,
-        is_open=False,
         closed_at__gte=period.start(),
         closed_at__lt=period.end(),
     )
+
+
+def reopened_in(organisation_id: int, period: Period) -> int:
+    """Reopenings in the period, counted as such (the closure they follow stays)."""
+    return CaseClosure.objects.filter(
+        organisation_id=organisation_id,
+        reopened_at__gte=period.start(),
+        reopened_at__lt=period.end(),
+    ).count()
 
 
 def _days(value: dt.timedelta | None) -> float | None:
@@ -220,6 +231,7 @@ def period_figures(organisation: Organisation, period: Period) -> PeriodFigures:
         label=period.label,
         received=total_received,
         closed=total_closed,
+        reopened=reopened_in(org_id, period),
         resolved=resolved,
         resolved_early=early,
         share_resolved=share(resolved, total_closed),
@@ -258,6 +270,9 @@ def clock_figures(
             due_at__gte=period.start(),
             due_at__lt=until,
         )
+        # A clock ended in time without being met (no agreement; concluded without
+        # one) did not fall due; one ended after its due instant was breached.
+        .exclude(status=ClockStatus.ENDED, stopped_at__lt=F("due_at"))
         .order_by()
         .values("key")
         .annotate(
@@ -327,7 +342,7 @@ def feedback_figures(organisation_id: int, period: Period) -> list[PartyFeedback
 def monthly(organisation_id: int, period: Period) -> list[MonthFigure]:
     """Cases received and closed in each month of the period."""
 
-    def per_month(queryset: QuerySet[Case], field: str) -> dict[str, int]:
+    def per_month(queryset: QuerySet[Any], field: str) -> dict[str, int]:
         return {
             f"{month:%Y-%m}": n
             for month, n in queryset.order_by()

@@ -18,7 +18,7 @@ from ninja import Schema
 
 from accord.accounts.models import User
 from accord.cases.choices import ClockStatus
-from accord.cases.models import Case, Clock
+from accord.cases.models import Case, CaseClosure, Clock
 from accord.organisations.models import Organisation, Team
 from accord.procedures.registry import registry
 from accord.reporting.outcomes import outcome_kind
@@ -220,8 +220,10 @@ def trend(organisation: Organisation, now: dt.datetime) -> list[TrendRow]:
         .annotate(n=Count("*"))
     )
     closed: dict[dt.datetime, list[int]] = {}
+    # Closures, not cases: a case reopened since keeps its closure in its month.
     rows = (
-        base.filter(closed_at__gte=since, is_open=False)
+        CaseClosure.objects.filter(organisation_id=organisation.pk, closed_at__gte=since)
+        .order_by()
         .annotate(month=TruncMonth("closed_at", tzinfo=LONDON))
         .values_list("month", "procedure_key", "procedure_version", "outcome")
         .annotate(n=Count("*"))

@@ -20,11 +20,11 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.crypto import salted_hmac
 from openpyxl import Workbook
 
-from accord.cases.models import Case
+from accord.cases.models import Case, CaseClosure
 from accord.organisations.models import Organisation
 from accord.reporting.annual import fca_bucket
 from accord.reporting.outcomes import outcome_kind
@@ -80,14 +80,16 @@ def pseudonym(reference: str) -> str:
 
 
 def export_cases(organisation: Organisation, period: Period) -> QuerySet[Case]:
-    """The organisation's cases received or closed in the period."""
+    """The organisation's cases received or closed in the period. "Closed" is a
+    closure in the period (`CaseClosure`), also of a case reopened since."""
     start, end = period.start(), period.end()
+    closed_here = CaseClosure.objects.filter(
+        case=OuterRef("pk"), closed_at__gte=start, closed_at__lt=end
+    )
     return (
         Case.objects.filter(organisation=organisation)
-        .filter(
-            Q(received_at__gte=start, received_at__lt=end)
-            | Q(is_open=False, closed_at__gte=start, closed_at__lt=end)
-        )
+        .annotate(closed_in_period=Exists(closed_here))
+        .filter(Q(received_at__gte=start, received_at__lt=end) | Q(closed_in_period=True))
         .order_by("received_at", "id")
     )
 
@@ -125,7 +127,7 @@ def rows(organisation: Organisation, period: Period, *, pseudonymised: bool) -> 
     shared = shared_categories(organisation, period) if pseudonymised else set()
     values = (
         export_cases(organisation, period)
-        .values_list(
+        .values_list(  # type: ignore[misc]  # closed_in_period is export_cases' annotation
             "reference",
             "procedure_key",
             "procedure_version",
@@ -141,6 +143,7 @@ def rows(organisation: Organisation, period: Period, *, pseudonymised: bool) -> 
             "team__name",
             "handler__username",
             "respondent__name",
+            "closed_in_period",
         )
         .annotate(
             stopped=Count(
@@ -174,6 +177,7 @@ def rows(organisation: Organisation, period: Period, *, pseudonymised: bool) -> 
         team,
         handler,
         respondent,
+        closed_in_period,
         stopped,
         met,
     ) in values.iterator(chunk_size=CHUNK):
@@ -188,7 +192,7 @@ def rows(organisation: Organisation, period: Period, *, pseudonymised: bool) -> 
             "received_at": _iso(received_at),
             "closed_at": _iso(closed_at),
             "received_in_period": start <= received_at < end,
-            "closed_in_period": closed and start <= closed_at < end,
+            "closed_in_period": closed_in_period,
             "source": source,
             "channel": channel,
             "category": category

@@ -43,7 +43,7 @@ from accord.accounts.choices import StaffRole
 from accord.accounts.models import User
 from accord.cases.choices import Channel, EventKind, Source
 from accord.cases.clocks import clock_rows
-from accord.cases.models import Case, Clock, Complainant, Event, ReferenceCounter
+from accord.cases.models import Case, CaseClosure, Clock, Complainant, Event, ReferenceCounter
 from accord.mediation.choices import Party
 from accord.mediation.models import Feedback
 from accord.organisations.calendar import calendar_for
@@ -343,7 +343,7 @@ class _Writer:
 
     def flush(self) -> None:
         # Parents first: complainants, cases, then what hangs off a case.
-        for model in (Complainant, Case, Clock, Event, Feedback):
+        for model in (Complainant, Case, CaseClosure, Clock, Event, Feedback):
             rows = self.rows.pop(model, [])
             if rows:
                 self._write(model, rows)
@@ -566,6 +566,21 @@ class Generator:
                 "updated_at": last_at,
             },
         )
+        if closed:
+            writer.add(
+                CaseClosure,
+                {
+                    "id": self.ids.take(CaseClosure),
+                    "case_id": case_id,
+                    "organisation_id": self.organisation.pk,
+                    "procedure_key": procedure.key,
+                    "procedure_version": procedure.version,
+                    "outcome": outcome,
+                    "received_at": received_at,
+                    "closed_at": steps_at[-1],
+                    "reopened_at": None,
+                },
+            )
         case_row = writer.rows[Case][-1]
         for clock in clocks:
             self._clock(writer, case_id, clock, shift)
@@ -778,7 +793,7 @@ def generate(
 
 def _reset_sequences() -> None:
     statements = connection.ops.sequence_reset_sql(
-        no_style(), [Complainant, Case, Clock, Event, Feedback]
+        no_style(), [Complainant, Case, CaseClosure, Clock, Event, Feedback]
     )
     if statements:
         with connection.cursor() as cursor:

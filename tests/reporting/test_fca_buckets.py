@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from accord.accounts.models import User
-from accord.cases.models import Case
+from accord.cases.models import Case, CaseClosure
 from accord.organisations.models import Organisation
 from accord.reporting.annual import annual_report
 from accord.reporting.periods import Period
@@ -42,6 +42,8 @@ def closings(organisations: dict[str, Organisation]) -> list[Case]:
     assert len(cases) == len(CLOSINGS)
     for case, (received, closed, _) in zip(cases, CLOSINGS, strict=True):
         Case.objects.filter(pk=case.pk).update(received_at=received, closed_at=closed)
+        # The report counts closures (issue 16): each case's closure row moves with it.
+        CaseClosure.objects.filter(case=case).update(received_at=received, closed_at=closed)
     return cases
 
 

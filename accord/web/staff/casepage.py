@@ -192,6 +192,7 @@ class CasePage:
             "rights": rights_of(case, procedure, now),
             "threads": self._threads(),
             "steps": self._steps(),
+            "assign_first": engine.must_assign_first(case, user),
             "letters": letters,
             "letters_needed": self._letters_needed(events, letters),
             "note_form": self._form("note", NoteForm),

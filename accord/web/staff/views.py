@@ -267,9 +267,13 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
         (t for t in teams_of(case.organisation_id) if t.pk == form.cleaned_data["team"]), None
     )
     try:
-        actions.assign(case.pk, user, handler=handler, team=team, now=timezone.now())
+        assigned = actions.assign(case.pk, user, handler=handler, team=team, now=timezone.now())
     except ActionRefused as exc:
         return refused(request, reference, "assign", form, exc)
+    if not assigned.changed:
+        return done(
+            reference, "Nothing changed: the assignment was already that.", request, "assignment"
+        )
     return done(reference, "Assignment saved.", request, "assignment")
 
 

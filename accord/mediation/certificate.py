@@ -1,0 +1,61 @@
+"""The certificate page kept with a binding agreement's PDF: who confirmed the
+document for each party, when, and the SHA-256 each confirmed. The agreement's own HTML
+is what the parties hashed, so the confirmations go on a page of their own appended to
+the kept PDF, never into the hashed document."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import weasyprint
+from django.template.loader import render_to_string
+
+from accord.mediation.choices import Party
+from accord.mediation.models import Agreement
+
+LONDON = ZoneInfo("Europe/London")
+_NO_FETCHING = weasyprint.URLFetcher(allowed_protocols=frozenset({"data"}))
+
+
+def _when(at: dt.datetime) -> str:
+    return at.astimezone(LONDON).strftime("%d %B %Y, %H:%M:%S")
+
+
+def certificate_html(agreement: Agreement, binding_from: dt.datetime) -> str:
+    case = agreement.case
+    names = {Party.COMPLAINANT: str(case.complainant), Party.RESPONDENT: case.respondent.name}
+    rows = []
+    for confirmation in agreement.confirmations.select_related("confirmed_by").order_by(
+        "confirmed_at", "id"
+    ):
+        party = Party(confirmation.party)
+        user = confirmation.confirmed_by
+        account = user.get_full_name() or user.email or user.username
+        rows.append(
+            {
+                "party": f"{names[party]} ({party.label.lower()})",
+                "who": account,
+                "when": _when(confirmation.confirmed_at),
+                "sha256": confirmation.document_sha256,
+            }
+        )
+    return render_to_string(
+        "mediation/agreement_certificate.html",
+        {
+            "case": case,
+            "organisation": case.organisation,
+            "agreement": agreement,
+            "binding_from": _when(binding_from),
+            "confirmations": rows,
+        },
+    )
+
+
+def agreement_pdf(document_html: str, certificate: str) -> bytes:
+    """The agreement document's pages followed by the certificate page."""
+    document = weasyprint.HTML(string=document_html, url_fetcher=_NO_FETCHING).render()
+    appended = weasyprint.HTML(string=certificate, url_fetcher=_NO_FETCHING).render()
+    pdf = document.copy([*document.pages, *appended.pages]).write_pdf()
+    assert pdf is not None
+    return bytes(pdf)
