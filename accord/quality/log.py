@@ -20,8 +20,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accord.cases.models import Case
+from accord.keyset import Cursor, after
 from accord.quality.choices import OUTSTANDING, ActionFilter, ActionStatus, LogFilter
-from accord.quality.models import CorrectiveAction
+from accord.quality.models import CaseQuality, CorrectiveAction
 
 
 def overdue(today: dt.date) -> Q:
@@ -52,13 +53,36 @@ def log_entries(organisation_id: int, show: LogFilter, today: dt.date) -> QueryS
     return entries
 
 
+def log_page(
+    organisation_id: int,
+    show: LogFilter,
+    today: dt.date,
+    *,
+    cursor: Cursor | None = None,
+    limit: int = 50,
+) -> tuple[list[Case], Cursor | None]:
+    """One page of the log, newest first, and the cursor of the next (None at the end):
+    read from the index on (organisation, received_at, id) at any depth."""
+    entries = log_entries(organisation_id, show, today)
+    if cursor is not None:
+        entries = entries.filter(after("received_at", cursor, descending=True))
+    found = list(entries[: limit + 1])
+    if len(found) > limit:
+        last = found[limit - 1]
+        return found[:limit], Cursor(last.received_at, last.pk)
+    return found, None
+
+
 def log_counts(organisation_id: int, today: dt.date) -> dict[str, int]:
-    """The log's totals, two aggregate queries."""
+    """The log's totals, three aggregate queries."""
     cases = Case.objects.filter(organisation_id=organisation_id).aggregate(
         complaints=Count("pk"),
         open=Count("pk", filter=Q(is_open=True)),
-        with_root_cause=Count("pk", filter=Q(quality__root_cause__isnull=False)),
     )
+    # From the quality records (one per case that has one), not a join to every case.
+    cases["with_root_cause"] = CaseQuality.objects.filter(
+        case__organisation_id=organisation_id, root_cause__isnull=False
+    ).count()
     actions = CorrectiveAction.objects.filter(organisation_id=organisation_id).aggregate(
         outstanding=Count("pk", filter=Q(status__in=OUTSTANDING)),
         overdue=Count("pk", filter=overdue(today)),
