@@ -62,6 +62,7 @@ class Result:
     queries: int = 0
     status: int = 0
     latencies: list[float] = field(default_factory=list)
+    sql: list[float] = field(default_factory=list)  # time in the database, a request
 
     def p(self, pct: float) -> float:
         return _common.percentile([t * 1000 for t in self.latencies], pct)
@@ -122,6 +123,7 @@ def pages(requests: int) -> tuple[list[Page], dict[str, Any]]:
 
     from accord.accounts.models import User
     from accord.cases import queue
+    from accord.keyset import Cursor
     from accord.quality import log
 
     handler = User.objects.get(username=f"{ORG}-handler")
@@ -149,10 +151,10 @@ def pages(requests: int) -> tuple[list[Page], dict[str, Any]]:
         for name, share in (("second", 0), ("middle", 0.5), ("deep", 0.9)):
             at = 49 if share == 0 else int(count * share)
             deadline, case_id = dated.values_list("next_deadline_at", "id")[at]
-            cursors[name] = queue.Cursor(deadline, case_id).encode()
+            cursors[name] = Cursor(deadline, case_id).encode()
     count = undated.count()
     if count:
-        cursors["no_deadline"] = queue.Cursor(
+        cursors["no_deadline"] = Cursor(
             None, undated.values_list("id", flat=True)[count // 2]
         ).encode()
     # The stage and team most open cases are at, for the filters.
@@ -286,7 +288,8 @@ def pages(requests: int) -> tuple[list[Page], dict[str, Any]]:
     out.append(Page("list", "quality log API, first", "manager", "/api/quality/log", LIST_MS))
     for name, share in (("middle", 0.5), ("last", 1.0)):
         at = max(0, min(total - 1, int(total * share) - (50 if share == 1.0 else 0)))
-        cursor = log.LogCursor.of(entries[at]).encode()
+        entry = entries[at]
+        cursor = Cursor(entry.received_at, entry.pk).encode()
         out.append(
             Page(
                 "list", f"quality log page, {name}", "manager", f"/quality/?after={cursor}", LIST_MS
@@ -309,7 +312,7 @@ def pages(requests: int) -> tuple[list[Page], dict[str, Any]]:
     return out, clients
 
 
-def measure(page: Page, client: Any, requests: int) -> Result:
+def measure(page: Page, client: Any, requests: int, explain: bool = False) -> Result:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -325,11 +328,41 @@ def measure(page: Page, client: Any, requests: int) -> Result:
         for q in ctx.captured_queries
         if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
     )
-    for _ in range(page.requests or requests):
+    if explain:
+        _explain(ctx.captured_queries)
+    spent = [0.0]
+
+    def timer(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
-        client.get(page.url)
-        result.latencies.append(time.perf_counter() - started)
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    with connection.execute_wrapper(timer):
+        for _ in range(page.requests or requests):
+            spent[0] = 0.0
+            started = time.perf_counter()
+            client.get(page.url)
+            result.latencies.append(time.perf_counter() - started)
+            result.sql.append(spent[0])
     return result
+
+
+def _explain(captured: list[dict[str, Any]]) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    for query in captured:
+        sql = query["sql"]
+        if not sql.startswith("SELECT") or "cases_case" not in sql:
+            continue
+        print(f"    {sql[:300]}...")
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            for (line,) in cursor.fetchall():
+                print(f"      {line}")
 
 
 def main() -> None:
@@ -338,6 +371,9 @@ def main() -> None:
     parser.add_argument("--years", type=float, default=7.0)
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page")
     parser.add_argument("--only", default="", help="only the pages whose label contains this")
+    parser.add_argument(
+        "--explain", action="store_true", help="EXPLAIN ANALYZE each page's case queries"
+    )
     _common.add_db_arguments(parser)
     args = parser.parse_args()
     bench = _common.setup(args)
@@ -358,12 +394,14 @@ def main() -> None:
         print(
             f"\n{args.requests} requests a page (after 5 warm-up), django.test.Client in-process\n"
         )
-        print(f"{'page':<44} {'q':>3} {'st':>3} {'p50':>8} {'p95':>8} {'max':>8}  target")
+        print(
+            f"{'page':<44} {'q':>3} {'st':>3} {'p50':>8} {'p95':>8} {'max':>8} {'sql p50':>8}  target"
+        )
         results = []
         for page in chosen:
             if args.only and args.only not in page.label:
                 continue
-            result = measure(page, clients[page.who], args.requests)
+            result = measure(page, clients[page.who], args.requests, args.explain)
             results.append(result)
             p95 = result.p(95)
             ok = result.status == 200 and p95 <= page.target_ms
@@ -374,7 +412,8 @@ def main() -> None:
             )
             print(
                 f"{page.label:<44} {result.queries:>3} {result.status:>3} {result.p(50):8.1f}"
-                f" {p95:8.1f} {max(result.latencies) * 1000:8.1f}  p95 <= {page.target_ms:.0f} ms: {verdict}",
+                f" {p95:8.1f} {max(result.latencies) * 1000:8.1f} {statistics.median(result.sql) * 1000:8.1f}"
+                f"  p95 <= {page.target_ms:.0f} ms: {verdict}",
                 flush=True,
             )
         missed = [r.page.label for r in results if r.status != 200 or r.p(95) > r.page.target_ms]

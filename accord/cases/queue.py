@@ -18,7 +18,7 @@ from accord.cases import search
 from accord.cases.choices import ClockBadge
 from accord.cases.models import Case
 from accord.keyset import Cursor as Cursor
-from accord.keyset import after
+from accord.keyset import after, first
 from accord.permissions import cases_visible_to, staff_role
 
 
@@ -84,20 +84,19 @@ def page(
     limit: int = 50,
 ) -> tuple[list[Case], Cursor | None]:
     """One page of the queue and the cursor for the next (None at the end)."""
-    base = filtered(user, filters, now).select_related(
-        "organisation", "complainant", "handler", "team"
-    )
+    base = filtered(user, filters, now)
+    shown = Case.objects.select_related("organisation", "complainant", "handler", "team")
     results: list[Case] = []
     if cursor is None or cursor.at is not None:
         with_deadline = base.filter(next_deadline_at__isnull=False)
         if cursor is not None:
             with_deadline = with_deadline.filter(after("next_deadline_at", cursor))
-        results = list(with_deadline.order_by("next_deadline_at", "id")[: limit + 1])
+        results = first(with_deadline, ("next_deadline_at", "id"), limit + 1, shown)
     if len(results) <= limit:
         without_deadline = base.filter(next_deadline_at__isnull=True)
         if cursor is not None and cursor.at is None:
             without_deadline = without_deadline.filter(after("next_deadline_at", cursor))
-        results += list(without_deadline.order_by("id")[: limit + 1 - len(results)])
+        results += first(without_deadline, ("id",), limit + 1 - len(results), shown)
     if len(results) > limit:
         last = results[limit - 1]
         return results[:limit], Cursor(last.next_deadline_at, last.pk)

@@ -77,7 +77,9 @@ def test_the_log_pages_by_keyset_without_skipping_or_repeating(seeded, staff):
     after = None
     with time_machine.travel(RECEIVED.replace(hour=15), tick=False):
         for _ in range(10):
-            body = client.get("/quality/log", page_size=2, **({"after": after} if after else {})).json()
+            body = client.get(
+                "/quality/log", page_size=2, **({"after": after} if after else {})
+            ).json()
             seen += [e["reference"] for e in body["results"]]
             after = body["next_cursor"]
             if after is None:
