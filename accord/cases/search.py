@@ -13,9 +13,12 @@ case-insensitively.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
+from django.db.models.sql.compiler import SQLCompiler
 
 from accord.cases.models import Case
 
@@ -42,13 +45,7 @@ def matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
     if not text:
         return cases
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Case._meta.db_table)
-        found = RawSQL(  # noqa: S611 - constant SQL, the words are a parameter
-            f"{table}.search_vector @@ websearch_to_tsquery('english'::regconfig, %s)",
-            [text],
-            output_field=BooleanField(),
-        )
-        return cases.filter(Q(found) | Q(reference=text.upper()))
+        return cases.filter(Q(_VectorMatches(text)) | Q(reference=text.upper()))
     for word in text.split():
         cases = cases.filter(
             Q(reference__icontains=word)
@@ -56,3 +53,22 @@ def matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
             | Q(description__icontains=word)
         )
     return cases
+
+
+class _VectorMatches(Expression):
+    """`search_vector @@ websearch_to_tsquery(text)` on the query's own cases table,
+    under whatever alias it has there (the queue reads its ids in a subquery)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return (
+            f"{table}.search_vector @@ websearch_to_tsquery('english'::regconfig, %s)",
+            [self.text],
+        )
