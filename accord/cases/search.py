@@ -66,9 +66,9 @@ class _VectorMatches(Expression):
         super().__init__()
         self.text = text
 
-    def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, tuple[str | int, ...]]:
         table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         return (
             f"{table}.search_vector @@ websearch_to_tsquery('english'::regconfig, %s)",
-            [self.text],
+            (self.text,),
         )

@@ -3,6 +3,9 @@ is for the organisation's staff only, counted and filtered in SQL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 import time_machine
 
@@ -90,7 +93,7 @@ def test_the_log_pages_by_keyset_without_skipping_or_repeating(seeded, staff):
     assert same[-1].reference in first_html
 
 
-def _queries(get) -> int:  # type: ignore[no-untyped-def]
+def _queries(get: Callable[[], Any]) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
