@@ -21,6 +21,7 @@ from accord.cases.choices import VERBAL_CHANNELS, Channel, EventKind, Source
 from accord.cases.clocks import clock_rows, project_events, set_next_deadline
 from accord.cases.errors import InvalidAction
 from accord.cases.models import Case, Clock, Complainant, Event
+from accord.cases.search import search_text
 from accord.cases.tasks import send_receipt_notice
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Business, Organisation
@@ -146,7 +147,7 @@ def _open_case(
         raise InvalidAction(
             f"no procedure of this organisation is in force then ({exc})", field="received_at"
         ) from None
-    respondent_id = _respondent_id(organisation, complaint.respondent_id)
+    respondent_id, respondent_name = _respondent(organisation, complaint.respondent_id)
     details = complaint.complainant
     complainant = Complainant.objects.create(
         name=details.name,
@@ -168,6 +169,7 @@ def _open_case(
         received_at=received_at,
         issue_arose_on=complaint.issue_arose_on,
         description=complaint.description,
+        search_text=search_text(details.name, details.business_name, respondent_name),
         desired_outcome=complaint.desired_outcome,
         category=complaint.category,
         stage=procedure.initial_stage,
@@ -238,18 +240,19 @@ def _replayed(existing: Case, fingerprint: str) -> Case:
     return existing
 
 
-def _respondent_id(organisation: Organisation, respondent_id: int | None) -> int:
-    """The business complained about; an in-house team's complaints are about itself."""
+def _respondent(organisation: Organisation, respondent_id: int | None) -> tuple[int, str]:
+    """The business complained about (id and name); an in-house team's complaints are
+    about itself."""
+    businesses = Business.objects.filter(organisation=organisation)
     if respondent_id is not None:
-        if not Business.objects.filter(pk=respondent_id, organisation=organisation).exists():
-            raise InvalidAction("no such business for this organisation", field="respondent_id")
-        return respondent_id
-    own = Business.objects.filter(organisation=organisation, is_self=True).values_list(
-        "pk", flat=True
-    )
-    found = list(own[:1])
+        businesses = businesses.filter(pk=respondent_id)
+        refusal = "no such business for this organisation"
+    else:
+        businesses = businesses.filter(is_self=True)
+        refusal = "say which business the complaint is about"
+    found = list(businesses.values_list("pk", "name")[:1])
     if not found:
-        raise InvalidAction("say which business the complaint is about", field="respondent_id")
+        raise InvalidAction(refusal, field="respondent_id")
     return found[0]
 
 

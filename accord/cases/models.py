@@ -91,6 +91,9 @@ class Case(models.Model):
     next_deadline_at = models.DateTimeField(null=True, blank=True)
     next_at_risk_at = models.DateTimeField(null=True, blank=True)
     event_count = models.PositiveIntegerField(default=0)
+    # The names a search finds the case by (complainant, their business, the business
+    # complained about), written at intake; see accord/cases/search.py.
+    search_text = models.TextField(blank=True, default="", editable=False)
     # NULL (not "") when absent, so the unique constraint ignores cases without a key.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     # SHA-256 of what was submitted with the key: a retry must send the same complaint.
@@ -117,7 +120,9 @@ class Case(models.Model):
                 condition=models.Q(is_open=True),
                 name="open_case_deadline",
             ),
-            models.Index(fields=["organisation", "received_at"], name="case_received"),
+            # The reports' "received in the period", and the quality log's pages
+            # (newest first, keyset on received_at and id: a seek at any depth).
+            models.Index(fields=["organisation", "received_at", "id"], name="case_received"),
             # The reports' "closed in the period" and "referred out in the period".
             # On PostgreSQL the included columns make the monthly trend an index-only
             # scan (bench/report.py: the dashboard's two trend queries 430 -> 110 ms at

@@ -8,19 +8,17 @@ and PostgreSQL, and a page costs at most two queries whatever the table size.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accord.accounts.models import User
+from accord.cases import search
 from accord.cases.choices import ClockBadge
-from accord.cases.errors import InvalidAction
 from accord.cases.models import Case
+from accord.keyset import Cursor as Cursor
+from accord.keyset import after, first
 from accord.permissions import cases_visible_to, staff_role
 
 
@@ -34,34 +32,6 @@ class QueueFilters:
     stage: str | None = None
     clock_state: ClockBadge | None = None
     search: str = ""  # words to find in the reference, names, description, business
-
-
-MAX_SEARCH = 200
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where the previous page ended."""
-
-    deadline: dt.datetime | None
-    case_id: int
-
-    def encode(self) -> str:
-        raw = json.dumps([self.deadline.isoformat() if self.deadline else None, self.case_id])
-        return base64.urlsafe_b64encode(raw.encode()).decode()
-
-    @classmethod
-    def decode(cls, token: str) -> Cursor:
-        refused = InvalidAction("the cursor is not one this queue gave out", field="cursor")
-        try:
-            deadline, case_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-            instant = dt.datetime.fromisoformat(deadline) if deadline is not None else None
-            cursor = cls(instant, int(case_id))
-        except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
-            raise refused from None
-        if instant is not None and instant.utcoffset() is None:
-            raise refused
-        return cursor
 
 
 def filtered(user: User, filters: QueueFilters, now: dt.datetime) -> QuerySet[Case]:
@@ -89,38 +59,7 @@ def filtered(user: User, filters: QueueFilters, now: dt.datetime) -> QuerySet[Ca
     if filters.clock_state is not None:
         cases = cases.filter(_clock_state_condition(filters.clock_state, now))
     if filters.search.strip():
-        cases = _searched(cases, filters.search)
-    return cases
-
-
-def _searched(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
-    """Cases matching every word of `text` in the reference, the complainant's name or
-    business name, the business complained about, or the description. PostgreSQL: full-text search (English stemming,
-    web-search syntax) plus the reference as typed; elsewhere (SQLite) each word must
-    appear somewhere, case-insensitively. Either way the queue's deadline order stands."""
-    text = " ".join(text.split())[:MAX_SEARCH]
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        vector = (
-            SearchVector("reference", weight="A", config="english")
-            + SearchVector("complainant__name", weight="A", config="english")
-            + SearchVector("complainant__business_name", weight="B", config="english")
-            + SearchVector("respondent__name", weight="B", config="english")
-            + SearchVector("description", weight="C", config="english")
-        )
-        query = SearchQuery(text, search_type="websearch", config="english")
-        return cases.annotate(search_document=vector).filter(
-            Q(search_document=query) | Q(reference__iexact=text)
-        )
-    for word in text.split():
-        cases = cases.filter(
-            Q(reference__icontains=word)
-            | Q(complainant__name__icontains=word)
-            | Q(complainant__business_name__icontains=word)
-            | Q(respondent__name__icontains=word)
-            | Q(description__icontains=word)
-        )
+        cases = search.matching(cases, filters.search)
     return cases
 
 
@@ -145,25 +84,19 @@ def page(
     limit: int = 50,
 ) -> tuple[list[Case], Cursor | None]:
     """One page of the queue and the cursor for the next (None at the end)."""
-    base = filtered(user, filters, now).select_related(
-        "organisation", "complainant", "handler", "team"
-    )
+    base = filtered(user, filters, now)
+    shown = Case.objects.select_related("organisation", "complainant", "handler", "team")
     results: list[Case] = []
-    if cursor is None or cursor.deadline is not None:
+    if cursor is None or cursor.at is not None:
         with_deadline = base.filter(next_deadline_at__isnull=False)
         if cursor is not None:
-            # The leading >= lets the database seek into the index at the cursor; the
-            # OR alone would make it read the list from the start on every page.
-            with_deadline = with_deadline.filter(
-                Q(next_deadline_at__gte=cursor.deadline),
-                Q(next_deadline_at__gt=cursor.deadline) | Q(id__gt=cursor.case_id),
-            )
-        results = list(with_deadline.order_by("next_deadline_at", "id")[: limit + 1])
+            with_deadline = with_deadline.filter(after("next_deadline_at", cursor))
+        results = first(with_deadline, ("next_deadline_at", "id"), limit + 1, shown)
     if len(results) <= limit:
         without_deadline = base.filter(next_deadline_at__isnull=True)
-        if cursor is not None and cursor.deadline is None:
-            without_deadline = without_deadline.filter(id__gt=cursor.case_id)
-        results += list(without_deadline.order_by("id")[: limit + 1 - len(results)])
+        if cursor is not None and cursor.at is None:
+            without_deadline = without_deadline.filter(after("next_deadline_at", cursor))
+        results += first(without_deadline, ("id",), limit + 1 - len(results), shown)
     if len(results) > limit:
         last = results[limit - 1]
         return results[:limit], Cursor(last.next_deadline_at, last.pk)

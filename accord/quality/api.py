@@ -22,6 +22,7 @@ from accord.auth import staff_or_party_auth
 from accord.cases.errors import InvalidAction
 from accord.cases.models import Case
 from accord.cases.schemas import StrictIn
+from accord.keyset import Cursor
 from accord.organisations.models import Organisation
 from accord.quality import actions, log, reviews
 from accord.quality.choices import ActionFilter, ActionStatus, LogFilter
@@ -46,8 +47,10 @@ class PageQuery(Schema):
     page_size: int = Field(default=50, ge=1, le=200)
 
 
-class LogQuery(PageQuery):
+class LogQuery(Schema):
     show: LogFilter = LogFilter.ALL
+    after: str | None = Field(default=None, max_length=500)
+    page_size: int = Field(default=50, ge=1, le=200)
 
 
 class ActionQuery(PageQuery):
@@ -86,10 +89,8 @@ class LogEntryOut(Schema):
 
 class LogPageOut(Schema):
     counts: CountsOut
-    page: int
-    pages: int
-    total: int
     results: list[LogEntryOut]
+    next_cursor: str | None  # pass as `after` for the next page; None on the last
 
 
 class ActionOut(Schema):
@@ -268,14 +269,14 @@ def _review(organisation: Organisation) -> dict[str, Any]:
 def quality_log(request: HttpRequest, query: Query[LogQuery]) -> dict[str, Any]:
     organisation = quality_organisation(_user(request))
     today = _today()
-    paginator = Paginator(log.log_entries(organisation.pk, query.show, today), query.page_size)
-    page = paginator.get_page(query.page)
+    cursor = Cursor.decode(query.after, field="after") if query.after else None
+    entries, next_cursor = log.log_page(
+        organisation.pk, query.show, today, cursor=cursor, limit=query.page_size
+    )
     return {
         "counts": log.log_counts(organisation.pk, today),
-        "page": page.number,
-        "pages": paginator.num_pages,
-        "total": paginator.count,
-        "results": [_entry(case) for case in page],
+        "results": [_entry(case) for case in entries],
+        "next_cursor": next_cursor.encode() if next_cursor else None,
     }
 
 

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.models import User
-from accord.cases.errors import ActionRefused, NotPermitted
+from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
+from accord.keyset import Cursor
 from accord.permissions import can_manage_quality, can_record_case_quality
 from accord.procedures.registry import UnknownProcedure
 from accord.quality import actions, log, reviews
@@ -77,8 +78,13 @@ def quality_log(request: HttpRequest) -> HttpResponse:
         if filters.is_valid()
         else LogFilter.ALL
     )
-    page = Paginator(log.log_entries(organisation.pk, show, today), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    try:
+        after = request.GET.get("after")
+        cursor = Cursor.decode(after, field="after") if after else None
+    except InvalidAction:
+        cursor = None  # a mangled link: the first page
+    entries, next_cursor = log.log_page(
+        organisation.pk, show, today, cursor=cursor, limit=PAGE_SIZE
     )
     overdue = [
         log.action_context(action, today)
@@ -92,7 +98,9 @@ def quality_log(request: HttpRequest) -> HttpResponse:
             "counts": log.log_counts(organisation.pk, today),
             "filters": filters,
             "show": show,
-            "page": page,
+            "entries": entries,
+            "first_page": cursor is None,
+            "next_cursor": next_cursor.encode() if next_cursor else None,
             "overdue_actions": overdue,
             "can_manage": can_manage_quality(request.user, organisation.pk),
         },

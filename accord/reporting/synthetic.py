@@ -44,6 +44,7 @@ from accord.accounts.models import User
 from accord.cases.choices import Channel, EventKind, Source
 from accord.cases.clocks import clock_rows
 from accord.cases.models import Case, CaseClosure, Clock, Complainant, Event, ReferenceCounter
+from accord.cases.search import search_text
 from accord.mediation.choices import Party
 from accord.mediation.models import Feedback
 from accord.organisations.calendar import calendar_for
@@ -425,9 +426,10 @@ class Generator:
         teams = list(Team.objects.filter(organisation=organisation).order_by("id"))
         self.first_team = teams[0].pk if teams else None
         self.senior_team = teams[-1].pk if teams else None
-        self.respondents = list(
-            Business.objects.filter(organisation=organisation).values_list("pk", flat=True)
+        self.respondent_names = dict(
+            Business.objects.filter(organisation=organisation).values_list("pk", "name")
         )
+        self.respondents = sorted(self.respondent_names)
         if not self.respondents:
             raise ValueError(f"{organisation.slug} has no respondent business")
         self.categories = CATEGORIES.get(organisation.procedure_key, GENERIC_CATEGORIES)
@@ -536,12 +538,13 @@ class Generator:
                 "procedure_key": procedure.key,
                 "procedure_version": procedure.version,
                 "complainant_id": complainant_id,
-                "respondent_id": rng.choice(self.respondents),
+                "respondent_id": (respondent := rng.choice(self.respondents)),
                 "channel": _weighted(rng, CHANNELS),
                 "source": source,
                 "received_at": received_at,
                 "issue_arose_on": (received_at - dt.timedelta(days=rng.randrange(1, 30))).date(),
                 "description": f"{first} {last} says: the {category.lower()} went wrong.",
+                "search_text": search_text(f"{first} {last}", self.respondent_names[respondent]),
                 "desired_outcome": "An apology and a refund.",
                 "category": category,
                 "stage": stage,
