@@ -18,11 +18,12 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP)
 	@mkdir -p var staticfiles
 
+run: export ACCORD_BASE_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py seed_demo
 	@echo
-	@echo "Accord is starting at http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs)"
+	@echo "Accord is starting at $(ACCORD_BASE_URL)/  (admin: /admin/, API docs: /api/docs)"
 	@echo "Background worker (manage.py db_worker), deadline sweeper (manage.py sweep) and e-mail outbox worker (manage.py deliver_email) run alongside. Stop all with Ctrl-C."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker & \

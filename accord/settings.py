@@ -157,6 +157,9 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "accord@localhost")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 # The right-hand side of every Message-ID Accord generates (default: DEFAULT_FROM_EMAIL's).
 ACCORD_MAIL_DOMAIN = envstr("ACCORD_MAIL_DOMAIN", "")
+# The address Accord is reached at, for links printed outside a request (commands,
+# `make run`, which sets it from HOST and PORT). Pages use the request's own address.
+ACCORD_BASE_URL = envstr("ACCORD_BASE_URL", "http://127.0.0.1:8000")
 
 # Deferred work is stored in the database, so nothing queued is lost when a process
 # dies; `manage.py db_worker` runs it.

@@ -15,6 +15,7 @@ from accord.cases.models import Case, Clock
 from accord.cases.rights import rights_of
 from accord.permissions import roles_on_case
 from accord.procedures.definition import Role
+from accord.workdays.wording import due_words
 
 
 def clock_view(clock: Clock, now: dt.datetime) -> dict[str, Any]:
@@ -41,6 +42,8 @@ def clock_view(clock: Clock, now: dt.datetime) -> dict[str, Any]:
         "stopped_at": clock.stopped_at,
         "due_at": clock.due_at,
         "due_date": dt.date.fromisoformat(due_date) if due_date else None,
+        # The words every page uses for this deadline (accord.workdays.wording).
+        "due_text": due_words(clock.due_at).text if clock.due_at is not None else None,
         "explanation": clock.explanation.get("lines", []),
         "detail": clock.explanation,
     }
@@ -84,3 +87,16 @@ def party_view(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
         ],
         "allowed_steps": engine.allowed_steps(case, user, now),
     }
+
+
+def stage_words(case: Case) -> str:
+    """Where a case stands, in the procedure's words: the stage's label while it is open
+    ("Stage 2 review"), "Closed: <outcome label>" once closed — never a key."""
+    procedure = engine.procedure_of(case)
+    if case.is_open:
+        stage = procedure.stages.get(case.stage)
+        return stage.label if stage else case.stage.replace("_", " ").capitalize()
+    outcome = procedure.outcomes.get(case.outcome)
+    if outcome is not None:
+        return f"Closed: {outcome.label}"
+    return f"Closed: {case.outcome.replace('_', ' ')}" if case.outcome else "Closed"

@@ -37,7 +37,7 @@ from accord.mediation.proposals import (
     require_party,
 )
 from accord.permissions import is_staff_of, roles_on_case
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import format_day
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from accord.mediation.choices import AgreementStatus, ObligationStatus, Party
 from accord.mediation.models import Obligation
 from accord.mediation.proposals import PARTY_ROLE, require_party
 from accord.outbox.queue import queue_email
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import due_day_words, format_day
 
 log = logging.getLogger(__name__)
 
@@ -276,9 +276,7 @@ def send_obligation_notice(obligation_id: int, kind: str) -> bool:
         recipients = set(party_emails(case, party))
         if case.handler is not None and case.handler.email:
             recipients.add(case.handler.email)
-        subject = (
-            f"{case.reference}: reminder - agreed action due by {format_day(obligation.due_on)}"
-        )
+        subject = f"{case.reference}: reminder - agreed action due {due_day_words(obligation.due_on).text}"
         audiences = [("reminder", recipients)]
     else:
         # Each side is told separately: a message never copies the other party.
