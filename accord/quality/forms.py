@@ -13,13 +13,12 @@ from accord.accounts.models import User
 from accord.organisations.models import Organisation
 from accord.quality.choices import OWNER_SETTABLE, SETTABLE, ActionFilter, LogFilter
 from accord.quality.models import RootCause
-from accord.web.forms import AccessibleFormMixin
+from accord.web.forms import AccessibleFormMixin, DateParts
 
 _REFERENCES = re.compile(r"[\s,;]+")
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+DateInput = DateParts
 
 
 def _plausible(day: dt.date) -> None:
