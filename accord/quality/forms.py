@@ -106,6 +106,11 @@ class ProgressForm(AccessibleFormMixin, forms.Form):
         choices=[(s.value, s.label) for s in OWNER_SETTABLE], label="Progress"
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown on the same page as the action's own form, which has a status too.
+        kwargs.setdefault("auto_id", "id_progress_%s")
+        super().__init__(*args, **kwargs)
+
 
 class RevisionForm(AccessibleFormMixin, forms.Form):
     version = forms.CharField(max_length=20, help_text="For example 2.1.")

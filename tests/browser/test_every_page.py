@@ -177,7 +177,10 @@ def candidates(world: dict[str, Any]) -> list[tuple[str, str, str]]:
     for route, name, _pattern in routes():
         params = re.findall(r"<(?:(\w+):)?(\w+)>", route)
         names = {param for _, param in params}
-        placeholder = {param: 999999 if converter == "int" else "x" for converter, param in params}
+        placeholder: dict[str, Any] = {
+            param: 999999 if converter == "int" else PLACEHOLDERS.get(param, "x")
+            for converter, param in params
+        }
 
         def url(name: str = name, placeholder: dict[str, Any] = placeholder, **values: Any) -> str:
             return reverse(name, kwargs={**placeholder, **values})
