@@ -15,7 +15,13 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+VNU := .tools/node_modules/vnu-jar/build/dist/vnu.jar
+
+$(VNU):
+	@if command -v npm >/dev/null 2>&1; then npm install --silent --prefix .tools vnu-jar; \
+	  else echo "npm not found: the HTML checker (vnu-jar) is not installed; its browser check will skip"; fi
+
+setup: $(STAMP) $(VNU)
 	@mkdir -p var staticfiles
 
 run: export ACCORD_BASE_URL ?= http://$(HOST):$(PORT)
