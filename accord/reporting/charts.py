@@ -54,32 +54,30 @@ def _data_uri(figure: Figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
-def monthly_chart(report: AnnualReport) -> str:
+def received_and_closed_chart(
+    months: Sequence[str], received: Sequence[int], closed: Sequence[int]
+) -> str:
+    """Cases received and closed in each month, side by side."""
     figure = Figure(figsize=(7, 2.8))
     axes = figure.subplots()
-    months = [m.label or m.month for m in report.months]
-    positions = range(len(months))
-    axes.bar(
-        [p - 0.2 for p in positions],
-        [m.received for m in report.months],
-        0.4,
-        label="Received",
-        color=_COLOURS[0],
-    )
-    axes.bar(
-        [p + 0.2 for p in positions],
-        [m.closed for m in report.months],
-        0.4,
-        label="Closed",
-        color=_COLOURS[1],
-    )
+    positions = list(range(len(months)))
+    axes.bar([p - 0.2 for p in positions], list(received), 0.4, label="Received", color=_COLOURS[0])
+    axes.bar([p + 0.2 for p in positions], list(closed), 0.4, label="Closed", color=_COLOURS[1])
     step = max(1, len(months) // 12)
-    axes.set_xticks(list(positions)[::step], months[::step], rotation=45, ha="right", fontsize=7)
+    axes.set_xticks(positions[::step], list(months)[::step], rotation=45, ha="right", fontsize=7)
     axes.set_title("Cases received and closed by month", fontsize=9)
-    _counts_axis(axes, "y", [m.received for m in report.months] + [m.closed for m in report.months])
+    _counts_axis(axes, "y", [*received, *closed])
     axes.legend(fontsize=7)
     axes.spines[["top", "right"]].set_visible(False)
     return _data_uri(figure)
+
+
+def monthly_chart(report: AnnualReport) -> str:
+    return received_and_closed_chart(
+        [m.label or m.month for m in report.months],
+        [m.received for m in report.months],
+        [m.closed for m in report.months],
+    )
 
 
 def bar_chart(
@@ -225,30 +223,7 @@ def dashboard_charts(figures: Dashboard) -> dict[str, str]:
             },
         ),
     }
-    figure = Figure(figsize=(7, 2.8))
-    axes = figure.subplots()
-    positions = list(range(len(trend_labels)))
-    axes.bar(
-        [p - 0.2 for p in positions],
-        [r.received for r in figures.months],
-        0.4,
-        label="Received",
-        color=_COLOURS[0],
+    charts_["months"] = received_and_closed_chart(
+        trend_labels, [r.received for r in figures.months], [r.closed for r in figures.months]
     )
-    axes.bar(
-        [p + 0.2 for p in positions],
-        [r.closed for r in figures.months],
-        0.4,
-        label="Closed",
-        color=_COLOURS[1],
-    )
-    step = max(1, len(trend_labels) // 12)
-    axes.set_xticks(positions[::step], trend_labels[::step], rotation=45, ha="right", fontsize=7)
-    _counts_axis(
-        axes, "y", [r.received for r in figures.months] + [r.closed for r in figures.months]
-    )
-    axes.set_title("Cases received and closed by month", fontsize=9)
-    axes.legend(fontsize=7)
-    axes.spines[["top", "right"]].set_visible(False)
-    charts_["months"] = _data_uri(figure)
     return charts_
