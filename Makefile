@@ -15,14 +15,21 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+VNU := .tools/node_modules/vnu-jar/build/dist/vnu.jar
+
+$(VNU):
+	@if command -v npm >/dev/null 2>&1; then npm install --silent --prefix .tools vnu-jar; \
+	  else echo "npm not found: the HTML checker (vnu-jar) is not installed; its browser check will skip"; fi
+
+setup: $(STAMP) $(VNU)
 	@mkdir -p var staticfiles
 
+run: export ACCORD_BASE_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py seed_demo
 	@echo
-	@echo "Accord is starting at http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs)"
+	@echo "Accord is starting at $(ACCORD_BASE_URL)/  (admin: /admin/, API docs: /api/docs)"
 	@echo "Background worker (manage.py db_worker), deadline sweeper (manage.py sweep) and e-mail outbox worker (manage.py deliver_email) run alongside. Stop all with Ctrl-C."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker & \

@@ -162,6 +162,9 @@ ACCORD_MAIL_DOMAIN = envstr("ACCORD_MAIL_DOMAIN", "")
 # the subject, no signed reply address) needs DMARC, or aligned SPF and DKIM, to have
 # passed there; the header of any other server is ignored (a sender can write one).
 ACCORD_TRUSTED_AUTHSERV_IDS = envlist("ACCORD_TRUSTED_AUTHSERV_IDS", [])
+# The address Accord is reached at, for links printed outside a request (commands,
+# `make run`, which sets it from HOST and PORT). Pages use the request's own address.
+ACCORD_BASE_URL = envstr("ACCORD_BASE_URL", "http://127.0.0.1:8000")
 
 # Deferred work is stored in the database, so nothing queued is lost when a process
 # dies; `manage.py db_worker` runs it.

@@ -30,6 +30,35 @@ ADMIN_PERMISSIONS = [
 ]
 
 
+# Readable people for the demo staff (issue 15: "Case (occs)" confused people), by
+# organisation slug and role; an organisation not listed gets the role's label.
+DEMO_NAMES: dict[str, dict[StaffRole, tuple[str, str]]] = {
+    "occs": {
+        StaffRole.HANDLER: ("Sam", "Okafor"),
+        StaffRole.SENIOR_HANDLER: ("Hannah", "Price"),
+        StaffRole.MANAGER: ("Priya", "Shah"),
+        StaffRole.ADMINISTRATOR: ("Tom", "Baker"),
+    },
+    "optimised": {
+        StaffRole.HANDLER: ("Chloe", "Evans"),
+        StaffRole.SENIOR_HANDLER: ("Daniel", "Hughes"),
+        StaffRole.MANAGER: ("Aisha", "Rahman"),
+        StaffRole.ADMINISTRATOR: ("Peter", "Walsh"),
+    },
+    "ocasa": {
+        StaffRole.HANDLER: ("Jamie", "Clarke"),
+        StaffRole.SENIOR_HANDLER: ("Fiona", "Campbell"),
+        StaffRole.MANAGER: ("Marcus", "Bell"),
+        StaffRole.ADMINISTRATOR: ("Ellen", "Ward"),
+    },
+}
+
+
+def demo_name(slug: str, role: StaffRole) -> tuple[str, str]:
+    """The demo staff member's first and last name."""
+    return DEMO_NAMES.get(slug, {}).get(role) or (role.label, "")
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
@@ -83,18 +112,29 @@ def create_demo_users(organisations: list[Organisation]) -> list[DemoLogin]:
     for organisation in organisations:
         for role in StaffRole:
             username = f"{organisation.slug}-{role.value.replace('_', '-')}"
+            first, last = demo_name(organisation.slug, role)
             user = _user(
                 username,
-                first_name=role.label.split(" ")[0],
-                last_name=f"({organisation.slug})",
+                first_name=first,
+                last_name=last,
                 email=f"{username}@accord.example",
                 organisation=organisation,
                 staff_role=role.value,
                 is_staff=True,
             )
+            if user.last_name == f"({organisation.slug})":
+                # Seeded before demo users had readable names.
+                User.objects.filter(pk=user.pk).update(first_name=first, last_name=last)
             user.groups.add(admin_group if role == StaffRole.ADMINISTRATOR else staff_group)
             demo_totp_device(user)
-            logins.append(DemoLogin(username, role.label, organisation.name, _token(user)))
+            logins.append(
+                DemoLogin(
+                    username,
+                    f"{first} {last}, {role.label.lower()}".strip(),
+                    organisation.name,
+                    _token(user),
+                )
+            )
         if organisation.kind == "mediation_service":
             business = Business.objects.filter(organisation=organisation).order_by("pk").first()
             if business is not None:

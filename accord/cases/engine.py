@@ -26,7 +26,7 @@ from accord.organisations.calendar import calendar_for
 from accord.permissions import roles_on_case
 from accord.procedures.definition import InputKind, Procedure, Role, Transition
 from accord.procedures.registry import registry
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import format_day
 
 HANDLING_ROLES = frozenset({Role.HANDLER, Role.SENIOR_HANDLER})
 

@@ -16,6 +16,7 @@ from accord.cases.rights import rights_of
 from accord.mediation.choices import Party
 from accord.policy import disclosure
 from accord.policy.roles import standing
+from accord.workdays.wording import due_words
 
 
 def clock_view(clock: Clock, now: dt.datetime) -> dict[str, Any]:
@@ -44,6 +45,8 @@ def clock_view(clock: Clock, now: dt.datetime) -> dict[str, Any]:
         "stopped_at": clock.stopped_at,
         "due_at": clock.due_at,
         "due_date": dt.date.fromisoformat(due_date) if due_date else None,
+        # The words every page uses for this deadline (accord.workdays.wording).
+        "due_text": due_words(clock.due_at).text if clock.due_at is not None else None,
         "explanation": clock.explanation.get("lines", []),
         "detail": clock.explanation,
     }
@@ -86,3 +89,16 @@ def party_view(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
         "steps": [step for step in steps if step is not None],
         "allowed_steps": engine.allowed_steps(case, user, now),
     }
+
+
+def stage_words(case: Case) -> str:
+    """Where a case stands, in the procedure's words: the stage's label while it is open
+    ("Stage 2 review"), "Closed: <outcome label>" once closed — never a key."""
+    procedure = engine.procedure_of(case)
+    if case.is_open:
+        stage = procedure.stages.get(case.stage)
+        return stage.label if stage else case.stage.replace("_", " ").capitalize()
+    outcome = procedure.outcomes.get(case.outcome)
+    if outcome is not None:
+        return f"Closed: {outcome.label}"
+    return f"Closed: {case.outcome.replace('_', ' ')}" if case.outcome else "Closed"

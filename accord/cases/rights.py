@@ -12,8 +12,8 @@ from accord.cases.rules import failed_guards
 from accord.organisations.calendar import calendar_for
 from accord.procedures.definition import Procedure
 from accord.procedures.rights import project_right
-from accord.workdays.calendar import format_day
 from accord.workdays.deadlines import add_amount
+from accord.workdays.wording import due_words, format_day, opens_words
 
 
 def rights_of(case: Case, procedure: Procedure, now: dt.datetime) -> list[dict[str, Any]]:
@@ -62,6 +62,10 @@ def rights_of(case: Case, procedure: Procedure, now: dt.datetime) -> list[dict[s
                 "open": state.is_open(now),
                 "opens_at": state.opens_at,
                 "closes_at": state.closes_at,
+                "opens_text": opens_words(state.opens_at, calendar.tz) if state.opens_at else None,
+                "closes_text": due_words(state.closes_at, calendar=calendar).text
+                if state.closes_at
+                else None,
                 "lines": list(state.lines),
                 "body": None
                 if body is None

@@ -88,6 +88,7 @@ class ClockOut(Schema):
     stopped_at: dt.datetime | None
     due_at: dt.datetime | None
     due_date: dt.date | None
+    due_text: str | None = None
     explanation: list[str]
     detail: dict[str, Any]
 
@@ -109,6 +110,8 @@ class RightOut(Schema):
     open: bool
     opens_at: dt.datetime | None
     closes_at: dt.datetime | None
+    opens_text: str | None = None
+    closes_text: str | None = None
     lines: list[str]
     body: BodyOut | None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -11,8 +10,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from accord.cases.models import Case
+from accord.organisations.calendar import calendar_for
 from accord.outbox.queue import mail_domain, queue_email
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import due_words
 
 
 @task()
@@ -31,11 +31,7 @@ def send_receipt_notice(case_id: int) -> str:
         (clock for clock in case.clocks.all() if clock.due_at is not None and not clock.is_window),
         key=lambda clock: clock.due_at or timezone.now(),
     )
-    dates = [
-        (clock.label, format_day(dt.date.fromisoformat(clock.explanation["due_date"])))
-        for clock in running
-        if clock.explanation.get("due_date")
-    ]
+    dates = [(clock.label, due_words(clock.due_at).text) for clock in running if clock.due_at]
     body = render_to_string(
         "cases/receipt_notice.txt",
         {"case": case, "organisation": case.organisation, "dates": dates},
@@ -91,7 +87,6 @@ def send_clock_notice(case_id: int, clock_key: str, kind: str) -> bool:
     recipients = clock_recipients(case, kind)
     if not recipients:
         return False
-    due = clock.explanation.get("due_date")
     state = "is at risk" if kind == "at_risk" else "has been breached"
     body = render_to_string(
         "cases/clock_notice.txt",
@@ -99,7 +94,13 @@ def send_clock_notice(case_id: int, clock_key: str, kind: str) -> bool:
             "case": case,
             "clock": clock,
             "state": state,
-            "due": format_day(dt.date.fromisoformat(due)) if due else "",
+            "due": str(
+                due_words(
+                    clock.due_at, now=timezone.now(), calendar=calendar_for(case.organisation)
+                )
+            )
+            if clock.due_at
+            else "",
         },
     )
     with transaction.atomic():

@@ -30,7 +30,7 @@ from accord.letters.models import LetterTemplate, Recipient
 from accord.organisations.calendar import calendar_for
 from accord.procedures.definition import Procedure
 from accord.procedures.registry import registry
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import due_day_words, due_words, format_day
 
 _ENGINES = {
     True: Engine(autoescape=True, loaders=[], app_dirs=False),
@@ -164,7 +164,12 @@ def build_context(
                 "label": clock.label,
                 "status": clock.status,
                 "running": clock.status == "running" and not clock.is_window,
-                "due_date": _day(explanation.get("due_date")),
+                # "by {{ due_date }}" in a template reads as the formatter writes it:
+                # "by the end of Friday 4 December 2026", "by 17:00 on ...".
+                "due_date": due_words(clock.due_at).text.removeprefix("by ")
+                if clock.due_at is not None
+                else "",
+                "due": due_words(clock.due_at).text if clock.due_at is not None else "",
                 "lines": [str(line) for line in explanation.get("lines", [])],
             }
         )
@@ -266,7 +271,7 @@ def _agreement(case: Case) -> dict[str, Any] | None:
     return {
         "binding": agreement.status == AgreementStatus.BINDING,
         "terms": [
-            f"{names.get(o.party, o.party)}: {o.what} (by {format_day(o.due_on)})"
+            f"{names.get(o.party, o.party)}: {o.what} ({due_day_words(o.due_on).text})"
             for o in agreement.obligations.all()
         ],
     }

@@ -39,7 +39,7 @@ from accord.policy.mediation import (
     require,
 )
 from accord.policy.roles import PARTY_ROLE, standing
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import format_day
 
 log = logging.getLogger(__name__)
 

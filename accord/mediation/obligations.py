@@ -39,7 +39,7 @@ from accord.mediation.models import Obligation
 from accord.outbox.queue import queue_email
 from accord.policy.mediation import CONFIRMED_AT, confirm_obligation_refusal, require
 from accord.policy.roles import PARTY_ROLE, standing
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import due_day_words, format_day
 
 log = logging.getLogger(__name__)
 
@@ -269,9 +269,7 @@ def send_obligation_notice(obligation_id: int, kind: str) -> bool:
         recipients = set(party_emails(case, party))
         if case.handler is not None and case.handler.email:
             recipients.add(case.handler.email)
-        subject = (
-            f"{case.reference}: reminder - agreed action due by {format_day(obligation.due_on)}"
-        )
+        subject = f"{case.reference}: reminder - agreed action due {due_day_words(obligation.due_on).text}"
         audiences = [("reminder", recipients)]
     else:
         # Each side is told separately: a message never copies the other party.

@@ -18,7 +18,7 @@ from accord.mediation.choices import Party
 from accord.mediation.models import RecordsRequest
 from accord.mediation.obligations import party_emails
 from accord.outbox.queue import queue_email
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import due_day_words
 
 
 def reminder_days() -> int:
@@ -85,10 +85,10 @@ def notify_records_reminders(request_ids: list[int]) -> int:
         if not recipients:
             continue
         queue_email(
-            subject=f"{case.reference}: records requested are due by {format_day(request.due_on)}",
+            subject=f"{case.reference}: records requested are due {due_day_words(request.due_on).text}",
             text=(
                 f"{case.organisation.name} asked for these records for case {case.reference}:\n\n"
-                f"{request.what}\n\nThey are due by {format_day(request.due_on)}. Please upload "
+                f"{request.what}\n\nThey are due {due_day_words(request.due_on).text}. Please upload "
                 "them to your thread of the case."
             ),
             to=sorted(recipients),

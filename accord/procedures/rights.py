@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from accord.procedures.definition import BodyKind, Period, Procedure, Right
 from accord.workdays.calendar import WorkingCalendar, format_day
 from accord.workdays.deadlines import add_amount
+from accord.workdays.wording import due_words, opens_words
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def project_right(
         candidates.append(_end_of(day, calendar))
         lines.append(
             f"Available once {_describe(right.opens_after)} have passed since receipt: "
-            f"from the end of {format_day(day)}."
+            f"{opens_words(_end_of(day, calendar), calendar.tz)}."
         )
     opened_by = next(((a, at) for a, at in steps if a in right.opens_on), None)
     if opened_by is not None:
@@ -78,7 +79,7 @@ def project_right(
             label = procedure.transitions[closed_from[0]].label.lower()
             lines.append(
                 f"Must be used within {_describe(right.closes_after)} of {label}: "
-                f"by the end of {format_day(day)}."
+                f"{due_words(closes_at, calendar=calendar).text}."
             )
         else:
             lines.append(

@@ -13,13 +13,12 @@ from accord.accounts.models import User
 from accord.organisations.models import Organisation
 from accord.quality.choices import OWNER_SETTABLE, SETTABLE, ActionFilter, LogFilter
 from accord.quality.models import RootCause
-from accord.web.forms import AccessibleFormMixin
+from accord.web.forms import AccessibleFormMixin, DateParts
 
 _REFERENCES = re.compile(r"[\s,;]+")
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+DateInput = DateParts
 
 
 def _plausible(day: dt.date) -> None:
@@ -106,6 +105,11 @@ class ProgressForm(AccessibleFormMixin, forms.Form):
     status = forms.ChoiceField(
         choices=[(s.value, s.label) for s in OWNER_SETTABLE], label="Progress"
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Shown on the same page as the action's own form, which has a status too.
+        kwargs.setdefault("auto_id", "id_progress_%s")
+        super().__init__(*args, **kwargs)
 
 
 class RevisionForm(AccessibleFormMixin, forms.Form):

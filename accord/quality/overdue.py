@@ -17,7 +17,7 @@ from django.utils import timezone
 from accord.outbox.queue import mail_domain, queue_email
 from accord.quality.choices import OUTSTANDING
 from accord.quality.models import CorrectiveAction
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import due_day_words
 
 
 def _pending(today: dt.date) -> Q:
@@ -59,7 +59,7 @@ def _tell_owner(action: CorrectiveAction) -> None:
         text=(
             f"Dear {owner},\n\n"
             f"The corrective action you own in {action.organisation.name}'s quality log "
-            f"was due by {format_day(action.due_on)} and is not yet completed:\n\n"
+            f"was due {due_day_words(action.due_on).text} and is not yet completed:\n\n"
             f"{action.what}\n{concerning}\n"
             "Please complete it, or ask a quality manager to change its due date."
         ),

@@ -27,8 +27,8 @@ from accord.permissions import can_manage_quality
 from accord.procedures.definition import Procedure
 from accord.procedures.registry import UnknownProcedure, registry
 from accord.quality.models import ProcedureRevision, ReviewReminder
-from accord.workdays.calendar import format_day
 from accord.workdays.deadlines import Unit, add_amount
+from accord.workdays.wording import due_day_words, format_day
 
 
 def reminder_days() -> int:
@@ -60,10 +60,10 @@ class ReviewStatus:
     @property
     def label(self) -> str:
         if self.overdue:
-            return f"Overdue: the review was due by {format_day(self.due_on)}"
+            return f"Overdue: the review was due {due_day_words(self.due_on).text}"
         if self.due_soon:
-            return f"Due soon: by {format_day(self.due_on)}"
-        return f"Next review due by {format_day(self.due_on)}"
+            return f"Due soon: {due_day_words(self.due_on).text}"
+        return f"Next review due {due_day_words(self.due_on).text}"
 
 
 def current_procedure(organisation: Organisation, today: dt.date) -> Procedure:
@@ -208,7 +208,7 @@ def _tell_managers(organisation: Organisation, status: ReviewStatus) -> int:
     for manager in managers.order_by("pk"):
         queue_email(
             to=[manager.email],
-            subject=f"The annual review of {procedure.name} is due by {format_day(status.due_on)}",
+            subject=f"The annual review of {procedure.name} is due {due_day_words(status.due_on).text}",
             text=(
                 f"Dear {manager},\n\n"
                 f"{organisation.name}'s complaints procedure ({procedure.name}, version "
@@ -218,7 +218,7 @@ def _tell_managers(organisation: Organisation, status: ReviewStatus) -> int:
                     if status.last_reviewed_on
                     else f"It has been in force since {format_day(procedure.effective_from)}"
                 )
-                + f", so the next review is due by {format_day(status.due_on)}.\n\n"
+                + f", so the next review is due {due_day_words(status.due_on).text}.\n\n"
                 "Record the review in Accord's procedure revisions (Quality > Procedures): "
                 "version, author, review date, who approved it and a summary of the changes."
             ),

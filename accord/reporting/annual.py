@@ -27,6 +27,7 @@ from accord.mediation.models import Feedback
 from accord.organisations.models import Organisation
 from accord.reporting.outcomes import has_upheld_outcomes, outcome_kind
 from accord.reporting.periods import LONDON, Period
+from accord.workdays.wording import month_label
 
 # The FCA's buckets count UK calendar days from the day of receipt to the day of
 # closing, as the 8-week clock does ("by the end of eight weeks after its receipt",
@@ -101,6 +102,7 @@ class PeriodFigures(Schema):
 
 class MonthFigure(Schema):
     month: str
+    label: str = ""  # "Jan 2026"
     received: int
     closed: int
 
@@ -358,7 +360,12 @@ def monthly(organisation_id: int, period: Period) -> list[MonthFigure]:
     while cursor <= period.last:
         key = f"{cursor:%Y-%m}"
         months.append(
-            MonthFigure(month=key, received=received.get(key, 0), closed=closed.get(key, 0))
+            MonthFigure(
+                month=key,
+                label=month_label(cursor),
+                received=received.get(key, 0),
+                closed=closed.get(key, 0),
+            )
         )
         cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
     return months

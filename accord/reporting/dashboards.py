@@ -23,6 +23,7 @@ from accord.organisations.models import Organisation, Team
 from accord.procedures.registry import registry
 from accord.reporting.outcomes import outcome_kind
 from accord.reporting.periods import LONDON
+from accord.workdays.wording import month_label
 
 # (key, label, older than this many days, at most this many days)
 AGE_BANDS: tuple[tuple[str, str, int, int | None], ...] = (
@@ -61,6 +62,7 @@ class ClockRow(Schema):
 
 class TrendRow(Schema):
     month: str
+    label: str = ""  # "Jan 2026"
     received: int
     closed: int
     resolved_early: int
@@ -204,12 +206,14 @@ def _deadline_row(row: dict[str, object], field: str, names: dict[int, str]) -> 
     )
 
 
-def trend(organisation: Organisation, now: dt.datetime) -> list[TrendRow]:
-    """Received, closed and closed-early in each of the last twelve months (this one
-    included)."""
+def trend(
+    organisation: Organisation, now: dt.datetime, months_back: int = TREND_MONTHS
+) -> list[TrendRow]:
+    """Received, closed and closed-early in each of the last twelve (or `months_back`)
+    months, this one included."""
     local = now.astimezone(LONDON)
     first = local.date().replace(day=1)
-    for _ in range(TREND_MONTHS - 1):
+    for _ in range(months_back - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
     since = dt.datetime.combine(first, dt.time(), tzinfo=LONDON)
     base = Case.objects.filter(organisation_id=organisation.pk).order_by()
@@ -240,6 +244,7 @@ def trend(organisation: Organisation, now: dt.datetime) -> list[TrendRow]:
         months.append(
             TrendRow(
                 month=f"{cursor:%Y-%m}",
+                label=month_label(cursor),
                 received=received.get(start, 0),
                 closed=got[0],
                 resolved_early=got[1],
@@ -249,7 +254,9 @@ def trend(organisation: Organisation, now: dt.datetime) -> list[TrendRow]:
     return months
 
 
-def dashboard(organisation: Organisation, now: dt.datetime) -> Dashboard:
+def dashboard(
+    organisation: Organisation, now: dt.datetime, months_back: int = TREND_MONTHS
+) -> Dashboard:
     org_id = organisation.pk
     totals = open_cases(org_id).aggregate(**_deadline_counts(now))
     return Dashboard(
@@ -263,5 +270,5 @@ def dashboard(organisation: Organisation, now: dt.datetime) -> Dashboard:
         clocks=clocks(org_id, now),
         teams=per_team(org_id, now),
         handlers=per_handler(org_id, now),
-        months=trend(organisation, now),
+        months=trend(organisation, now, months_back),
     )

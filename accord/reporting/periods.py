@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from accord.workdays.wording import short_day
+
 LONDON = ZoneInfo("Europe/London")
 MAX_DAYS = 10 * 366  # a report covers at most ten years
 
@@ -59,11 +61,27 @@ class Period:
             and self.last == dt.date(self.first.year, 12, 31)
         ):
             return str(self.first.year)
-        return f"{self.first:%-d %b %Y} to {self.last:%-d %b %Y}"
+        return f"{short_day(self.first)} to {short_day(self.last)}"
 
 
 def last_complete_year(today: dt.date) -> Period:
     return Period(dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31))
+
+
+def default_period(today: dt.date, latest_before_this_year: dt.date | None) -> tuple[Period, str]:
+    """The period a report opens on, and why: the latest complete calendar year that
+    has cases (`latest_before_this_year`: the last day a case was received before this
+    year began), else — a new installation — the year to date."""
+    if latest_before_this_year is not None:
+        year = latest_before_this_year.year
+        return (
+            Period(dt.date(year, 1, 1), dt.date(year, 12, 31)),
+            f"{year}, the latest complete year with cases",
+        )
+    return (
+        Period(dt.date(today.year, 1, 1), today),
+        "the year to date: no complete year has cases yet",
+    )
 
 
 def _day(value: str, field: str) -> dt.date:

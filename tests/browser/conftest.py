@@ -175,3 +175,11 @@ def take_step(page: Any, key: str, fill: dict[str, str] | None = None) -> None:
         form.get_by_label(label).fill(value)
     press(page, form.get_by_role("button"))
     page.wait_for_selector(".message-success")
+
+
+def fill_date(scope: Any, name: str, day: Any) -> None:
+    """Type a date into the day/month/year inputs of the group called `name`."""
+    group = scope.get_by_role("group", name=name)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))

@@ -19,6 +19,7 @@ from accord.mediation.feedback import invite_closed_cases
 from accord.mediation.models import Agreement, ConsentForm, Document, Proposal
 from tests.browser.conftest import (
     assert_accessible,
+    fill_date,
     person,
     press,
     screenshot,
@@ -146,7 +147,7 @@ def test_mediation_journey_complainant_business_and_handler(new_context: Any, oc
     take_step(staff, "gather_information")
     records = staff.locator("#records-form")
     records.get_by_label("Which records are needed").fill("Optical records")
-    records.get_by_label("Due by").fill((today + dt.timedelta(days=7)).isoformat())
+    fill_date(records, "Due by", today + dt.timedelta(days=7))
     press(staff, records.get_by_role("button", name="Request the records"))
     assert "Records requested" in staff.inner_text(".messages")
     assert_accessible(staff, "staff case page, records requested")
@@ -184,9 +185,7 @@ def test_mediation_journey_complainant_business_and_handler(new_context: Any, oc
     proposal_form.get_by_label("The proposal as the parties will read it").fill(
         "The practice remakes the glasses."
     )
-    proposal_form.get_by_label("The parties answer by").fill(
-        (today + dt.timedelta(days=5)).isoformat()
-    )
+    fill_date(proposal_form, "The parties answer by", today + dt.timedelta(days=5))
     press(staff, proposal_form.get_by_role("button", name="Put the proposal"))
     assert "Proposal put" in staff.inner_text(".messages")
     assert_accessible(staff, "staff case page, proposal put")
@@ -207,9 +206,7 @@ def test_mediation_journey_complainant_business_and_handler(new_context: Any, oc
     agreement_form = staff.locator("#agreement-form")
     agreement_form.get_by_label("Obligation 1: who does it").select_option("respondent")
     agreement_form.get_by_label("Obligation 1: what is to be done").fill("Remake the glasses.")
-    agreement_form.get_by_label("Obligation 1: due by").fill(
-        (today + dt.timedelta(days=10)).isoformat()
-    )
+    fill_date(agreement_form, "Obligation 1: due by", today + dt.timedelta(days=10))
     press(staff, agreement_form.get_by_role("button", name="Draw up the agreement"))
     assert "Agreement drawn up" in staff.inner_text(".messages")
     assert_accessible(staff, "staff case page, agreement drawn up")

@@ -148,8 +148,12 @@ def test_lettings_stage2_with_a_holding_response(new_context: Any, organisations
     holding = head_page.locator("#step-send_holding_response")
     anticipated = timezone.localdate() + dt.timedelta(days=14)
     fill = {"Reason": "We are waiting for the contractor's damp survey."}
-    if holding.get_by_label("The anticipated date of the stage 2 conclusion").count():
-        fill["The anticipated date of the stage 2 conclusion"] = anticipated.isoformat()
+    # Issue 15: a date is three inputs (day, month, year) in a labelled group.
+    group = holding.get_by_role("group", name="The anticipated date of the stage 2 conclusion")
+    if group.count():
+        group.get_by_label("Day").fill(str(anticipated.day))
+        group.get_by_label("Month").fill(str(anticipated.month))
+        group.get_by_label("Year").fill(str(anticipated.year))
     take_step(head_page, "send_holding_response", fill)
     event = Event.objects.get(case__reference=reference, action="send_holding_response")
     assert "damp survey" in event.reason

@@ -47,7 +47,8 @@ def test_the_page_carries_the_revision_table_from_the_seed(seeded):
         assert cell in page
     assert '<th scope="col">Approved by</th>' in page
     # Reviewed on 24 November 2026 (the seed's last row), every 12 months.
-    assert "next review is due by 24 November 2027" in page
+    # The one deadline wording (issue 15): the end of the day, with its weekday.
+    assert "next review is due by the end of Wednesday 24 November 2027" in page
 
 
 def test_headings_come_in_order(seeded):

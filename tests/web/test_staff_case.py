@@ -126,7 +126,9 @@ def test_a_step_with_inputs_shows_them_and_refusals_are_form_errors(people):
     client = verified_client(people["head"])
     html = page(client, reference, STAGE2).content.decode()
     assert 'name="step-send_holding_response-input_anticipated_date"' in html
-    assert 'type="date"' in html
+    # Issue 15: the GOV.UK day/month/year inputs replaced the browser's date picker.
+    assert 'name="step-send_holding_response-input_anticipated_date_day"' in html
+    assert "For example, 27 3 2026" in html
     url = f"/staff/cases/{reference}/steps/send_holding_response/"
     with time_machine.travel(STAGE2, tick=False):
         missing = client.post(url, key())

@@ -217,6 +217,7 @@ def _page(
         "web/parties/case.html",
         {
             "organisation": case.organisation,
+            "now": now,
             "case": case,
             "party": party,
             "is_complainant": party == Party.COMPLAINANT,

@@ -22,7 +22,7 @@ from accord.organisations.models import Organisation
 from accord.web.forms import add_refusal
 from accord.web.public import stamps
 from accord.web.public.forms import INTAKE_FIELDS, ComplaintForm
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import due_words
 
 # The cases this browser session submitted: only they can see their confirmation.
 SUBMITTED = "accord.submitted_cases"
@@ -144,9 +144,8 @@ def received(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
         raise Http404("no such complaint sent from this browser")
     upcoming = []
     for clock in case.clocks.filter(is_window=False, due_at__isnull=False).order_by("due_at"):
-        due = clock.explanation.get("due_date")
-        if due:
-            upcoming.append({"label": clock.label, "due": format_day(dt.date.fromisoformat(due))})
+        if clock.due_at is not None:
+            upcoming.append({"label": clock.label, "due": due_words(clock.due_at).text})
     return render(
         request,
         "web/public/received.html",

@@ -9,7 +9,8 @@ from typing import Any, TypeVar, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 from accord.permissions import staff_role
 
@@ -29,6 +30,10 @@ def staff_required(view: View) -> View:
         if not user.is_authenticated or not user.is_active:
             return redirect_to_login(request.get_full_path())
         if staff_role(user) is None:
+            if getattr(user, "is_superuser", False):
+                # The administrator runs the service and belongs to no organisation:
+                # the admin is where their work is, not a 403 with no way out.
+                return HttpResponseRedirect(reverse("admin:index"))
             raise PermissionDenied("Staff only.")
         if not user.is_verified():  # type: ignore[attr-defined]  # set by OTPMiddleware
             return redirect_to_login(request.get_full_path())

@@ -174,6 +174,7 @@ class CasePage:
             "mediation": mediation,
             "shows_mediation": shows_mediation(case, mediation),
             "case": case,
+            "now": now,
             "bound_errors": any(form.errors for form in self.bound.values()),
             "procedure": procedure,
             "stage_label": _stage(procedure, case.stage),

@@ -18,10 +18,10 @@ from accord.mediation.choices import Party, ProposalKind, ProposalSource
 from accord.mediation.proposals import ProposalTerms
 from accord.organisations.models import Team
 from accord.procedures.definition import InputKind, Procedure, Transition
-from accord.web.forms import AccessibleFormMixin
+from accord.web.forms import AccessibleFormMixin, DateParts
 from accord.workdays.deadlines import Unit
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = DateParts()
 
 
 class PasswordForm(AccessibleFormMixin, forms.Form):

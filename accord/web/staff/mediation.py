@@ -42,7 +42,7 @@ from accord.web.staff.forms import (
     RecordsRequestForm,
     StaffUploadForm,
 )
-from accord.workdays.calendar import format_day
+from accord.workdays.wording import format_day
 
 F = TypeVar("F", bound=forms.Form)
 ANSWERED = {Answer.ACCEPT: "Accepted", Answer.REJECT: "Rejected", Answer.COUNTER: "Countered"}

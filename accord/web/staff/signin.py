@@ -110,7 +110,11 @@ def _complete(request: HttpRequest, user: User, device: TOTPDevice, target: str)
         auth.login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     otp_login(request, device)
     request.session.pop(PENDING, None)
-    return HttpResponseRedirect(_next(request, target), status=303)
+    destination = _next(request, target)
+    if staff_role(user) is None and destination == reverse("staff-queue"):
+        # The service's administrator has no organisation, so no work queue: the admin.
+        destination = reverse("admin:index")
+    return HttpResponseRedirect(destination, status=303)
 
 
 def _refusal(device: TOTPDevice) -> str | None:

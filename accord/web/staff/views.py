@@ -128,6 +128,7 @@ def work_queue(request: HttpRequest) -> HttpResponse:
         "next_query": next_query,
         "first_page": not request.GET.get("cursor"),
         "organisation": organisation,
+        "now": now,
     }
     template = "web/staff/_queue_results.html" if request.htmx else "web/staff/queue.html"  # type: ignore[attr-defined]
     return render(request, template, context, status=status)

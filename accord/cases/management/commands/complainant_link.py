@@ -3,6 +3,7 @@ case page (for trying Accord out, or when the e-mail did not arrive)."""
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accord.cases.complainant_links import link_days, link_path
@@ -14,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("reference")
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--base-url", default=settings.ACCORD_BASE_URL)
 
     def handle(self, *args: Any, **options: Any) -> None:
         case = Case.objects.filter(reference=options["reference"]).first()

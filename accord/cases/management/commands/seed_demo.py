@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}; API token shown):")
         for login in logins:
-            self.stdout.write(f"  {login.username:28} {login.role:30} token: {login.token}")
+            self.stdout.write(f"  {login.username:28} {login.role:44} token: {login.token}")
         self.stdout.write(
             "Staff sign in at /staff/login/ with the password, then a code from an "
             f"authenticator app set up with the secret {DEMO_TOTP_SECRET} (the same for "
@@ -40,7 +41,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Complainant's page for {demo.reference} (no password; a new link any time with "
                 f"`manage.py complainant_link {demo.reference}`):\n"
-                f"  http://127.0.0.1:8000{link_path(demo)}"
+                f"  {settings.ACCORD_BASE_URL.rstrip('/')}{link_path(demo)}"
             )
         self.stdout.write(
             "Public pages: /occs/, /optimised/, /ocasa/ (complaint form at /<slug>/complain/); "
