@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from accord.env import envbool, envint, envlist, envstr
+from accord.env import cache_from_url, envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("ACCORD_VAR_DIR", str(BASE_DIR / "var")))
@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` (with a lease) replaces the library's.
+    "accord.operations",
     "django_tasks_db",
     "accord.accounts",
     "accord.organisations",
@@ -103,7 +105,17 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache every process shares: the throttles and the staff sign-in lockout count in
+# it. Redis (Django's own RedisCache) when CACHE_URL is redis:// or rediss://; by
+# default the database's cache table (made by a migration), so several processes on
+# one machine, or several machines on one database, still agree.
+CACHE_URL = envstr("CACHE_URL", "db://accord_cache")
+CACHES = {"default": cache_from_url(CACHE_URL)}
+
+# Sessions live in the database, so any web process on any machine reads them.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# A staff session lasts a working day from sign-in unless configured otherwise.
+SESSION_COOKIE_AGE = envint("ACCORD_SESSION_HOURS", 9) * 3600
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -167,6 +179,9 @@ TASKS = {
     }
 }
 
+# A task whose worker has not beaten for this long (killed, machine lost) runs again.
+ACCORD_TASK_LEASE_SECONDS = envint("ACCORD_TASK_LEASE_SECONDS", 60)
+
 # UK bank holidays are published about a year ahead and one-off holidays are proclaimed
 # at short notice: due dates counted past the end of this year are marked provisional.
 # Raise it when the `holidays` package is upgraded with the next year's dates.
@@ -189,8 +204,10 @@ ACCORD_LINK_REQUEST_RATE = envstr("ACCORD_LINK_REQUEST_RATE", "5/h")
 ACCORD_STAFF_LOGIN_RATE = envstr("ACCORD_STAFF_LOGIN_RATE", "10/15m")
 
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Cookies only over HTTPS when DEBUG is off; SECURE_COOKIES=0 for plain HTTP (a load
+# test, a private network without TLS).
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
@@ -201,7 +218,13 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # Covering indexes (Index.include) serve the dashboards on PostgreSQL, where Accord runs
 # in production; SQLite builds the same indexes without the included columns.
 SILENCED_SYSTEM_CHECKS += ["models.W040"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (on by
+# default); SECURE_PROXY_SSL_HEADER=0 when Accord is reached directly, so a client's
+# own header is not trusted. SECURE_SSL_REDIRECT=0 serves plain HTTP (e.g. a private
+# network or a load test) with DEBUG off.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("SECURE_PROXY_SSL_HEADER", True) else None
+)
 
 LOGGING = {
     "version": 1,
