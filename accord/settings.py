@@ -182,6 +182,12 @@ TASKS = {
 # A task whose worker has not beaten for this long (killed, machine lost) runs again.
 ACCORD_TASK_LEASE_SECONDS = envint("ACCORD_TASK_LEASE_SECONDS", 60)
 
+# /readyz fails when the sweeper's or the outbox's last pass, or the oldest task waiting
+# to run, is older than this many seconds.
+ACCORD_READY_SWEEP_SECONDS = envint("ACCORD_READY_SWEEP_SECONDS", 300)
+ACCORD_READY_OUTBOX_SECONDS = envint("ACCORD_READY_OUTBOX_SECONDS", 120)
+ACCORD_READY_TASK_AGE_SECONDS = envint("ACCORD_READY_TASK_AGE_SECONDS", 300)
+
 # UK bank holidays are published about a year ahead and one-off holidays are proclaimed
 # at short notice: due dates counted past the end of this year are marked provisional.
 # Raise it when the `holidays` package is upgraded with the next year's dates.
@@ -204,6 +210,8 @@ ACCORD_LINK_REQUEST_RATE = envstr("ACCORD_LINK_REQUEST_RATE", "5/h")
 ACCORD_STAFF_LOGIN_RATE = envstr("ACCORD_STAFF_LOGIN_RATE", "10/15m")
 
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer probes the health checks over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Cookies only over HTTPS when DEBUG is off; SECURE_COOKIES=0 for plain HTTP (a load
 # test, a private network without TLS).
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
