@@ -6,6 +6,7 @@ Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; with those,
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -135,7 +136,7 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -146,7 +147,30 @@ STORAGES = {
     },
 }
 # Uploads live outside the web root and are served only through permission checks.
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(envstr("ACCORD_MEDIA_ROOT", str(VAR_DIR / "media")))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Stored files (documents, letters' and agreements' PDFs) in S3-compatible object
+# storage when ACCORD_S3_BUCKET is set, so every web server reads what any stored; the
+# credentials come from ACCORD_S3_ACCESS_KEY_ID / ACCORD_S3_SECRET_ACCESS_KEY or
+# boto3's usual sources (AWS_* variables, an instance role).
+ACCORD_S3_BUCKET = envstr("ACCORD_S3_BUCKET", "")
+if ACCORD_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ACCORD_S3_BUCKET,
+            "endpoint_url": envstr("ACCORD_S3_ENDPOINT_URL", "") or None,
+            "region_name": envstr("ACCORD_S3_REGION", "") or None,
+            "access_key": envstr("ACCORD_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": envstr("ACCORD_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": envstr("ACCORD_S3_PREFIX", ""),
+            # Private objects, never overwritten; served only through Accord's checks.
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 
 # Request bodies: a complaint is text; anything larger is refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)

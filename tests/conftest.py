@@ -41,6 +41,13 @@ def _fresh_throttle(request: pytest.FixtureRequest) -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _long_sessions(settings: Any) -> None:
+    # Many tests sign in once and then move the clock on by days; a session there lasts
+    # as long as the test needs. tests/test_sessions.py checks the real default.
+    settings.SESSION_COOKIE_AGE = 30 * 24 * 3600
+
+
 def flush_database() -> None:
     """Empty every table, as the end of a transactional test does. The timeline's
     append-only triggers refuse that flush on SQLite (it deletes events while their case

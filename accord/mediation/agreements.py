@@ -15,10 +15,8 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 import weasyprint
-from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
@@ -37,6 +35,7 @@ from accord.mediation.proposals import (
     require_party,
 )
 from accord.permissions import is_staff_of, roles_on_case
+from accord.storage import StoredFile, store
 from accord.workdays.calendar import format_day
 
 log = logging.getLogger(__name__)
@@ -260,7 +259,7 @@ def confirm(
             document_sha256=sent,
         )
         binding = agreement.confirmations.count() == len(Party)
-        stored: Path | None = None
+        stored: StoredFile | None = None
         try:
             if binding:
                 agreement.pdf_stored_as = _store_pdf(agreement.document_html)
@@ -325,18 +324,14 @@ _NO_FETCHING = weasyprint.URLFetcher(allowed_protocols=frozenset({"data"}))
 
 def _store_pdf(html: str) -> str:
     """Render the PDF and store it under a random name outside the web root; return
-    the name relative to MEDIA_ROOT."""
+    its name in the storage."""
     name = f"{PDF_FOLDER}/{secrets.token_hex(16)}.pdf"
-    path = Path(settings.MEDIA_ROOT) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
     pdf = weasyprint.HTML(string=html, url_fetcher=_NO_FETCHING).write_pdf()
-    with path.open("xb") as out:
-        out.write(pdf)
-    return name
+    return store(name, pdf).name
 
 
-def pdf_path(agreement: Agreement) -> Path:
-    return Path(settings.MEDIA_ROOT) / agreement.pdf_stored_as
+def pdf_path(agreement: Agreement) -> StoredFile:
+    return StoredFile(agreement.pdf_stored_as)
 
 
 def may_read(actor: User, case: Case) -> bool:
@@ -369,7 +364,7 @@ def agreements_for(actor: User, case: Case) -> list[Agreement]:
     )
 
 
-def binding_pdf(actor: User, case: Case, agreement_id: int) -> Path:
+def binding_pdf(actor: User, case: Case, agreement_id: int) -> StoredFile:
     """The kept PDF of a binding agreement, for staff and the two parties only."""
     agreement = readable_agreement(actor, case, agreement_id)
     if agreement.status != AgreementStatus.BINDING or not agreement.pdf_stored_as:

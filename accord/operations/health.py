@@ -43,7 +43,7 @@ def _cache(now: dt.datetime) -> str:
     cache.set("readyz-probe", now.isoformat(), 30)
     if cache.get("readyz-probe") != now.isoformat():
         raise RuntimeError("what was written could not be read back")
-    return settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1]
 
 
 def _storage(now: dt.datetime) -> str:
