@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint types migrations-check pytest bench clean
+.PHONY: run serve test setup lint types migrations-check pytest bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -32,10 +32,16 @@ run: setup
 	@echo "Accord is starting at $(ACCORD_BASE_URL)/  (admin: /admin/, API docs: /api/docs)"
 	@echo "Background worker (manage.py db_worker), deadline sweeper (manage.py sweep) and e-mail outbox worker (manage.py deliver_email) run alongside. Stop all with Ctrl-C."
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/python manage.py db_worker & \
+	  $(BIN)/python manage.py db_worker --no-reload & \
 	  $(BIN)/python manage.py sweep --interval 60 & \
 	  $(BIN)/python manage.py deliver_email --interval 5 & \
 	  $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+serve: setup
+	@test -n "$$SECRET_KEY" || test -s var/secret_key || \
+	  (umask 077; $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key)
+	DEBUG=0 SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" ACCORD_BIND="$${ACCORD_BIND:-$(HOST):$(PORT)}" \
+	  $(BIN)/python manage.py serve
 
 lint: setup
 	$(BIN)/ruff format --check .

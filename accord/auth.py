@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from accord.accounts.models import ApiToken
+from accord.operations.logs import note_user
 from accord.permissions import staff_role
 
 
@@ -23,6 +24,7 @@ class TokenAuth(HttpBearer):
         if found is None or not found.user.is_active:
             return None
         request.user = found.user
+        note_user(found.user.get_username())
         return found.user
 
 

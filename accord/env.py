@@ -26,3 +26,21 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if value is None or value == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def cache_from_url(url: str) -> dict[str, object]:
+    """A CACHES entry from a URL: redis://host:port/db (or rediss://) for Django's
+    RedisCache, db://table for the database cache, locmem:// for one process's memory."""
+    scheme, _, rest = url.partition("://")
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": rest or "accord_cache",
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest}
+    raise ValueError(
+        f"CACHE_URL: unknown scheme {scheme!r} (redis://, rediss://, db://, locmem://)"
+    )

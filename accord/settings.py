@@ -6,10 +6,11 @@ Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; with those,
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
-from accord.env import envbool, envint, envlist, envstr
+from accord.env import cache_from_url, envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("ACCORD_VAR_DIR", str(BASE_DIR / "var")))
@@ -31,7 +32,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # its own copy of Swagger UI (static files), not a CDN
+    "csp",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` (with a lease) replaces the library's.
+    "accord.operations",
     "django_tasks_db",
     "accord.accounts",
     "accord.organisations",
@@ -49,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accord.operations.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,7 +65,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# Content-Security-Policy on every page (django-csp): scripts, styles and everything
+# else from Accord's own static files only — no inline script, no CDN. Charts are
+# data: images. A response that sets its own policy (documents, agreements) keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "accord.urls"
 WSGI_APPLICATION = "accord.wsgi.application"
@@ -103,7 +128,17 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = envint("DB_CONN_MAX_AGE", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache every process shares: the throttles and the staff sign-in lockout count in
+# it. Redis (Django's own RedisCache) when CACHE_URL is redis:// or rediss://; by
+# default the database's cache table (made by a migration), so several processes on
+# one machine, or several machines on one database, still agree.
+CACHE_URL = envstr("CACHE_URL", "db://accord_cache")
+CACHES = {"default": cache_from_url(CACHE_URL)}
+
+# Sessions live in the database, so any web process on any machine reads them.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# A staff session lasts a working day from sign-in unless configured otherwise.
+SESSION_COOKIE_AGE = envint("ACCORD_SESSION_HOURS", 9) * 3600
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -123,7 +158,7 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -134,7 +169,30 @@ STORAGES = {
     },
 }
 # Uploads live outside the web root and are served only through permission checks.
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(envstr("ACCORD_MEDIA_ROOT", str(VAR_DIR / "media")))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Stored files (documents, letters' and agreements' PDFs) in S3-compatible object
+# storage when ACCORD_S3_BUCKET is set, so every web server reads what any stored; the
+# credentials come from ACCORD_S3_ACCESS_KEY_ID / ACCORD_S3_SECRET_ACCESS_KEY or
+# boto3's usual sources (AWS_* variables, an instance role).
+ACCORD_S3_BUCKET = envstr("ACCORD_S3_BUCKET", "")
+if ACCORD_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ACCORD_S3_BUCKET,
+            "endpoint_url": envstr("ACCORD_S3_ENDPOINT_URL", "") or None,
+            "region_name": envstr("ACCORD_S3_REGION", "") or None,
+            "access_key": envstr("ACCORD_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": envstr("ACCORD_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": envstr("ACCORD_S3_PREFIX", ""),
+            # Private objects, never overwritten; served only through Accord's checks.
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 
 # Request bodies: a complaint is text; anything larger is refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
@@ -175,6 +233,15 @@ TASKS = {
     }
 }
 
+# A task whose worker has not beaten for this long (killed, machine lost) runs again.
+ACCORD_TASK_LEASE_SECONDS = envint("ACCORD_TASK_LEASE_SECONDS", 60)
+
+# /readyz fails when the sweeper's or the outbox's last pass, or the oldest task waiting
+# to run, is older than this many seconds.
+ACCORD_READY_SWEEP_SECONDS = envint("ACCORD_READY_SWEEP_SECONDS", 300)
+ACCORD_READY_OUTBOX_SECONDS = envint("ACCORD_READY_OUTBOX_SECONDS", 120)
+ACCORD_READY_TASK_AGE_SECONDS = envint("ACCORD_READY_TASK_AGE_SECONDS", 300)
+
 # UK bank holidays are published about a year ahead and one-off holidays are proclaimed
 # at short notice: due dates counted past the end of this year are marked provisional.
 # Raise it when the `holidays` package is upgraded with the next year's dates.
@@ -197,8 +264,12 @@ ACCORD_LINK_REQUEST_RATE = envstr("ACCORD_LINK_REQUEST_RATE", "5/h")
 ACCORD_STAFF_LOGIN_RATE = envstr("ACCORD_STAFF_LOGIN_RATE", "10/15m")
 
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# A load balancer probes the health checks over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Cookies only over HTTPS when DEBUG is off; SECURE_COOKIES=0 for plain HTTP (a load
+# test, a private network without TLS).
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
@@ -209,12 +280,32 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # Covering indexes (Index.include) serve the dashboards on PostgreSQL, where Accord runs
 # in production; SQLite builds the same indexes without the included columns.
 SILENCED_SYSTEM_CHECKS += ["models.W040"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (on by
+# default); SECURE_PROXY_SSL_HEADER=0 when Accord is reached directly, so a client's
+# own header is not trusted. SECURE_SSL_REDIRECT=0 serves plain HTTP (e.g. a private
+# network or a load test) with DEBUG off.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("SECURE_PROXY_SSL_HEADER", True) else None
+)
 
+# JSON lines in production (request id, user and case reference on every line of a
+# request), plain lines in development; LOG_FORMAT=json|plain chooses.
+LOG_FORMAT = envstr("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "accord.operations.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "accord.operations.logs.JsonFormatter"},
+        "plain": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request"],
+            "formatter": LOG_FORMAT if LOG_FORMAT in {"json", "plain"} else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

@@ -27,9 +27,25 @@ def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> d
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle() -> None:
-    # The intake throttle counts in the cache; each test starts with a clean count.
+def _fresh_throttle(request: pytest.FixtureRequest) -> None:
+    # The throttles count in the shared cache (the database's cache table by default);
+    # each test that reaches the database starts with a clean count.
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if "transactional_db" in names or (marker is not None and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or marker is not None:
+        request.getfixturevalue("db")
+    else:
+        return
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _long_sessions(settings: Any) -> None:
+    # Many tests sign in once and then move the clock on by days; a session there lasts
+    # as long as the test needs. tests/test_sessions.py checks the real default.
+    settings.SESSION_COOKIE_AGE = 30 * 24 * 3600
 
 
 def flush_database() -> None:

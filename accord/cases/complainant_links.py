@@ -2,7 +2,7 @@
 
 There is no password to create. The link carries the complainant's id and the case
 reference, signed with the site's secret (django.core.signing.TimestampSigner) and
-valid for `ACCORD_COMPLAINANT_LINK_DAYS`. Opening it signs the complainant in for the
+valid for `ACCORD_COMPLAINANT_LINK_DAYS`; issuing a new link revokes the older ones. Opening it signs the complainant in for the
 session as their own passwordless user (`Complainant.user`, made with an unusable
 password the first time), so every permission check and action treats them exactly
 as the API does. A new link can be asked for with the e-mail address and reference;
@@ -44,8 +44,15 @@ def _signer() -> signing.TimestampSigner:
 
 
 def link_token(case: Case) -> str:
-    """A fresh token for the complainant of `case`."""
-    return _signer().sign_object({"c": case.complainant_id, "r": case.reference})
+    """A fresh token for the complainant of `case`. Issuing it revokes every link the
+    complainant was given before (their link generation moves on)."""
+    with transaction.atomic():
+        complainant = Complainant.objects.select_for_update().get(pk=case.complainant_id)
+        complainant.link_generation += 1
+        complainant.save(update_fields=["link_generation"])
+    return _signer().sign_object(
+        {"c": case.complainant_id, "r": case.reference, "g": complainant.link_generation}
+    )
 
 
 def link_path(case: Case) -> str:
@@ -69,6 +76,12 @@ def case_for_token(token: str) -> Case:
     )
     if case is None:
         raise LinkRefused("This link is not valid.")
+    if claims.get("g", 0) != case.complainant.link_generation:
+        raise LinkRefused(
+            "This link has been replaced by a newer one: use the link in the latest "
+            "e-mail, or ask for a new one.",
+            expired=True,
+        )
     return case
 
 

@@ -26,6 +26,8 @@ class Complainant(models.Model):
         on_delete=models.SET_NULL,
         related_name="complaints",
     )
+    # Which of the complainant's links works: issuing a new link revokes the others.
+    link_generation = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.business_name or self.name

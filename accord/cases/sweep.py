@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,13 +188,22 @@ def _escalate(clocks: list[Clock], cases: dict[int, Case], now: dt.datetime) -> 
     return escalated
 
 
-def run_forever(*, interval: float, batch: int, pause: float, stop: list[bool]) -> None:
+def run_forever(
+    *,
+    interval: float,
+    batch: int,
+    pause: float,
+    stop: list[bool],
+    on_pass: Callable[[Any], None] | None = None,
+) -> None:
     """Sweep until `stop[0]` is set (by a signal handler), sleeping between passes."""
     from django.utils import timezone
 
     passes = 0
     while not stop[0]:
         result = sweep_once(timezone.now(), batch=batch, pause=pause)
+        if on_pass is not None:
+            on_pass(result)
         passes += 1
         if connection.vendor == "sqlite" and passes % 120 == 1:
             # SQLite plans with the statistics ANALYZE gathers; without them the queue's

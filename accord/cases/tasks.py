@@ -103,11 +103,15 @@ def send_clock_notice(case_id: int, clock_key: str, kind: str) -> bool:
             else "",
         },
     )
+    # One notice per clock, kind and due instant (the sweeper marks each once): the
+    # stable Message-ID makes a task run again after its worker died queue nothing more.
+    due_at = int(clock.due_at.timestamp()) if clock.due_at else 0
     with transaction.atomic():
         queue_email(
             subject=f"{case.reference}: '{clock.label}' {state}",
             text=body,
             to=recipients,
+            message_id=f"<clock.{case.reference}.{clock_key}.{kind}.{due_at}@{mail_domain()}>",
             case_id=case.pk,
             purpose=f"clock_{kind}",
         )

@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +41,7 @@ from accord.mediation.documents import check_upload
 from accord.mediation.models import Document, Message
 from accord.mediation.threads import MAX_MESSAGE, thread_of
 from accord.organisations.models import Organisation
+from accord.storage import StoredFile
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ def _process(record: InboundMessage, envelope_from: str | None, now: dt.datetime
         raise Refused(
             f"{destination.case.reference} is closed; a reply to a closed case goes to staff"
         )
-    stored: list[Path] = []
+    stored: list[StoredFile] = []
     try:
         with transaction.atomic():
             if destination is None:
@@ -252,7 +252,7 @@ def open_case(
     actor: User | None = None,
     actor_role: str = "",
     respondent_id: int | None = None,
-    stored: list[Path],
+    stored: list[StoredFile],
 ) -> Case:
     """A new complaint by e-mail: the case (channel e-mail) with the text as its
     description, and the attachments in the complainant's thread."""
@@ -300,7 +300,7 @@ def write_in_thread(
     now: dt.datetime,
     actor: User | None = None,
     actor_role: str = "",
-    stored: list[Path],
+    stored: list[StoredFile],
 ) -> Message:
     """The party's e-mail in their own thread: as `threads.post_message` writes a
     message (case locked, the message, a `message` event), without a signed-in user."""
@@ -339,7 +339,7 @@ def _keep_attachments(
     message: Message | None,
     now: dt.datetime,
     actor: User | None,
-    stored: list[Path],
+    stored: list[StoredFile],
 ) -> list[str]:
     """Store each attachment the upload rules accept as a document in the thread; say
     which were not kept and why. The caller holds the case locked and saves it."""

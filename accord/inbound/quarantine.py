@@ -4,7 +4,6 @@ reason) and release into a new case or a party's thread of an existing case."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -19,6 +18,7 @@ from accord.inbound.parsing import parse_leniently
 from accord.inbound.routing import Refused
 from accord.mediation.choices import Party
 from accord.permissions import staff_role
+from accord.storage import StoredFile
 
 
 def quarantine_for(user: User) -> QuerySet[InboundMessage]:
@@ -47,7 +47,7 @@ def release(
     role = staff_role(actor)
     if role is None or actor.organisation_id is None:
         raise NotPermitted("only an organisation's staff release quarantined e-mail")
-    stored: list[Path] = []
+    stored: list[StoredFile] = []
     try:
         with transaction.atomic():
             record = quarantine_for(actor).select_for_update().filter(pk=inbound_id).first()

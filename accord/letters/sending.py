@@ -12,9 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 
 from accord.accounts.models import User
@@ -29,6 +27,7 @@ from accord.mediation.confidentiality import refuse_without_prejudice
 from accord.outbox import queue
 from accord.permissions import roles_on_case
 from accord.procedures.definition import Role
+from accord.storage import StoredFile, store
 
 PDF_FOLDER = "letters"
 LETTER_ROLES = (Role.SENIOR_HANDLER, Role.HANDLER, Role.MANAGER)
@@ -69,22 +68,18 @@ def content_hash(subject: str, text: str, html: str, pdf: bytes) -> str:
     return digest.hexdigest()
 
 
-def _store_pdf(pdf: bytes) -> tuple[str, Path]:
+def _store_pdf(pdf: bytes) -> tuple[str, StoredFile]:
     name = f"{PDF_FOLDER}/{secrets.token_hex(16)}.pdf"
-    path = Path(settings.MEDIA_ROOT) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("xb") as out:
-        out.write(pdf)
-    return name, path
+    return name, store(name, pdf)
 
 
-def pdf_path(letter: Letter) -> Path:
-    return Path(settings.MEDIA_ROOT) / letter.pdf_stored_as
+def pdf_path(letter: Letter) -> StoredFile:
+    return StoredFile(letter.pdf_stored_as)
 
 
 def send(case_id: int, actor: User, request: LetterRequest, now: dt.datetime) -> Letter:
     """Send the letter to its party, or refuse with the reason."""
-    stored: Path | None = None
+    stored: StoredFile | None = None
     try:
         with transaction.atomic():
             case = lock_case(case_id)

@@ -15,9 +15,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
@@ -39,6 +37,7 @@ from accord.policy.mediation import (
     require,
 )
 from accord.policy.roles import PARTY_ROLE, standing
+from accord.storage import StoredFile, store
 from accord.workdays.wording import format_day
 
 log = logging.getLogger(__name__)
@@ -249,7 +248,7 @@ def confirm(
             document_sha256=sent,
         )
         binding = agreement.confirmations.count() == len(Party)
-        stored: Path | None = None
+        stored: StoredFile | None = None
         try:
             if binding:
                 agreement.pdf_stored_as = _store_pdf(
@@ -313,18 +312,14 @@ def _take_agreement_step(case_id: int, now: dt.datetime) -> str | None:
 
 def _store_pdf(html: str, certificate: str) -> str:
     """Render the PDF and store it under a random name outside the web root; return
-    the name relative to MEDIA_ROOT."""
+    its name in the storage."""
     name = f"{PDF_FOLDER}/{secrets.token_hex(16)}.pdf"
-    path = Path(settings.MEDIA_ROOT) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
     pdf = agreement_pdf(html, certificate)
-    with path.open("xb") as out:
-        out.write(pdf)
-    return name
+    return store(name, pdf).name
 
 
-def pdf_path(agreement: Agreement) -> Path:
-    return Path(settings.MEDIA_ROOT) / agreement.pdf_stored_as
+def pdf_path(agreement: Agreement) -> StoredFile:
+    return StoredFile(agreement.pdf_stored_as)
 
 
 def readable_agreement(actor: User, case: Case, agreement_id: int) -> Agreement:
@@ -346,7 +341,7 @@ def agreements_for(actor: User, case: Case) -> list[Agreement]:
     return agreements_shown(st, rows)
 
 
-def binding_pdf(actor: User, case: Case, agreement_id: int) -> Path:
+def binding_pdf(actor: User, case: Case, agreement_id: int) -> StoredFile:
     """The kept PDF of a binding agreement, for staff and the two parties only."""
     agreement = readable_agreement(actor, case, agreement_id)
     if agreement.status != AgreementStatus.BINDING or not agreement.pdf_stored_as:

@@ -27,14 +27,12 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import hashlib
-import os
 import re
 import secrets
 import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import filetype  # type: ignore[import-untyped]
@@ -56,6 +54,7 @@ from accord.mediation.opening import reach_respondent
 from accord.mediation.threads import thread_of
 from accord.mediation.visibility import require_thread_access
 from accord.permissions import is_staff_of, staff_role
+from accord.storage import StoredFile, store
 
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 CHUNK = 64 * 1024
@@ -342,47 +341,38 @@ def check_upload(uploaded: UploadedFile[bytes]) -> Checked:
 # --- storage ---------------------------------------------------------------------------
 
 
-def documents_root() -> Path:
-    return Path(settings.MEDIA_ROOT) / "documents"
+def documents_root() -> str:
+    return "documents"
 
 
-def path_of(stored_as: str) -> Path:
+def path_of(stored_as: str) -> StoredFile:
     """Where a stored document lives. Refuses anything but a token this module made, so
     a stored name can never point elsewhere."""
     if not STORED_AS.fullmatch(stored_as):
         raise ValueError(f"not a stored document name: {stored_as!r}")
-    return documents_root() / stored_as[:2] / stored_as
+    return StoredFile(f"{documents_root()}/{stored_as[:2]}/{stored_as}")
 
 
-def _store(uploaded: UploadedFile[bytes], checked: Checked) -> tuple[str, Path]:
-    """Write the checked upload under a fresh random name: to a temporary file in the
-    target directory, synced, then renamed into place. The content is hashed again on
-    the way and must be the content that was checked."""
+def _store(uploaded: UploadedFile[bytes], checked: Checked) -> tuple[str, StoredFile]:
+    """Store the checked upload under a fresh random name (through the storage API). The
+    content is hashed again on the way and must be the content that was checked."""
     while True:
         token = secrets.token_hex(16)
-        final = path_of(token)
-        if not final.exists():
+        if not path_of(token).exists():
             break
-    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor, temporary = tempfile.mkstemp(dir=final.parent, prefix=".upload-")
-    try:
+    with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
         digest = hashlib.sha256()
         size = 0
-        with os.fdopen(descriptor, "wb") as out:
-            for chunk in uploaded.chunks(CHUNK):
-                size += len(chunk)
-                if size > checked.size:
-                    break
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+        for chunk in uploaded.chunks(CHUNK):
+            size += len(chunk)
+            if size > checked.size:
+                break
+            digest.update(chunk)
+            spool.write(chunk)
         if (size, digest.hexdigest()) != (checked.size, checked.sha256):
             raise InvalidAction("the file changed while it was being stored", field="file")
-        os.replace(temporary, final)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        spool.seek(0)
+        final = store(path_of(token).name, spool)
     return token, final
 
 
@@ -402,7 +392,7 @@ def upload(
     """Put a document in `party`'s thread: the party itself, or staff. One `document`
     event records the thread, the document, its hash, size and type — never its
     content."""
-    stored: Path | None = None
+    stored: StoredFile | None = None
     try:
         with transaction.atomic():
             case = lock_case(case_id)

@@ -25,7 +25,9 @@ import logging
 import smtplib
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -353,10 +355,19 @@ def deliver_pending(
     return total
 
 
-def run_forever(*, interval: float, batch: int, policy: Policy, stop: list[bool]) -> None:
+def run_forever(
+    *,
+    interval: float,
+    batch: int,
+    policy: Policy,
+    stop: list[bool],
+    on_pass: Callable[[Any], None] | None = None,
+) -> None:
     """Deliver until `stop[0]` is set (by a signal handler), sleeping when idle."""
     while not stop[0]:
         result = deliver_pending(batch=batch, policy=policy, stop=stop)
+        if on_pass is not None:
+            on_pass(result)
         if result.claimed:
             log.info("deliver_email: %s", result)
         deadline = time.monotonic() + interval

@@ -108,6 +108,15 @@ def test_an_expired_link_is_refused(world) -> None:
     assert "expired" in response.content.decode()
 
 
+def test_a_new_link_revokes_the_old_one(world) -> None:
+    old = link_path(world["case"])
+    new = link_path(world["case"])
+    refused = Client().post(old)
+    assert refused.status_code == 410
+    assert "replaced by a newer one" in refused.content.decode()
+    assert Client().post(new).status_code == 303
+
+
 def test_a_link_never_opens_a_business_or_staff_account(world) -> None:
     case = world["case"]
     case.complainant.user = User.objects.get(username="rep")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -333,8 +334,10 @@ def confirm_verbal_summary(request: HttpRequest, reference: str) -> HttpResponse
 # --- Letters --------------------------------------------------------------------------
 
 
-@staff_required
+@staff_required  # type: ignore[type-var]
 @once_per_submission
+# The preview (a sandboxed srcdoc frame, no script) carries the letter's own <style>.
+@csp_update({"style-src": ["'unsafe-inline'"]})  # type: ignore[arg-type]
 def letter(request: HttpRequest, reference: str) -> HttpResponse:
     """GET: the letter form and, once a letter is chosen, its preview (nothing stored).
     POST: send it."""

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from accord.cases.sweep import run_forever, sweep_once
+from accord.operations.choices import Loop
+from accord.operations.loops import LoopRecord
 
 
 class Command(BaseCommand):
@@ -36,6 +38,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, finish)
         signal.signal(signal.SIGINT, finish)
         self.stdout.write(f"sweeping every {options['interval']}s; Ctrl-C to stop")
-        run_forever(
-            interval=options["interval"], batch=options["batch"], pause=options["pause"], stop=stop
-        )
+        record = LoopRecord(Loop.SWEEP)
+        try:
+            run_forever(
+                interval=options["interval"],
+                batch=options["batch"],
+                pause=options["pause"],
+                stop=stop,
+                on_pass=record.passed,
+            )
+        finally:
+            record.stop()

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from accord.inbound.listener import start_listener, stop_listener
+from accord.operations.choices import Loop
+from accord.operations.loops import LoopRecord
 
 
 class Command(BaseCommand):
@@ -43,8 +45,12 @@ class Command(BaseCommand):
         )
         protocol = "LMTP" if options["lmtp"] else "SMTP"
         self.stdout.write(f"listening for {protocol} on {options['host']}:{options['port']}")
+        record = LoopRecord(Loop.MAIL_LISTENER)
         try:
-            stopping.wait()
+            # A heartbeat a minute while listening (for /readyz and the logs).
+            while not stopping.wait(60):
+                record.passed("listening")
         finally:
             stop_listener(controller)
+            record.stop()
             self.stdout.write("stopped")

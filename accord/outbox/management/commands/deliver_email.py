@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from accord.operations.choices import Loop
+from accord.operations.loops import LoopRecord
 from accord.outbox.delivery import (
     BACKOFF_SECONDS,
     LEASE_SECONDS,
@@ -51,4 +53,14 @@ class Command(BaseCommand):
             self.stdout.write(f"deliver_email: {result}")
             return
         self.stdout.write(f"delivering e-mail every {options['interval']}s; Ctrl-C to stop")
-        run_forever(interval=options["interval"], batch=options["batch"], policy=policy, stop=stop)
+        record = LoopRecord(Loop.OUTBOX)
+        try:
+            run_forever(
+                interval=options["interval"],
+                batch=options["batch"],
+                policy=policy,
+                stop=stop,
+                on_pass=record.passed,
+            )
+        finally:
+            record.stop()

@@ -1,0 +1,99 @@
+"""A small process supervisor for `manage.py serve`: starts each program, restarts one
+that dies (with a growing delay), and on SIGTERM or Ctrl-C stops them all — SIGTERM
+first, SIGKILL after a grace period — so nothing is left running. Each child also gets
+SIGTERM from the kernel if the supervisor itself is killed (PR_SET_PDEATHSIG), so even
+`kill -9` of the supervisor leaves no orphans."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+log = logging.getLogger("accord.operations")
+
+PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class Program:
+    name: str
+    argv: Sequence[str]
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    restart_at: float = 0.0
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    # Its own process group: Ctrl-C reaches the supervisor, which stops children in order.
+    os.setpgrp()
+
+
+class Supervisor:
+    def __init__(self, programs: Sequence[Program], *, grace: float = 30.0) -> None:
+        self.programs = list(programs)
+        self.grace = grace
+        self.stopping = False
+
+    def _start(self, program: Program) -> None:
+        program.process = subprocess.Popen(  # noqa: S603 - our own argv
+            list(program.argv), env={**os.environ, **program.env}, preexec_fn=_die_with_parent
+        )
+        log.info("started %s (pid %s)", program.name, program.process.pid)
+
+    def _request_stop(self, signum: int, frame: object) -> None:
+        if not self.stopping:
+            log.info("%s received: stopping every process", signal.Signals(signum).name)
+        self.stopping = True
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._request_stop)
+        signal.signal(signal.SIGINT, self._request_stop)
+        for program in self.programs:
+            self._start(program)
+        while not self.stopping:
+            now = time.monotonic()
+            for program in self.programs:
+                proc = program.process
+                if proc is not None and proc.poll() is not None:
+                    program.restarts += 1
+                    delay = min(30.0, 2.0 ** min(program.restarts, 5) / 2)
+                    log.warning(
+                        "%s (pid %s) exited with %s; restarting in %.0fs",
+                        program.name,
+                        proc.pid,
+                        proc.returncode,
+                        delay,
+                    )
+                    program.process, program.restart_at = None, now + delay
+                elif proc is None and now >= program.restart_at:
+                    self._start(program)
+            time.sleep(0.2)
+        return self.stop()
+
+    def stop(self) -> int:
+        running = [p for p in self.programs if p.process is not None and p.process.poll() is None]
+        for program in running:
+            assert program.process is not None
+            program.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.grace
+        for program in running:
+            assert program.process is not None
+            try:
+                program.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop in %ss: killed", program.name, self.grace)
+                program.process.kill()
+                program.process.wait()
+            log.info("%s stopped (exit %s)", program.name, program.process.returncode)
+        return 0

@@ -1,0 +1,92 @@
+"""Every throttle and lockout counts in the one shared cache (CACHE_URL): two clients of
+that cache — two web processes, or two machines — count together. The default is the
+database's cache table; Redis (redis://) is checked too when it is running."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.test import RequestFactory, override_settings
+
+from accord.cases.api import IntakeThrottle
+from accord.env import cache_from_url
+from accord.web.parties.views import LinkRequestThrottle
+from accord.web.staff.signin import WrongPasswordThrottle
+
+REDIS_URL = "redis://127.0.0.1:6379/3"
+
+
+def test_the_default_cache_is_the_database_table(settings: Any) -> None:
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert cache_from_url("redis://cache.internal:6379/0")["BACKEND"] == (
+        "django.core.cache.backends.redis.RedisCache"
+    )
+    with pytest.raises(ValueError, match="CACHE_URL"):
+        cache_from_url("memcached://x")
+
+
+def _redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+@pytest.fixture(params=["database", "redis"])
+def two_clients(request: pytest.FixtureRequest, db: None) -> Iterator[tuple[BaseCache, BaseCache]]:
+    """Two separate cache clients configured as two processes would configure them."""
+    if request.param == "redis":
+        if not _redis_reachable():
+            pytest.skip(f"Redis is not running at {REDIS_URL}")
+        config = cache_from_url(REDIS_URL)
+    else:
+        config = cache_from_url("db://accord_cache")
+    with override_settings(CACHES={"default": config}):
+        first, second = caches.create_connection("default"), caches.create_connection("default")
+        first.clear()
+        yield first, second
+        first.clear()
+
+
+def _count_together(
+    make: Callable[[], Any], clients: tuple[BaseCache, BaseCache], limit: int, attempt: str
+) -> None:
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
+    allowed = 0
+    for i in range(limit + 3):
+        throttle = make()
+        throttle.cache = clients[i % 2]  # alternate processes, as a load balancer does
+        if getattr(throttle, attempt)(request):
+            allowed += 1
+    assert allowed == limit
+
+
+@override_settings(ACCORD_INTAKE_RATE="6/m")
+def test_the_intake_throttle_counts_across_processes(two_clients: Any) -> None:
+    _count_together(IntakeThrottle, two_clients, 6, "allow_request")
+
+
+@override_settings(ACCORD_LINK_REQUEST_RATE="4/h")
+def test_link_requests_count_across_processes(two_clients: Any) -> None:
+    _count_together(LinkRequestThrottle, two_clients, 4, "allow_request")
+
+
+@override_settings(ACCORD_STAFF_LOGIN_RATE="5/15m")
+def test_the_staff_lockout_counts_across_processes(two_clients: Any) -> None:
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.9")
+    first, second = two_clients
+    for i in range(5):
+        throttle = WrongPasswordThrottle("ocasa-handler")
+        throttle.cache = first if i % 2 else second
+        assert not throttle.spent(request)
+        throttle.record(request)
+    for client in two_clients:
+        throttle = WrongPasswordThrottle("OCASA-handler ")
+        throttle.cache = client
+        assert throttle.spent(request)
