@@ -30,6 +30,8 @@ def _steps(case: Case, actor: User, steps: list[str], now: dt.datetime, **reason
 
 def create_demo_cases(now: dt.datetime) -> int:
     """Create the demo cases unless there are cases already; return how many were made."""
+    from accord.mediation.opening import open_to_respondent
+
     if Case.objects.exists():
         return 0
     complainant = User.objects.get(username="complainant")
@@ -64,6 +66,9 @@ def create_demo_cases(now: dt.datetime) -> int:
     )
     actions.assign(consent.pk, handler, handler=handler, now=earlier)
     _steps(consent, handler, ["confirm_complaint", "accept_for_mediation"], earlier)
+    # Accepted for mediation: the mediator opens it to the practice (the newest case is
+    # not yet known to the practice).
+    open_to_respondent(consent.pk, handler, now=earlier)
     senior_case, _ = intake.receive_complaint(
         occs,
         _complaint(
@@ -88,6 +93,7 @@ def create_demo_cases(now: dt.datetime) -> int:
         ],
         earlier,
     )
+    open_to_respondent(senior_case.pk, handler, now=earlier)
     actions.assign(senior_case.pk, senior, handler=senior, now=earlier)
     made += 3
 

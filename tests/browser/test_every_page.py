@@ -158,7 +158,9 @@ def build_world() -> dict[str, Any]:
             Case.objects.filter(complainant__user=complainant).order_by("pk")
         ),
         "respondent_cases": list(
-            Case.objects.filter(respondent__organisation=occs).order_by("pk")[:2]
+            Case.objects.filter(
+                respondent__organisation=occs, opened_to_respondent_at__isnull=False
+            ).order_by("pk")[:2]
         ),
     }
 
