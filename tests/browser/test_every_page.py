@@ -47,11 +47,12 @@ VNU = Path(
 )
 WIDTHS = (390, 1280)
 # Not pages people read in Accord's own layout: the Django admin and the JSON API.
-OUTSIDE = ("admin/", "api/")
+# Not pages: the admin, the JSON API and the load balancer's health checks (JSON).
+OUTSIDE = ("admin/", "api/", "healthz", "readyz")
 
 
 def routes() -> Iterator[tuple[str, str, URLPattern]]:
-    """(route, name, pattern) of every URL outside the admin and the API."""
+    """(route, name, pattern) of every page: every URL but those in OUTSIDE."""
 
     def walk(
         resolver: URLResolver, prefix: str, space: str
