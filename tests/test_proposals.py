@@ -156,6 +156,8 @@ def test_the_handler_puts_a_structured_proposal(world) -> None:
         ({"currency": "POUNDS"}, "currency"),
         ({"currency": "XYZ"}, "currency"),
         ({"currency": "gbp"}, "currency"),
+        ({"currency": "XAU"}, "currency"),  # gold is an ISO 4217 code, not money
+        ({"currency": "XTS"}, "currency"),  # the code kept for testing
         ({"amount": None}, "amount"),  # a refund needs an amount
         ({"kind": "goodwill", "amount": None}, "amount"),
         ({"amount": "0"}, "amount"),

@@ -11,10 +11,14 @@ case. Events say that a proposal was submitted, put or answered, never what it o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from babel.core import get_global
+from babel.numbers import get_territory_currencies
 from django.db import transaction
+from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
@@ -48,168 +52,21 @@ DEFAULT_CURRENCY = "GBP"
 MAX_DESCRIPTION = 5000
 MAX_AMOUNT = Decimal("9999999999.99")  # what the column holds (12 digits, 2 decimals)
 
-# ISO 4217 codes of the currencies in circulation (funds, metals and test codes left
-# out: a proposal offers money).
-ISO_4217 = frozenset(
-    [
-        "AED",
-        "AFN",
-        "ALL",
-        "AMD",
-        "AOA",
-        "ARS",
-        "AUD",
-        "AWG",
-        "AZN",
-        "BAM",
-        "BBD",
-        "BDT",
-        "BGN",
-        "BHD",
-        "BIF",
-        "BMD",
-        "BND",
-        "BOB",
-        "BRL",
-        "BSD",
-        "BTN",
-        "BWP",
-        "BYN",
-        "BZD",
-        "CAD",
-        "CDF",
-        "CHF",
-        "CLP",
-        "CNY",
-        "COP",
-        "CRC",
-        "CUP",
-        "CVE",
-        "CZK",
-        "DJF",
-        "DKK",
-        "DOP",
-        "DZD",
-        "EGP",
-        "ERN",
-        "ETB",
-        "EUR",
-        "FJD",
-        "FKP",
-        "GBP",
-        "GEL",
-        "GHS",
-        "GIP",
-        "GMD",
-        "GNF",
-        "GTQ",
-        "GYD",
-        "HKD",
-        "HNL",
-        "HTG",
-        "HUF",
-        "IDR",
-        "ILS",
-        "INR",
-        "IQD",
-        "IRR",
-        "ISK",
-        "JMD",
-        "JOD",
-        "JPY",
-        "KES",
-        "KGS",
-        "KHR",
-        "KMF",
-        "KPW",
-        "KRW",
-        "KWD",
-        "KYD",
-        "KZT",
-        "LAK",
-        "LBP",
-        "LKR",
-        "LRD",
-        "LSL",
-        "LYD",
-        "MAD",
-        "MDL",
-        "MGA",
-        "MKD",
-        "MMK",
-        "MNT",
-        "MOP",
-        "MRU",
-        "MUR",
-        "MVR",
-        "MWK",
-        "MXN",
-        "MYR",
-        "MZN",
-        "NAD",
-        "NGN",
-        "NIO",
-        "NOK",
-        "NPR",
-        "NZD",
-        "OMR",
-        "PAB",
-        "PEN",
-        "PGK",
-        "PHP",
-        "PKR",
-        "PLN",
-        "PYG",
-        "QAR",
-        "RON",
-        "RSD",
-        "RUB",
-        "RWF",
-        "SAR",
-        "SBD",
-        "SCR",
-        "SDG",
-        "SEK",
-        "SGD",
-        "SHP",
-        "SLE",
-        "SOS",
-        "SRD",
-        "SSP",
-        "STN",
-        "SVC",
-        "SYP",
-        "SZL",
-        "THB",
-        "TJS",
-        "TMT",
-        "TND",
-        "TOP",
-        "TRY",
-        "TTD",
-        "TWD",
-        "TZS",
-        "UAH",
-        "UGX",
-        "USD",
-        "UYU",
-        "UZS",
-        "VED",
-        "VES",
-        "VND",
-        "VUV",
-        "WST",
-        "XAF",
-        "XCD",
-        "XCG",
-        "XOF",
-        "XPF",
-        "YER",
-        "ZAR",
-        "ZMW",
-        "ZWG",
-    ]
-)
+
+def currencies_in_circulation(on: dt.date) -> frozenset[str]:
+    """The ISO 4217 codes that are legal tender somewhere on `on`, from the Unicode CLDR
+    data Babel ships (funds, metals and test codes are not tender: a proposal offers
+    money)."""
+    return _tender_currencies(on.year)
+
+
+@functools.cache
+def _tender_currencies(year: int) -> frozenset[str]:
+    on = dt.date(year, 1, 1)
+    codes: set[str] = set()
+    for territory in get_global("territory_currencies"):
+        codes.update(get_territory_currencies(territory, start_date=on, tender=True))
+    return frozenset(codes)
 
 
 def local_today(case: Case, now: dt.datetime) -> dt.date:
@@ -285,7 +142,7 @@ def _clean_currency(currency: str | None) -> str:
     if not currency:
         return DEFAULT_CURRENCY
     code = currency.strip()
-    if code not in ISO_4217:
+    if code not in currencies_in_circulation(timezone.localdate()):
         raise InvalidAction(
             "the currency must be an ISO 4217 code in capitals, such as GBP or EUR",
             field="currency",
