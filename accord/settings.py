@@ -259,6 +259,9 @@ ACCORD_FORM_MAX_AGE_HOURS = envint("ACCORD_FORM_MAX_AGE_HOURS", 24)
 # for a new one.
 ACCORD_COMPLAINANT_LINK_DAYS = envint("ACCORD_COMPLAINANT_LINK_DAYS", 14)
 ACCORD_LINK_REQUEST_RATE = envstr("ACCORD_LINK_REQUEST_RATE", "5/h")
+# How long the API keeps a request's response under its Idempotency-Key for retries;
+# the sweep forgets older ones.
+ACCORD_IDEMPOTENCY_KEY_DAYS = envint("ACCORD_IDEMPOTENCY_KEY_DAYS", 7)
 # Wrong passwords at the staff sign-in, per username and client address; once spent,
 # even the right password waits until the oldest wrong one is this old.
 ACCORD_STAFF_LOGIN_RATE = envstr("ACCORD_STAFF_LOGIN_RATE", "10/15m")

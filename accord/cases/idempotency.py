@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from ninja.responses import NinjaJSONEncoder
 
@@ -78,3 +79,20 @@ def once(
         record.response = json.loads(json.dumps(response, cls=NinjaJSONEncoder))
         record.save(update_fields=["response"])
     return response
+
+
+def forget_expired(now: dt.datetime, *, batch: int = 1000) -> int:
+    """Delete the kept responses older than `ACCORD_IDEMPOTENCY_KEY_DAYS` (a client
+    retries within minutes; nobody replays a week-old key), a batch at a time so the
+    sweep never holds a long lock. Returns how many were forgotten."""
+    cutoff = now - dt.timedelta(days=settings.ACCORD_IDEMPOTENCY_KEY_DAYS)
+    forgotten = 0
+    while True:
+        expired = list(
+            IdempotentRequest.objects.filter(created_at__lt=cutoff)
+            .order_by()
+            .values_list("id", flat=True)[:batch]
+        )
+        if not expired:
+            return forgotten
+        forgotten += IdempotentRequest.objects.filter(id__in=expired).delete()[0]

@@ -349,6 +349,8 @@ class IdempotentRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="one_request_per_user_key")
         ]
+        # The sweep forgets expired keys by age.
+        indexes = [models.Index(fields=["created_at"], name="idempotent_request_age")]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"

@@ -52,6 +52,8 @@ class PassResult:
     # The quality log: overdue corrective actions, procedure reviews falling due.
     actions_overdue: int = 0
     reviews_reminded: int = 0
+    # Idempotency keys past their retention.
+    keys_forgotten: int = 0
 
     def __str__(self) -> str:
         return (
@@ -59,7 +61,8 @@ class PassResult:
             f"{self.obligations_missed} obligations missed ({self.reopened} cases reopened), "
             f"{self.obligations_reminded} reminded, {self.feedback_invited} invited to feedback, "
             f"{self.proposals_lapsed} proposals lapsed, "
-            f"{self.actions_overdue} corrective actions overdue, {self.reviews_reminded} reviews due"
+            f"{self.actions_overdue} corrective actions overdue, {self.reviews_reminded} reviews due, "
+            f"{self.keys_forgotten} idempotency keys forgotten"
         )
 
 
@@ -107,6 +110,9 @@ def sweep_once(now: dt.datetime, *, batch: int = 500, pause: float = 0.0) -> Pas
     from accord.quality.sweep import sweep_quality
 
     result.actions_overdue, result.reviews_reminded = sweep_quality(now, batch=batch)
+    from accord.cases.idempotency import forget_expired
+
+    result.keys_forgotten = forget_expired(now, batch=batch)
     return result
 
 
@@ -219,6 +225,7 @@ def run_forever(
             or result.proposals_lapsed
             or result.actions_overdue
             or result.reviews_reminded
+            or result.keys_forgotten
         ):
             log.info("sweep: %s", result)
         deadline = time.monotonic() + interval
