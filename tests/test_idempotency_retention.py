@@ -22,7 +22,11 @@ def test_the_sweep_forgets_keys_older_than_their_retention(
     runs: list[str] = []
 
     def keep(key: str, at: dt.datetime) -> None:
-        once(handler, key, "print", lambda: runs.append(key) or {"ok": key}, now=at)
+        def run() -> dict[str, str]:
+            runs.append(key)
+            return {"ok": key}
+
+        once(handler, key, "print", run, now=at)
 
     keep("old", NOW - dt.timedelta(days=8))
     keep("recent", NOW - dt.timedelta(days=6))
