@@ -46,9 +46,11 @@ class StepRequest:
 
 
 def lock_case(case_id: int) -> Case:
-    """The case row, locked until the end of the current transaction."""
+    """The case row, locked until the end of the current transaction. Only the case's
+    own row: the organisation and complainant are read with it, not locked (locking the
+    organisation would make every step in an organisation wait for every other)."""
     return (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("organisation", "complainant")
         .get(pk=case_id)
     )
