@@ -103,7 +103,8 @@ def test_an_attachment_is_downloaded_under_a_safe_name(held, handler) -> None:
     disposition = served["Content-Disposition"]
     assert disposition.startswith("attachment; ")
     assert "/" not in disposition.split("filename*=")[0]
-    assert "\u202e" not in disposition and "<" not in disposition
+    assert "\u202e" not in disposition
+    assert "<" not in disposition
     assert served["Content-Type"] == "application/octet-stream"
     assert served["X-Content-Type-Options"] == "nosniff"
     assert b"alert('attached')" in served.content  # as it arrived, only downloaded
@@ -197,7 +198,8 @@ def test_discard_it_with_a_reason(held, handler, staff) -> None:
     record = InboundMessage.objects.select_related("discarded_by").get(pk=held.pk)
     assert record.status == InboundStatus.DISCARDED
     assert record.discard_reason == "Spam."
-    assert record.discarded_by is not None and record.discarded_at is not None
+    assert record.discarded_by is not None
+    assert record.discarded_at is not None
     assert url(held) not in handler.get("/staff/quarantine/").content.decode()
     page = handler.get(url(held)).content.decode()
     assert "Spam." in page
