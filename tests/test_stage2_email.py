@@ -217,3 +217,17 @@ def test_the_subject_is_compared_without_prefixes_case_spacing_or_dashes() -> No
     assert normalised("RE:  Fwd:Head of Operations / Lettings \u2013 Complaint") == (
         "head of operations/lettings-complaint"
     )
+
+
+def test_held_then_filed_by_staff_it_still_starts_stage_2_at_its_arrival(responded, staff) -> None:
+    from accord.inbound.quarantine import release
+    from accord.mediation.choices import Party
+
+    arrive(email(auth=""))
+    quarantined("sender not authenticated")
+    later = ARRIVAL + dt.timedelta(days=1)
+    handler = staff("ocasa", "handler")
+    release(
+        last().pk, handler, now=later, case_reference=responded.reference, party=Party.COMPLAINANT
+    )
+    assert_in_stage2_from(responded, ARRIVAL)

@@ -13,10 +13,11 @@ from accord.accounts.models import User
 from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
 from accord.cases.models import Case
 from accord.inbound.choices import InboundStatus
-from accord.inbound.ingest import open_case, write_in_thread
+from accord.inbound.ingest import open_case, take_meant_step, write_in_thread
+from accord.inbound.meanings import for_thread
 from accord.inbound.models import InboundMessage
 from accord.inbound.parsing import parse_leniently
-from accord.inbound.routing import Refused
+from accord.inbound.routing import Destination, Refused
 from accord.mediation.choices import Party
 from accord.permissions import staff_role
 from accord.policy.disclosure import has_respondent_party
@@ -74,6 +75,21 @@ def discard(inbound_id: int, actor: User, *, reason: str, now: dt.datetime) -> I
     return record
 
 
+def _take_what_it_means(case: Case, party: Party, subject: str, record: InboundMessage) -> None:
+    """Filed by staff in the thread its procedure gives a meaning for (e.g. the stage 2
+    request, held because the sender was not authenticated): the step is taken as of
+    the e-mail's arrival, as if it had been placed by itself; if it cannot be taken
+    now, the message is only filed, with a note."""
+    meaning = for_thread(Destination(case, party), subject)
+    if meaning is None:
+        return
+    try:
+        take_meant_step(case.pk, meaning, record)
+    except Refused as refusal:
+        record.notes = [*record.notes, f"[{meaning.label}: not taken: {refusal}]"]
+        record.save(update_fields=["notes"])
+
+
 def release(
     inbound_id: int,
     actor: User,
@@ -115,6 +131,7 @@ def release(
                     case.pk, party, parsed, record, now=now, actor=actor,
                     actor_role=role.value, stored=stored,
                 )  # fmt: skip
+                _take_what_it_means(case, party, parsed.subject, record)
                 record.case, record.party = case, party.value
             else:
                 if not record.message_id:
