@@ -231,3 +231,15 @@ def test_held_then_filed_by_staff_it_still_starts_stage_2_at_its_arrival(respond
         last().pk, handler, now=later, case_reference=responded.reference, party=Party.COMPLAINANT
     )
     assert_in_stage2_from(responded, ARRIVAL)
+
+
+def test_the_published_procedure_says_how_to_ask_by_email() -> None:
+    from accord.procedures.registry import registry
+    from accord.quality.procedure_text import describe
+
+    text = describe(registry().get("lettings", 4), [])
+    assert text.by_email == (
+        "Escalate to the Head of Operations or Head of Lettings: e-mail us with "
+        "\u201cHead of Operations/Lettings \u2013 Complaint\u201d in the subject. It counts "
+        "from when your e-mail reaches us.",
+    )
