@@ -30,6 +30,7 @@ from accord.accounts.models import User
 from accord.cases import actions, engine
 from accord.cases.choices import Channel
 from accord.cases.clocks import clock_rows, project_events
+from accord.cases.engine import refresh_clocks
 from accord.cases.errors import ActionRefused
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Case, Clock, Event
@@ -100,6 +101,16 @@ def open_case(
         ),
         now=at,
     )
+    if case.procedure_version != procedure.version:
+        # A later version in force from the same day shadows this one (e.g. lettings@4,
+        # which only adds declarations, from the day lettings@3 would have come into
+        # force): no case is received under it, so pin one to it by hand.
+        shadow = registry().get(procedure.key, case.procedure_version)
+        assert shadow.effective_from == procedure.effective_from
+        Case.objects.filter(pk=case.pk).update(procedure_version=procedure.version)
+        case.refresh_from_db()
+        refresh_clocks(case, procedure, list(case.events.all()))
+        case.save()
     assert (case.procedure_key, case.procedure_version) == (procedure.key, procedure.version)
     case.complainant.user = setting["people"]["complainant"]
     case.complainant.save()

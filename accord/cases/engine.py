@@ -233,10 +233,19 @@ def allowed_steps(case: Case, actor: User, now: dt.datetime) -> list[str]:
 
 
 def take_step(
-    case_id: int, actor: User | None, action: str, request: StepRequest, *, now: dt.datetime
+    case_id: int,
+    actor: User | None,
+    action: str,
+    request: StepRequest,
+    *,
+    now: dt.datetime,
+    on_behalf_of: Role | None = None,
+    source: dict[str, Any] | None = None,
 ) -> Case:
     """Take the procedure step `action` on the case, or refuse with the reason.
-    `actor` None is the system (see `problems_with`)."""
+    `actor` None is the system (see `problems_with`); with `on_behalf_of`, the system
+    takes it for that party (e.g. the complainant's e-mail that asks for it: `source`
+    says which), and only a step that party may take."""
     with transaction.atomic():
         case = lock_case(case_id)
         procedure = procedure_of(case)
@@ -253,6 +262,12 @@ def take_step(
             now,
             escalated=is_escalated(procedure, events),
         )
+        if actor is None and on_behalf_of is not None:
+            if on_behalf_of not in transition.roles:
+                problems.append(
+                    NotPermitted(f"the {on_behalf_of.value} may not take '{transition.label}'")
+                )
+            role = on_behalf_of
         if problems:
             raise problems[0]
         reason = request.reason.strip()
@@ -293,6 +308,8 @@ def take_step(
             data["effects"] = [str(e) for e in transition.effects]
         if inputs:
             data["input"] = inputs
+        if source:
+            data["source"] = source
         event = append_event(
             case,
             kind=EventKind.TRANSITION,

@@ -174,3 +174,5 @@ def apply_effect(case: Case, effect: Effect, now: dt.datetime) -> None:
 
         if case.opened_to_respondent_at is None and has_respondent_party(case):
             case.opened_to_respondent_at = now
+    # RECORD_AGREEMENT changes nothing on the case: the binding agreement (its guard) is
+    # the record; the effect says which step the system takes once it is binding.

@@ -13,3 +13,4 @@ class InboundStatus(models.TextChoices):
     AUTO_REPLY = "auto_reply", "Auto-reply or bounce, ignored"
     QUARANTINED = "quarantined", "Quarantined"
     RELEASED = "released", "Released from quarantine by staff"
+    DISCARDED = "discarded", "Discarded from quarantine by staff, with the reason"

@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.cases.choices import Channel, EventKind
-from accord.cases.engine import lock_case
+from accord.cases.engine import StepRequest, lock_case, take_step
 from accord.cases.errors import ActionRefused
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
-from accord.cases.models import Case
+from accord.cases.models import Case, Event
 from accord.cases.timeline import append_event
+from accord.inbound import meanings
 from accord.inbound.choices import InboundStatus
 from accord.inbound.models import InboundMessage
 from accord.inbound.parsing import (
@@ -41,6 +42,7 @@ from accord.mediation.documents import check_upload
 from accord.mediation.models import Document, Message
 from accord.mediation.threads import MAX_MESSAGE, thread_of
 from accord.organisations.models import Organisation
+from accord.procedures.definition import EmailMeaning, Role
 from accord.storage import StoredFile
 
 logger = logging.getLogger(__name__)
@@ -205,6 +207,19 @@ def _process(record: InboundMessage, envelope_from: str | None, now: dt.datetime
     destination = find_thread(
         organisation, tag, parsed.subject, parsed.sender, parsed.authentication_results
     )
+    meaning: EmailMeaning | None = None
+    if destination is None:
+        meant = meanings.by_sender(
+            organisation,
+            parsed.subject,
+            parsed.sender,
+            parsed.authentication_results,
+            record.received_at,
+        )
+        if meant is not None:
+            destination, meaning = meant.destination, meant.meaning
+    elif destination.case.is_open:
+        meaning = meanings.for_thread(destination, parsed.subject)
     if destination is not None and not destination.case.is_open:
         raise Refused(
             f"{destination.case.reference} is closed; a reply to a closed case goes to staff"
@@ -219,6 +234,8 @@ def _process(record: InboundMessage, envelope_from: str | None, now: dt.datetime
             record.thread_message = write_in_thread(
                 destination.case.pk, destination.party, parsed, record, now=now, stored=stored
             )
+            if meaning is not None:
+                take_meant_step(destination.case.pk, meaning, record)
             record.case = destination.case
             record.party = destination.party.value
             return _finish(
@@ -231,6 +248,35 @@ def _process(record: InboundMessage, envelope_from: str | None, now: dt.datetime
 
 
 # --- the actions -----------------------------------------------------------------------
+
+
+def take_meant_step(case_id: int, meaning: EmailMeaning, record: InboundMessage) -> None:
+    """The step the e-mail means, on the party's behalf, as of the e-mail's arrival (its
+    clocks count from then); `Refused` (the whole delivery rolls back, for the
+    quarantine) when the step is not possible now — unless the case already took it,
+    when the e-mail is only a message in the thread (e.g. a reply keeping the subject)."""
+    source = {"channel": "email", "inbound": record.pk}
+    try:
+        take_step(
+            case_id,
+            None,
+            meaning.takes,
+            StepRequest(),
+            now=record.received_at,
+            on_behalf_of=Role(meaning.party),
+            source=source,
+        )
+    except ActionRefused as refusal:
+        if Event.objects.filter(case_id=case_id, action=meaning.takes).exists():
+            record.notes = [*record.notes, f"[{meaning.label}: already taken; filed only]"]
+            record.save(update_fields=["notes"])
+            return
+        raise Refused(
+            f"the subject says '{meaning.label.lower()}', but that step cannot be taken on "
+            f"the case now: {refusal.message}"
+        ) from refusal
+    record.notes = [*record.notes, f"[{meaning.label}: taken as of the e-mail's arrival]"]
+    record.save(update_fields=["notes"])
 
 
 def _body(parsed: Parsed, notes: list[str]) -> str:

@@ -54,6 +54,16 @@ class InboundMessage(models.Model):
         related_name="+",
     )
     released_at = models.DateTimeField(null=True, blank=True)
+    # Discarded from the quarantine (no case to put it on): who, when and why.
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    discard_reason = models.TextField(blank=True)
 
     class Meta:
         indexes = [

@@ -1,5 +1,6 @@
 """The quarantine: messages that could not be processed, which staff see (with the
-reason) and release into a new case or a party's thread of an existing case."""
+reason) and release into a new case or a party's thread of an existing case, or
+discard with a reason. Each message is dealt with once: a second action is refused."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from accord.accounts.models import User
 from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
 from accord.cases.models import Case
 from accord.inbound.choices import InboundStatus
-from accord.inbound.ingest import open_case, write_in_thread
+from accord.inbound.ingest import open_case, take_meant_step, write_in_thread
+from accord.inbound.meanings import for_thread
 from accord.inbound.models import InboundMessage
 from accord.inbound.parsing import parse_leniently
-from accord.inbound.routing import Refused
+from accord.inbound.routing import Destination, Refused
 from accord.mediation.choices import Party
 from accord.permissions import staff_role
+from accord.policy.disclosure import has_respondent_party
+from accord.policy.roles import can_triage_email
 from accord.storage import StoredFile
 
 
@@ -32,6 +36,60 @@ def quarantine_for(user: User) -> QuerySet[InboundMessage]:
     return quarantined.filter(organisation_id=user.organisation_id)
 
 
+MAX_REASON = 2000
+
+
+def _claim(inbound_id: int, actor: User) -> InboundMessage:
+    """The actor's organisation's message, locked, if it is still quarantined."""
+    if staff_role(actor) is None or not can_triage_email(actor, actor.organisation_id):
+        raise NotPermitted("only an organisation's staff deal with quarantined e-mail")
+    assert actor.organisation_id is not None
+    record = (
+        InboundMessage.objects.select_for_update()
+        .filter(pk=inbound_id, organisation_id=actor.organisation_id)
+        .first()
+    )
+    if record is None:
+        raise InvalidAction("no such quarantined message", field="inbound_id")
+    if record.status != InboundStatus.QUARANTINED:
+        label = InboundStatus(record.status).label.lower()
+        raise ActionRefused(f"this message was already dealt with ({label})")
+    return record
+
+
+def discard(inbound_id: int, actor: User, *, reason: str, now: dt.datetime) -> InboundMessage:
+    """Discard a quarantined message (spam, a duplicate staff recognise): no case
+    changes, so the record is on the message itself — who, when and why."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidAction("say why the message is discarded", field="reason")
+    if len(reason) > MAX_REASON:
+        raise InvalidAction(f"at most {MAX_REASON} characters", field="reason")
+    with transaction.atomic():
+        record = _claim(inbound_id, actor)
+        record.status = InboundStatus.DISCARDED
+        record.discarded_by = actor
+        record.discarded_at = now
+        record.discard_reason = reason
+        record.save(update_fields=["status", "discarded_by", "discarded_at", "discard_reason"])
+    return record
+
+
+def _take_what_it_means(case: Case, party: Party, subject: str, record: InboundMessage) -> None:
+    """Filed by staff in the thread its procedure gives a meaning for (e.g. the stage 2
+    request, held because the sender was not authenticated): the step is taken as of
+    the e-mail's arrival, as if it had been placed by itself; if it cannot be taken
+    now, the message is only filed, with a note."""
+    meaning = for_thread(Destination(case, party), subject)
+    if meaning is None:
+        return
+    try:
+        take_meant_step(case.pk, meaning, record)
+    except Refused as refusal:
+        record.notes = [*record.notes, f"[{meaning.label}: not taken: {refusal}]"]
+        record.save(update_fields=["notes"])
+
+
 def release(
     inbound_id: int,
     actor: User,
@@ -44,15 +102,12 @@ def release(
     """Release a quarantined message: into `party`'s thread of `case_reference`, or, by
     default, as a new complaint of the actor's organisation. What cannot be decoded is
     replaced; the raw message stays as it arrived."""
-    role = staff_role(actor)
-    if role is None or actor.organisation_id is None:
-        raise NotPermitted("only an organisation's staff release quarantined e-mail")
     stored: list[StoredFile] = []
     try:
         with transaction.atomic():
-            record = quarantine_for(actor).select_for_update().filter(pk=inbound_id).first()
-            if record is None:
-                raise InvalidAction("no such quarantined message", field="inbound_id")
+            record = _claim(inbound_id, actor)
+            role = staff_role(actor)
+            assert role is not None
             parsed = parse_leniently(bytes(record.raw))
             parsed.automatic = ""
             organisation = actor.organisation
@@ -67,10 +122,16 @@ def release(
                     raise InvalidAction("no such case", field="case_reference")
                 if not case.is_open:
                     raise ActionRefused("the case is closed")
+                if party == Party.RESPONDENT and not has_respondent_party(case):
+                    raise InvalidAction(
+                        "the case has no other party: file it in the complainant's thread",
+                        field="party",
+                    )
                 record.thread_message = write_in_thread(
                     case.pk, party, parsed, record, now=now, actor=actor,
                     actor_role=role.value, stored=stored,
                 )  # fmt: skip
+                _take_what_it_means(case, party, parsed.subject, record)
                 record.case, record.party = case, party.value
             else:
                 if not record.message_id:

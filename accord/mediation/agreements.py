@@ -37,17 +37,12 @@ from accord.policy.mediation import (
     require,
 )
 from accord.policy.roles import PARTY_ROLE, standing
+from accord.procedures.definition import Effect
 from accord.storage import StoredFile, store
 from accord.workdays.wording import format_day
 
 log = logging.getLogger(__name__)
 
-# The procedure clocks within which the agreement's timeframe must fall: the first
-# (referral to mediation: 45 days of acceptance) or after senior mediation (three weeks
-# of the referral). Whichever is running limits the obligations' due dates.
-LIMITING_CLOCKS = ("agreement", "senior_timeframe")
-# The procedure steps that record an agreement, taken by the system once it is binding.
-AGREEMENT_STEPS = ("agree_resolution", "agree_senior_resolution")
 BINDING_STATEMENT = "This agreement is legally binding on both parties once both have confirmed it."
 MAX_TERMS = 50
 MAX_WHAT = 5000
@@ -73,14 +68,16 @@ class Limit:
 
 
 def obligation_limit(case: Case) -> Limit | None:
-    """The due date of the running agreement clock (the earliest, if more than one
-    runs), read from the case's stored clocks; None when none runs (e.g. the step that
-    stops it was already taken, or the clock is paused and its end is not known)."""
+    """The due date of the running clock the procedure says limits the obligations
+    (`limits_obligations`: e.g. 45 days of acceptance, or three weeks of a referral to
+    senior mediation; the earliest, if more than one runs), read from the case's stored
+    clocks; None when none runs (e.g. the step that stops it was already taken, or the
+    clock is paused and its end is not known)."""
+    procedure = procedure_of(case)
+    limiting = [key for key, clock in procedure.clocks.items() if clock.limits_obligations]
     limits = [
         Limit(dt.date.fromisoformat(str(clock.explanation["due_date"])), clock.key, clock.label)
-        for clock in Clock.objects.filter(
-            case=case, key__in=LIMITING_CLOCKS, status=ClockStatus.RUNNING
-        )
+        for clock in Clock.objects.filter(case=case, key__in=limiting, status=ClockStatus.RUNNING)
         if clock.explanation.get("due_date")
     ]
     return min(limits, key=lambda limit: limit.due_on, default=None)
@@ -282,17 +279,19 @@ def confirm(
 
 
 def _take_agreement_step(case_id: int, now: dt.datetime) -> str | None:
-    """Take the procedure's agreement step as the system, if the case is at a stage
-    that has one (e.g. review and dialogue, senior mediation): the binding agreement is
+    """Take the procedure's agreement step (a step with the effect `record_agreement`)
+    as the system, if the case is at a stage that has one (e.g. review and dialogue,
+    senior mediation): the binding agreement is
     the agreement the step records, and taking it stops the agreement clock at the
     instant both parties confirmed. Elsewhere (the handler already took the step, or
     the case is at another stage) the binding agreement is only recorded. A refused
     step leaves the agreement binding."""
     case = Case.objects.select_related("organisation").get(pk=case_id)
     procedure = procedure_of(case)
-    for action in AGREEMENT_STEPS:
-        transition = procedure.transitions.get(action)
-        if transition is None or not procedure.available_from(transition, case.stage):
+    for action, transition in procedure.transitions.items():
+        if Effect.RECORD_AGREEMENT not in transition.effects:
+            continue
+        if not procedure.available_from(transition, case.stage):
             continue
         try:
             with transaction.atomic():

@@ -143,3 +143,9 @@ def can_see_reports(user: User | AnonymousUser, organisation_id: int) -> bool:
     if user.is_authenticated and user.is_superuser:
         return True
     return staff_role(user) in QUALITY_KEEPERS and is_staff_of(user, organisation_id)
+
+
+def can_triage_email(user: User | AnonymousUser, organisation_id: int | None) -> bool:
+    """Any member of an organisation's staff sees its e-mail quarantine and deals with
+    each message: opens a case from it, files it in a thread, or discards it."""
+    return organisation_id is not None and is_staff_of(user, organisation_id)

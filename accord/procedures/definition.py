@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -63,6 +64,9 @@ class Effect(StrEnum):
     RECORD_REGULATOR_REFERRAL = "record_regulator_referral"
     ACCEPT_LATE_COMPLAINT = "accept_late_complaint"
     OPEN_TO_RESPONDENT = "open_to_respondent"
+    # The step records the mediation's agreement: the system takes it (from the stage
+    # the case is at) the instant both parties have confirmed the agreement.
+    RECORD_AGREEMENT = "record_agreement"
 
 
 class _Strict(BaseModel):
@@ -100,6 +104,8 @@ class Outcome(_Strict):
     # Whether the business complained about is told this outcome (it never is of a
     # referral to the regulator, whatever a pack says: see accord.policy.disclosure).
     disclosed_to_respondent: bool = False
+    # Decided wholly or partly in the complainant's favour (the FCA's "upheld").
+    upheld: bool = False
     cites: str = ""
 
 
@@ -184,6 +190,9 @@ class Clock(_Strict):
     # A window, not a duty: the time within which some step may be taken (e.g. a summary
     # resolution communication). Never at risk or breached, never the next deadline.
     window: bool = False
+    # While it runs, the due dates of an agreement's obligations may not fall after its
+    # end (e.g. agreement and timeframe within 45 days of acceptance).
+    limits_obligations: bool = False
     cites: str = ""
 
 
@@ -219,6 +228,19 @@ class Transition(_Strict):
     cites: str = ""
 
 
+class EmailMeaning(_Strict):
+    """What an e-mail from a party of an open case means: one whose subject contains
+    `subject_contains` (compared without "Re:"/"Fwd:" prefixes, case, spacing or the
+    kind of dash; see `accord.inbound.meanings`) takes step `takes` as of its arrival,
+    on that party's behalf, and is filed in their thread."""
+
+    label: str
+    subject_contains: str = Field(min_length=3)
+    takes: str
+    party: Literal[Role.COMPLAINANT] = Role.COMPLAINANT
+    cites: str = ""
+
+
 class Procedure(_Strict):
     """A complete, versioned procedure definition."""
 
@@ -242,6 +264,8 @@ class Procedure(_Strict):
     clocks: dict[str, Clock] = Field(default_factory=dict)
     transitions: dict[str, Transition]
     rights: dict[str, Right] = Field(default_factory=dict)
+    # What an inbound e-mail means (e.g. a stage 2 request by its subject).
+    inbound_email: tuple[EmailMeaning, ...] = ()
 
     @property
     def ref(self) -> str:

@@ -19,6 +19,7 @@ from accord.procedures.definition import (
     RECEIPT,
     RECEIVE,
     Procedure,
+    Role,
 )
 
 
@@ -170,6 +171,18 @@ def coherence_faults(procedure: Procedure) -> list[str]:
                 faults.append(f"{where} names unknown step '{action}'")
         if right.opens_after is None and not right.opens_on:
             faults.append(f"{where} never opens")
+
+    for index, meaning in enumerate(procedure.inbound_email):
+        where = f"inbound_email {index + 1} ('{meaning.subject_contains}')"
+        step = transitions.get(meaning.takes)
+        if step is None:
+            faults.append(f"{where} takes unknown step '{meaning.takes}'")
+        elif Role(meaning.party) not in step.roles:
+            faults.append(f"{where}: the {meaning.party} may not take step '{meaning.takes}'")
+        elif step.inputs and any(i.required for i in step.inputs.values()):
+            faults.append(f"{where}: step '{meaning.takes}' needs inputs an e-mail cannot give")
+        elif step.reason_required:
+            faults.append(f"{where}: step '{meaning.takes}' needs a reason an e-mail cannot give")
 
     for outcome in procedure.outcomes:
         if not any(outcome in t.outcomes for t in transitions.values()):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
+from accord.procedures import declarations
 from accord.procedures.definition import Procedure
 from accord.procedures.loader import ProcedureError, load_file
 
@@ -62,6 +63,32 @@ class Registry:
                     ],
                 )
             self._versions.setdefault(procedure.key, {})[procedure.version] = loaded
+        self._declarations: dict[str, str] = {}
+        for key in self._versions:
+            for path in sorted((packs_dir / key).glob(declarations.GLOB)):
+                self._declare(key, path, locked)
+
+    def _declare(self, key: str, path: Path, locked: dict[str, str]) -> None:
+        """Apply a declarations file to the published versions it names (see
+        `declarations`); it is locked like a version once published."""
+        name = f"{key}/{path.name}"
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        if locked.get(name, sha256) != sha256:
+            raise ProcedureError(
+                str(path), [f"{name} was published and has since changed; add a new file"]
+            )
+        self._declarations[name] = sha256
+        versions = self._versions[key]
+        published = (
+            {v for v, loaded in versions.items() if loaded.procedure.ref in locked}
+            if self.lock_file is not None
+            else None
+        )
+        applied = declarations.apply_file(
+            path, {v: loaded.procedure for v, loaded in versions.items()}, published
+        )
+        for version, procedure in applied.items():
+            versions[version] = replace(versions[version], procedure=procedure)
 
     def keys(self) -> list[str]:
         return sorted(self._versions)
@@ -104,9 +131,14 @@ class Registry:
             raise RuntimeError("this registry has no lock file")
         locked = _read_lock(self.lock_file)
         unknown = (only or set()) - {loaded.procedure.ref for loaded in self.unpublished()}
+        unknown -= set(self._declarations) - set(locked)
         if unknown:
             raise UnknownProcedure(f"not unpublished versions: {', '.join(sorted(unknown))}")
         added = []
+        for name, sha256 in self._declarations.items():
+            if name not in locked and (only is None or name in only):
+                locked[name] = sha256
+                added.append(name)
         for loaded in self.unpublished():
             if only is not None and loaded.procedure.ref not in only:
                 continue

@@ -53,6 +53,8 @@ class ProcedureText:
     # Bodies the organisation signposts that no right names (e.g. the regulator, for
     # what is outside a mediation service's remit).
     other_bodies: tuple[Body, ...] = field(default=())
+    # What the complainant may do by e-mail (the pack's `inbound_email`).
+    by_email: tuple[str, ...] = field(default=())
 
 
 def _plain(text: str) -> str:
@@ -143,6 +145,13 @@ def describe(procedure: Procedure, bodies: list[Body]) -> ProcedureText:
             (_plain(clock.label), _by_when(procedure, clock)) for clock in procedure.clocks.values()
         ),
         raise_within=raise_within,
+        by_email=tuple(
+            f"{_plain(procedure.transitions[m.takes].label)}: e-mail us with "
+            f"\u201c{m.subject_contains}\u201d in the subject. It counts from when your "
+            "e-mail reaches us."
+            for m in procedure.inbound_email
+            if m.takes in procedure.transitions
+        ),
         rights=tuple(_right(procedure, r, by_kind) for r in procedure.rights.values()),
         other_bodies=tuple(
             body

@@ -7,8 +7,9 @@ a proposal or escalation (client-services), resolved at stage 1 (lettings, housi
 ombudsman), a summary resolution within three business days (fca-disp).
 
 "Upheld" follows the FCA's complaints return (DISP 1.10): a complaint decided wholly or
-partly in the complainant's favour, i.e. the outcomes named `upheld` and
-`partly_upheld`. Procedures with neither (mediation never adjudicates) report none.
+partly in the complainant's favour, i.e. the outcomes the pack marks `upheld: true`
+(versions published before the flag existed declare it in `declarations.yaml`).
+Procedures with none (mediation never adjudicates) report none.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accord.procedures.registry import UnknownProcedure, registry
-
-UPHELD = frozenset({"upheld", "partly_upheld"})
 
 
 @dataclass(frozen=True)
@@ -39,13 +38,13 @@ def outcome_kind(procedure_key: str, version: int, outcome: str) -> OutcomeKind:
         return OutcomeKind(
             outcome, outcome.replace("_", " ").capitalize() or "None", False, False, False
         )
-    return OutcomeKind(outcome, defined.label, defined.resolved, defined.early, outcome in UPHELD)
+    return OutcomeKind(outcome, defined.label, defined.resolved, defined.early, defined.upheld)
 
 
 def has_upheld_outcomes(procedure_key: str) -> bool:
     """Whether any version of the procedure can end in an upheld outcome."""
     return any(
-        UPHELD & set(loaded.procedure.outcomes)
+        any(defined.upheld for defined in loaded.procedure.outcomes.values())
         for loaded in registry().all()
         if loaded.procedure.key == procedure_key
     )

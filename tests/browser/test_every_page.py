@@ -140,6 +140,7 @@ def build_world() -> dict[str, Any]:
     session.save()
     complainant = User.objects.get(username="complainant")
     return {
+        "inbound": held_email(),
         "action": action,
         "public_case": public_case,
         "clients": {
@@ -164,6 +165,27 @@ def build_world() -> dict[str, Any]:
             ).order_by("pk")[:2]
         ),
     }
+
+
+def held_email() -> Any:
+    """An e-mail in Ocasa's quarantine (an old guessable reply address), with an HTML
+    body and an attachment."""
+    from accord.inbound.ingest import receive
+
+    raw = (
+        b"From: Robin Hood <robin@example.org>\n"
+        b"To: complaints+oca-2026-000001-complainant@ocasahomes.co.uk\n"
+        b"Subject: My deposit\nMessage-ID: <every-page@example.org>\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/mixed; boundary="XX"\n\n--XX\n'
+        b"Content-Type: text/html; charset=utf-8\n\n<p>My deposit was <b>kept</b>.</p>\n"
+        b'--XX\nContent-Type: application/pdf; name="deposit.pdf"\n'
+        b'Content-Disposition: attachment; filename="deposit.pdf"\n\n%PDF-1.4\n--XX--\n'
+    )
+    outcome = receive(raw, envelope_to=["complaints+oca-2026-000001-complainant@ocasahomes.co.uk"])
+    assert outcome.status == "quarantined", outcome
+    from accord.inbound.models import InboundMessage
+
+    return InboundMessage.objects.get(pk=outcome.inbound_id)
 
 
 # A route's parameter that must be a real value even for an action's URL to resolve.
@@ -228,7 +250,11 @@ def candidates(world: dict[str, Any]) -> list[tuple[str, str, str]]:
             else:
                 out.append((name, url(), "occs manager"))
         elif route.startswith("staff/"):
-            if names == {"reference"}:
+            if "inbound_id" in names:
+                values = {"inbound_id": world["inbound"].pk}
+                values |= {"number": 0} if "number" in names else {}
+                out.append((name, url(**values), "ocasa handler"))
+            elif names == {"reference"}:
                 for case in cases:
                     who = f"{case.organisation.slug} handler"
                     out.append((name, url(reference=case.reference), who))

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from accord.web.staff import mediation_views, signin, views
+from accord.web.staff import mediation_views, quarantine, signin, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("login/", signin.login, name="staff-login"),
@@ -11,6 +11,32 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("logout/", signin.logout, name="staff-logout"),
     path("", views.work_queue, name="staff-queue"),
     path("log/", views.log_complaint, name="staff-log"),
+    path("quarantine/", quarantine.quarantine_list, name="staff-quarantine"),
+    path(
+        "quarantine/<int:inbound_id>/",
+        quarantine.quarantine_detail,
+        name="staff-quarantine-message",
+    ),
+    path(
+        "quarantine/<int:inbound_id>/attachments/<int:number>/",
+        quarantine.quarantine_attachment,
+        name="staff-quarantine-attachment",
+    ),
+    path(
+        "quarantine/<int:inbound_id>/open/",
+        quarantine.quarantine_open,
+        name="staff-quarantine-open",
+    ),
+    path(
+        "quarantine/<int:inbound_id>/file/",
+        quarantine.quarantine_file,
+        name="staff-quarantine-file",
+    ),
+    path(
+        "quarantine/<int:inbound_id>/discard/",
+        quarantine.quarantine_discard,
+        name="staff-quarantine-discard",
+    ),
     path("cases/<str:reference>/", views.case_page, name="staff-case"),
     path("cases/<str:reference>/steps/<str:action>/", views.take_step, name="staff-step"),
     path("cases/<str:reference>/notes/", views.add_note, name="staff-note"),
