@@ -223,8 +223,8 @@ def test_an_agreement_letter_must_list_the_terms() -> None:
         "signatory": {"name": "Sam Lee", "role": "Mediator"},
         "agreement": {"terms": [term], "binding": True},
     }
-    text = compile_template(body, autoescape=False).render(Context(context, autoescape=False))
-    text += "\nOCC-2026-000001 Sam Lee"
+    rendered = compile_template(body, autoescape=False).render(Context(context, autoescape=False))
+    text = f"{rendered}\nOCC-2026-000001 Sam Lee"
     assert term in text
     assert missing_items(LetterKind.AGREEMENT, context, text) == []
     assert "agreement_terms" in [m.name for m in missing_items(LetterKind.AGREEMENT, {}, text)]
