@@ -17,7 +17,7 @@ from accord.cases.models import Case, Event
 from accord.cases.presentation import clock_view
 from accord.cases.rights import rights_of
 from accord.letters.kinds import kind_of
-from accord.letters.models import Letter
+from accord.letters.models import Letter, Recipient
 from accord.mediation.choices import Party
 from accord.mediation.visibility import visible_messages
 from accord.organisations.models import Team
@@ -223,7 +223,7 @@ class CasePage:
             transition = self.procedure.transitions[key]
             form = self.bound.get(f"step-{key}")
             if not isinstance(form, StepForm):
-                form = StepForm(key, transition)
+                form = StepForm(key, transition, procedure=self.procedure)
             form.set_outcome_labels(self.procedure)
             offers.append(
                 StepOffer(
@@ -293,18 +293,32 @@ class CasePage:
         return shown
 
     def _letters_needed(self, events: list[Event], letters: list[Letter]) -> list[dict[str, Any]]:
-        sent = {(letter.name, letter.step_seq) for letter in letters}
+        """Each copy a step required (one per party), sent or owed."""
+        from accord.letters.owed import outstanding
+
+        owed = {(o.name, o.recipient, o.step_seq) for o in outstanding(self.case)}
+        sent = {(letter.name, letter.recipient, letter.step_seq) for letter in letters}
         needed = []
         for event in events:
-            for name in (event.data or {}).get("letters_required", ()):
+            data = event.data or {}
+            copies = [(o["name"], o["recipient"]) for o in data.get("letters_owed", ())]
+            copies += [
+                (letter.name, letter.recipient)
+                for letter in letters
+                if letter.step_seq == event.seq
+            ]
+            for name, recipient in dict.fromkeys(copies):
                 if kind_of(self.procedure, name) is None:
                     continue
                 needed.append(
                     {
                         "name": name,
                         "label": self.procedure.letters.get(name, name),
+                        "recipient": recipient,
+                        "recipient_label": Recipient(recipient).label,
                         "step_seq": event.seq,
-                        "sent": (name, event.seq) in sent,
+                        "sent": (name, recipient, event.seq) in sent,
+                        "owed": (name, recipient, event.seq) in owed,
                     }
                 )
         return needed
