@@ -23,6 +23,7 @@ from accord.mediation.visibility import visible_messages
 from accord.organisations.models import Team
 from accord.permissions import can_assign, staff_role
 from accord.procedures.definition import Procedure, Role
+from accord.procedures.wording import party_wording
 from accord.web.staff.forms import (
     AssignForm,
     ClockForm,
@@ -215,6 +216,7 @@ class CasePage:
             "verbal_form": self._form("verbal", VerbalSummaryForm),
             "may_write_letters": role in {Role.HANDLER, Role.SENIOR_HANDLER, Role.MANAGER},
             "may_relay": case.is_open and role in {Role.HANDLER, Role.SENIOR_HANDLER},
+            "mediates": party_wording(procedure).mediates,
         }
 
     def _steps(self) -> list[StepOffer]:
@@ -271,7 +273,10 @@ class CasePage:
             relay = self.bound.get(name) or RelayForm(message.pk, initial={"body": message.body})
             by_party[message.thread.party].append({"message": message, "relay_form": relay})
         shown = []
+        mediates = party_wording(self.procedure).mediates
         for party in Party:
+            if party == Party.RESPONDENT and not mediates and not by_party[party.value]:
+                continue  # an in-house complaint: no thread with the organisation itself
             form = self.bound.get(f"message-{party.value}")
             if not isinstance(form, MessageForm):
                 form = MessageForm(party.value)
