@@ -332,17 +332,6 @@ class VerbalSummaryForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, prefix="verbal", **kwargs)
 
 
-LETTER_FIELD_LABELS = {
-    "reason": "Reasons",
-    "outcome": "Outcome",
-    "remedy": "Proposed resolution",
-    "timeframe": "Timeframe",
-    "update": "Progress made",
-    "summary": "Summary of the complaint",
-    "anticipated_date": "Anticipated date",
-}
-
-
 class LetterForm(AccessibleFormMixin, forms.Form):
     """Which letter, to whom, and what the handler adds to it (query string: previews
     are read-only; the same fields are posted to send)."""
@@ -354,9 +343,23 @@ class LetterForm(AccessibleFormMixin, forms.Form):
     def __init__(self, procedure: Procedure, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].choices = [("", "Choose a letter"), *procedure.letters.items()]  # type: ignore[attr-defined]
+        # Only the fields the chosen letter's kind uses (none until a letter is chosen).
+        from accord.letters.kinds import kind_of, typed_fields
+        from accord.procedures.wording import party_wording
+
+        chosen = str(self.data.get("name") or self.initial.get("name") or "")
+        kind = kind_of(procedure, chosen) if chosen else None
+        used = (
+            {f.name: f for f in typed_fields(kind, mediates=party_wording(procedure).mediates)}
+            if kind is not None
+            else {}
+        )
         for name in LETTER_FIELDS:
+            if name not in used:
+                continue
             self.fields[name] = forms.CharField(
-                label=LETTER_FIELD_LABELS.get(name, name),
+                label=used[name].label,
+                help_text=used[name].help_text,
                 required=False,
                 max_length=5000,
                 widget=forms.Textarea(attrs={"rows": 2}),
