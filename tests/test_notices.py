@@ -16,7 +16,7 @@ from accord.notifications.tasks import fold_notices
 from accord.outbox.models import OutboundMessage
 from accord.outbox.threads import thread_root
 from tests.test_mediation_threads import AT, call
-from tests.test_mediation_threads import world as world  # noqa: F401  (the fixture)
+from tests.test_mediation_threads import world as world
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def fold(case: Case) -> None:
 
 
 def test_a_burst_of_events_makes_one_e_mail_per_party_with_only_its_own_side(
-    world: dict[str, Any],  # noqa: F811
+    world: dict[str, Any],
 ) -> None:
     ref = world["reference"]
     case = Case.objects.get(reference=ref)
@@ -95,7 +95,7 @@ def test_a_burst_of_events_makes_one_e_mail_per_party_with_only_its_own_side(
 
 
 def test_staff_hear_that_a_party_wrote_with_a_link_to_the_case(
-    world: dict[str, Any],  # noqa: F811
+    world: dict[str, Any],
     staff: Any,
 ) -> None:
     ref = world["reference"]
