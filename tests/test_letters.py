@@ -16,7 +16,7 @@ from django.db import DatabaseError, connection, transaction
 
 from accord.accounts.models import User
 from accord.cases.models import Case, Event
-from accord.letters.kinds import ALIASES, LetterKind, kind_of
+from accord.letters.kinds import LetterKind, kind_of
 from accord.letters.models import ImmutableError, Letter, LetterStatus, LetterTemplate
 from accord.letters.rendering import LetterRequest, render_letter
 from accord.outbox import queue
@@ -79,14 +79,13 @@ def send(user: User, case: Case, **body: Any) -> Any:
 def test_every_pack_letter_name_maps_to_a_kind_with_a_default_template() -> None:
     for loaded in registry().all():
         for name in loaded.procedure.letters:
-            assert kind_of(name) is not None, (loaded.procedure.ref, name)
+            assert kind_of(loaded.procedure, name) is not None, (loaded.procedure.ref, name)
     defaults = set(
         LetterTemplate.objects.filter(organisation__isnull=True, procedure_key="").values_list(
             "kind", flat=True
         )
     )
     assert defaults == set(LetterKind.values)
-    assert set(ALIASES.values()) <= set(LetterKind)
 
 
 @pytest.mark.parametrize("slug", ["occs", "optimised", "ocasa"])
@@ -112,7 +111,6 @@ def test_every_kind_renders_in_three_forms_with_the_letterhead(slug, organisatio
 def test_the_preview_returns_all_three_forms_and_sends_nothing(optimised, staff, outbox) -> None:
     case = submit("optimised")
     handler = staff("optimised", "handler")
-    step(handler, case, "acknowledge")
     with time_machine.travel(AT + dt.timedelta(hours=2), tick=False):
         response = ApiClient(handler).post(
             f"/letters/cases/{case.reference}/preview", {"name": "acknowledgement"}
@@ -132,8 +130,7 @@ def test_a_sent_letter_is_stored_on_the_timeline_and_goes_to_its_party_only(
 ) -> None:
     case = submit("optimised")
     handler = staff("optimised", "handler")
-    step(handler, case, "acknowledge")
-    response = send(handler, case, name="acknowledgement")
+    response = send(handler, case, name="feedback_request")
     assert response.status_code == 201, response.content
     letter = Letter.objects.get(pk=response.json()["id"])
     assert letter.status == LetterStatus.SENT
@@ -148,15 +145,13 @@ def test_a_sent_letter_is_stored_on_the_timeline_and_goes_to_its_party_only(
     assert event.data["letter"] == letter.pk
     assert letter.text not in str(event.data)
     assert "reason" not in event.data
-    # To the respondent: only the respondent's address.
-    response = send(handler, case, name="acknowledgement", recipient="respondent")
-    assert response.status_code == 201, response.content
-    assert outbox[1]["to"] == [case.respondent.email]
-    assert "alex@example.com" not in outbox[1]["to"]
+    # An in-house complaint has no business to write to: the organisation is not a party.
+    response = send(handler, case, name="feedback_request", recipient="respondent")
+    assert response.status_code == 422, response.content
     from accord.outbox.models import OutboundMessage
 
-    queued = OutboundMessage.objects.filter(case=case, purpose="letter:acknowledgement")
-    assert [m.to for m in queued.order_by("pk")] == [["alex@example.com"], [case.respondent.email]]
+    queued = OutboundMessage.objects.filter(case=case, purpose="letter:feedback_request")
+    assert [m.to for m in queued.order_by("pk")] == [["alex@example.com"]]
     detail = ApiClient(handler).get(f"/letters/cases/{case.reference}/{letter.pk}")
     assert detail.json()["text"] == letter.text
     pdf = ApiClient(handler).get(f"/letters/cases/{case.reference}/{letter.pk}/pdf")
@@ -181,8 +176,7 @@ def test_only_handlers_seniors_and_managers_send_letters(optimised, staff, outbo
 def test_a_sent_letter_cannot_be_changed(optimised, staff, outbox) -> None:
     case = submit("optimised")
     handler = staff("optimised", "handler")
-    step(handler, case, "acknowledge")
-    letter = Letter.objects.get(pk=send(handler, case, name="acknowledgement").json()["id"])
+    letter = Letter.objects.get(pk=send(handler, case, name="feedback_request").json()["id"])
     original = letter.text
     letter.text = "Something else"
     with pytest.raises(ImmutableError):
@@ -201,8 +195,7 @@ def test_a_template_edit_makes_a_new_version_and_old_letters_keep_theirs(
 ) -> None:
     case = submit("optimised")
     handler = staff("optimised", "handler")
-    step(handler, case, "acknowledge")
-    first = Letter.objects.get(pk=send(handler, case, name="acknowledgement").json()["id"])
+    first = Letter.objects.get(pk=send(handler, case, name="feedback_request").json()["id"])
     old = first.template
     superuser = User.objects.create_superuser("root", "root@example.com", "pw")
     browser = verified_client(superuser)
@@ -211,7 +204,7 @@ def test_a_template_edit_makes_a_new_version_and_old_letters_keep_theirs(
         {
             "organisation": str(optimised.pk),
             "procedure_key": "",
-            "kind": "acknowledgement",
+            "kind": "feedback_request",
             "subject": "Received: {{ case.reference }}",
             "body": old.body + "\n\nWith our new wording.",
         },
@@ -219,10 +212,10 @@ def test_a_template_edit_makes_a_new_version_and_old_letters_keep_theirs(
     assert response.status_code == 302, response.content
     old.refresh_from_db()
     assert "With our new wording." not in old.body
-    newest = LetterTemplate.objects.filter(organisation=optimised, kind="acknowledgement").get()
+    newest = LetterTemplate.objects.filter(organisation=optimised, kind="feedback_request").get()
     assert newest.pk != old.pk
     assert newest.version == 1
-    second = Letter.objects.get(pk=send(handler, case, name="acknowledgement").json()["id"])
+    second = Letter.objects.get(pk=send(handler, case, name="feedback_request").json()["id"])
     assert second.template_id == newest.pk
     assert "With our new wording." in second.text
     first.refresh_from_db()
@@ -234,13 +227,13 @@ def test_a_template_edit_makes_a_new_version_and_old_letters_keep_theirs(
         {
             "organisation": str(optimised.pk),
             "procedure_key": "",
-            "kind": "acknowledgement",
+            "kind": "feedback_request",
             "subject": "Received again: {{ case.reference }}",
             "body": newest.body,
         },
     )
     versions = list(
-        LetterTemplate.objects.filter(organisation=optimised, kind="acknowledgement")
+        LetterTemplate.objects.filter(organisation=optimised, kind="feedback_request")
         .order_by("version")
         .values_list("version", "subject")
     )

@@ -44,6 +44,7 @@ from accord.cases.schemas import (
     StepIn,
     VerbalSummaryIn,
 )
+from accord.letters.steps import StepLetters
 from accord.organisations.models import Organisation, Team
 from accord.permissions import is_staff_of, staff_role
 from accord.workdays.deadlines import Unit
@@ -210,7 +211,12 @@ def take_step(
             case.pk,
             user,
             action,
-            engine.StepRequest(reason=payload.reason, outcome=payload.outcome, data=payload.data),
+            engine.StepRequest(
+                reason=payload.reason,
+                outcome=payload.outcome,
+                data=payload.data,
+                letters=StepLetters(fields=payload.letters, later=tuple(payload.letters_later)),
+            ),
             now=now,
         )
         return _detail(visible_case(user, reference), user, now)

@@ -27,6 +27,14 @@ def happening_of(event: Event, procedure: Procedure) -> Happening | None:
             closes=stage is not None and stage.terminal,
             marks=tuple(data.get("marks", ())),
             inputs={str(k): str(v) for k, v in data.get("input", {}).items()},
+            letters_owed=tuple(
+                f"{owed['name']}:{owed['recipient']}" for owed in data.get("letters_owed", ())
+            ),
+        )
+    if event.kind == EventKind.LETTER_SENT:
+        return Happening(
+            at=event.at,
+            letter_sent=f"{data.get('name') or event.action}:{data.get('recipient', '')}",
         )
     if event.kind == EventKind.CLOCK_PAUSED:
         return Happening(at=event.at, paused_clock=data["clock"], reason=event.reason)

@@ -43,6 +43,10 @@ class StepRequest:
     reason: str = ""
     outcome: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # What the handler gives the step's letters (an `accord.letters.steps.StepLetters`):
+    # they are sent with the step. None (a caller that writes no letters): every letter
+    # the step requires is recorded as owed, and the clocks it would meet run on.
+    letters: Any = None
 
 
 def lock_case(case_id: int) -> Case:
@@ -266,6 +270,9 @@ def take_step(
             transition, request.data, calendar_for(case.organisation).local_date(now)
         )
 
+        from accord.letters import steps as step_letters
+
+        letter_plan = step_letters.plan(case, procedure, transition, role, request.letters)
         from_stage = case.stage
         for effect in transition.effects:
             apply_effect(case, effect, now)
@@ -287,6 +294,8 @@ def take_step(
             data["marks"] = list(transition.marks)
         if transition.letters:
             data["letters_required"] = list(transition.letters)
+        if letter_plan.owed:
+            data["letters_owed"] = letter_plan.owed_data()
         if transition.effects:
             data["effects"] = [str(e) for e in transition.effects]
         if inputs:
@@ -305,6 +314,14 @@ def take_step(
         )
         refresh_clocks(case, procedure, [*events, event])
         _given_dates_within_limits(case, procedure, action, transition, inputs)
+        if letter_plan.send and actor is not None and role is not None:
+            # The letters go with the step, in its transaction (any refusal undoes it).
+            step_letters.send_with_step(case, event, actor, role, letter_plan, request.letters, now)
+            refresh_clocks(case, procedure, list(case.events.all()))
+        if letter_plan.owed:
+            from accord.letters.owed import recount_owed
+
+            recount_owed(case)
         case.save()
     return case
 

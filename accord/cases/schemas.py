@@ -198,10 +198,26 @@ class PartyCaseOut(Schema):
     allowed_steps: list[str]
 
 
+LetterFieldValue = Annotated[str, StringConstraints(max_length=5000)]
+LetterName = Annotated[str, StringConstraints(max_length=60)]
+
+
 class StepIn(StrictIn):
     reason: Annotated[str, StringConstraints(max_length=10_000)] = ""
     outcome: Annotated[str, StringConstraints(max_length=60)] | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+    letters: dict[LetterName, dict[LetterName, LetterFieldValue]] = Field(
+        default_factory=dict,
+        description=(
+            "What the handler types into each letter the step requires, by the letter's "
+            'name: e.g. {"final_response": {"findings": "...", "remedy": "..."}}. '
+            "The step sends its letters (one per party each is for) or is refused."
+        ),
+    )
+    letters_later: list[LetterName] = Field(
+        default_factory=list,
+        description="Letters the pack says may follow the step, left owed for later",
+    )
 
 
 class AssignIn(StrictIn):

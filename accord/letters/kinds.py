@@ -1,8 +1,9 @@
-"""The letter kinds, what each must contain, and how the packs' letter names map to them.
+"""The letter kinds, what each must contain and what the handler types into it.
 
 A pack names the letters a step requires (`letters: [final_response, signposting]`)
-and declares each with a description. Names differ between packs (`stage2_response`,
-`notice_of_referral`, `delay_notice` …); each maps to one kind here. A kind declares the
+and declares each with a description. Names differ between packs; a name that is not
+itself a kind is mapped to one by the pack's wording (`letters.<name>.kind`), never by
+code here. A kind declares the fields the handler types (`TYPED`) and the
 items a letter of that kind must carry: each item is read from the rendering context
 and must be present there *and* appear in the rendered text, so an edited template that
 drops the date cannot be sent either. Pure: no database.
@@ -16,6 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+
+from accord.procedures.definition import Procedure
+from accord.procedures.wording import party_wording
 
 
 class LetterKind(models.TextChoices):
@@ -41,23 +45,78 @@ class LetterKind(models.TextChoices):
     FEEDBACK_REQUEST = "feedback_request", "Request for feedback"
 
 
-# Pack letter names that are not themselves a kind.
-ALIASES: dict[str, LetterKind] = {
-    "stage1_acknowledgement": LetterKind.ACKNOWLEDGEMENT,
-    "stage2_acknowledgement": LetterKind.ESCALATION_ACKNOWLEDGEMENT,
-    "stage1_response": LetterKind.STAGE_RESPONSE,
-    "stage2_response": LetterKind.FINAL_RESPONSE,
-}
-
-
-def kind_of(name: str) -> LetterKind | None:
-    """The kind a pack's letter name stands for (None if unknown)."""
-    if name in ALIASES:
-        return ALIASES[name]
+def kind_of(procedure: Procedure, name: str) -> LetterKind | None:
+    """The kind a procedure's letter name stands for: the kind its wording declares,
+    else the name itself when it is a kind (None if neither)."""
+    declared = party_wording(procedure).letter(name).kind or name
     try:
-        return LetterKind(name)
+        return LetterKind(declared)
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class Field:
+    """Something the handler types into a letter of a kind (shown on the step's form
+    only for the letters that use it). `step`: the step itself supplies it where it has
+    it (its reason; a date input a clock is due on)."""
+
+    name: str
+    label: str
+    help_text: str = ""
+    required: bool = True
+
+
+FINDINGS = Field(
+    "findings", "What we found", "Our findings, in words addressed to the complainant."
+)
+# The fields a mediating procedure does not ask for (see Item.not_when_mediating).
+ADJUDICATING = frozenset({"findings", "remedy"})
+REMEDY_FIELD = Field(
+    "remedy",
+    "What we will do to put things right",
+    "The remedy offered, or why none is offered.",
+)
+PROPOSED_REMEDY = Field("remedy", "The resolution we propose")
+TIMEFRAME_FIELD = Field("timeframe", "By when it will be done")
+DECISION = Field("outcome", "Our decision", "For example: we uphold your complaint in part.")
+UPDATE_FIELD = Field("update", "The progress made so far")
+SUMMARY_FIELD = Field(
+    "summary",
+    "Our summary of the complaint",
+    "Leave empty to use what the complainant told us.",
+    required=False,
+)
+ANTICIPATED = Field("anticipated_date", "The date we expect to conclude by (YYYY-MM-DD)")
+REASON = Field("reason", "The reasons", "Goes into the letter as written.")
+
+# What the handler types into each kind (the reason is the step's own reason field).
+TYPED: dict[LetterKind, tuple[Field, ...]] = {
+    LetterKind.VERBAL_SUMMARY: (SUMMARY_FIELD,),
+    LetterKind.HOLDING_RESPONSE: (REASON, ANTICIPATED),
+    LetterKind.PROPOSED_RESOLUTION: (PROPOSED_REMEDY, TIMEFRAME_FIELD),
+    LetterKind.PROGRESS_UPDATE: (UPDATE_FIELD,),
+    LetterKind.STAGE_RESPONSE: (DECISION, FINDINGS, REMEDY_FIELD),
+    LetterKind.FINAL_RESPONSE: (FINDINGS, REMEDY_FIELD),
+    LetterKind.DEADLOCK: (REASON,),
+    LetterKind.CONCLUSION: (REASON,),
+    LetterKind.SIGNPOSTING: (REASON,),
+    LetterKind.EXTENSION_NOTICE: (REASON,),
+    LetterKind.DELAY_NOTICE: (REASON,),
+}
+# Every field a letter may be given (the letters panel and the API accept these).
+FIELD_NAMES = (
+    "reason",
+    "outcome",
+    "findings",
+    "remedy",
+    "timeframe",
+    "update",
+    "summary",
+    "anticipated_date",
+)
+# Kinds sent at most once to a party for the same stage of a case.
+ONCE_PER_STAGE = frozenset({LetterKind.FINAL_RESPONSE})
 
 
 Value = str | list[str] | None
@@ -76,6 +135,9 @@ class Item:
     read: Callable[[dict[str, Any]], Value]
     any_of: bool = False
     if_any: bool = False
+    # Not asked of a procedure that mediates: a mediator finds nothing and imposes no
+    # remedy (the parties agree, or do not).
+    not_when_mediating: bool = False
 
 
 def _get(path: str) -> Callable[[dict[str, Any]], Value]:
@@ -105,19 +167,23 @@ def _organisation_contact(context: dict[str, Any]) -> Value:
 
 
 REFERENCE = Item("reference", "the case reference", _get("case.reference"))
+# Every letter carries the reference (in its heading) and the signatory.
+REFERENCE_ANY = REFERENCE
 NEXT_DATE = Item("next_date", "the date of the next step", _get("next_clock.due_date"))
 # An acknowledgement's "what happens next, and by when": the date of the first running
 # clock, when there is one.
 NEXT_STEP_DATE = Item(
     "next_date", "the date of the next step", _get("next_clock.due_date"), if_any=True
 )
-NEXT_STEP_EXPLANATION = Item(
-    "next_date_explanation",
-    "the explanation of that date",
-    _get("next_clock.lines"),
-    if_any=True,
-)
 REASONS = Item("reasons", "the reasons", _get("reason"))
+SIGNPOSTING_REASON = Item("reasons", "the reasons", _get("signposting_reason"))
+FINDINGS_ITEM = Item("findings", "what we found", _get("findings"), not_when_mediating=True)
+REMEDY_ITEM = Item(
+    "remedy", "what we will do to put things right", _get("remedy"), not_when_mediating=True
+)
+WHAT_NEXT = Item("next_steps", "what happens next", _get("next_steps"))
+SIGNATORY = Item("signatory", "the name and role of the person signing", _get("signatory.name"))
+OPTIONS = Item("options", "the complainant's options", _get("options"), if_any=True)
 ANTICIPATED_DATE = Item("anticipated_date", "the anticipated date", _get("anticipated_date"))
 OUTCOME = Item("outcome", "the outcome", _get("outcome"))
 BODY_NAME = Item(
@@ -131,6 +197,11 @@ BODY_CONTACT = Item(
 )
 TIME_LIMIT = Item("time_limit", "the time limit for going to it", _get("body.time_limit"))
 SIGNPOSTING = (BODY_NAME, BODY_CONTACT, TIME_LIMIT)
+# Where a letter signposts only once the in-house procedure is exhausted (a right is
+# open): required when the case has one, never invented before.
+IF_SIGNPOSTED = tuple(
+    Item(item.name, item.label, item.read, any_of=item.any_of, if_any=True) for item in SIGNPOSTING
+)
 SUMMARY = Item("summary", "the summary of the complaint", _get("summary"))
 REMEDY = Item("remedy", "the proposed resolution", _get("remedy"))
 TIMEFRAME = Item("timeframe", "the timeframe", _get("timeframe"))
@@ -143,19 +214,19 @@ AGREEMENT_TERMS = Item("agreement_terms", "the agreement's terms", _get("agreeme
 
 
 REQUIRED: dict[LetterKind, tuple[Item, ...]] = {
-    LetterKind.ACKNOWLEDGEMENT: (REFERENCE, NEXT_STEP_DATE, NEXT_STEP_EXPLANATION),
+    LetterKind.ACKNOWLEDGEMENT: (REFERENCE, NEXT_STEP_DATE),
     LetterKind.VERBAL_SUMMARY: (REFERENCE, SUMMARY),
-    LetterKind.HOLDING_RESPONSE: (REASONS, ANTICIPATED_DATE),
+    LetterKind.HOLDING_RESPONSE: (REFERENCE, REASONS, ANTICIPATED_DATE),
     LetterKind.PROPOSED_RESOLUTION: (REMEDY, TIMEFRAME),
     LetterKind.PROGRESS_UPDATE: (REFERENCE, UPDATE),
-    LetterKind.ESCALATION_ACKNOWLEDGEMENT: (REFERENCE, NEXT_STEP_DATE, NEXT_STEP_EXPLANATION),
+    LetterKind.ESCALATION_ACKNOWLEDGEMENT: (REFERENCE, NEXT_STEP_DATE),
     LetterKind.NOTICE_OF_REFERRAL: (REFERENCE, NEXT_DATE),
-    LetterKind.STAGE_RESPONSE: (OUTCOME, HOW_TO_ESCALATE),
-    LetterKind.FINAL_RESPONSE: (OUTCOME, *SIGNPOSTING),
+    LetterKind.STAGE_RESPONSE: (OUTCOME, FINDINGS_ITEM, REMEDY_ITEM, HOW_TO_ESCALATE),
+    LetterKind.FINAL_RESPONSE: (OUTCOME, FINDINGS_ITEM, REMEDY_ITEM, *IF_SIGNPOSTED),
     LetterKind.SUMMARY_RESOLUTION: (REFERENCE, BODY_NAME, BODY_CONTACT),
-    LetterKind.DEADLOCK: SIGNPOSTING,
+    LetterKind.DEADLOCK: (REASONS, OPTIONS, *IF_SIGNPOSTED),
     LetterKind.CONCLUSION: (REASONS,),
-    LetterKind.SIGNPOSTING: SIGNPOSTING,
+    LetterKind.SIGNPOSTING: (SIGNPOSTING_REASON, *SIGNPOSTING),
     LetterKind.EXTENSION_NOTICE: (REASONS, NEXT_DATE),
     LetterKind.DELAY_NOTICE: (REASONS,),
     LetterKind.CONSENT_FORM: (REFERENCE, RESPONDENT),
@@ -179,12 +250,33 @@ def _normal(text: str) -> str:
     return _SPACE.sub(" ", text).strip().lower()
 
 
+# A kind that exists to signpost a body: with no body to signpost for this case (no
+# right of the procedure open to the complainant, none declared), it is not written.
+NEEDS_BODY = frozenset({LetterKind.SIGNPOSTING})
+
+
+def typed_fields(kind: LetterKind, *, mediates: bool) -> tuple[Field, ...]:
+    """What the handler types into a letter of `kind` (a mediator is not asked for
+    findings or a remedy: they are optional then)."""
+    fields = TYPED.get(kind, ())
+    if not mediates:
+        return fields
+    return tuple(
+        Field(f.name, f.label, f.help_text, required=False) if f.name in ADJUDICATING else f
+        for f in fields
+    )
+
+
 def missing_items(kind: LetterKind, context: dict[str, Any], text: str) -> list[Missing]:
-    """The required items of `kind` that the context does not supply or that the
-    rendered plain `text` does not state."""
+    """The required items of `kind` (and of every letter: its reference and signatory)
+    that the context does not supply or that the rendered plain `text` does not state."""
     body = _normal(text)
     missing = []
-    for item in REQUIRED[kind]:
+    items = {item.name: item for item in (*REQUIRED[kind], REFERENCE_ANY, SIGNATORY)}
+    mediates = bool((context.get("procedure") or {}).get("mediates"))
+    for item in items.values():
+        if item.not_when_mediating and mediates:
+            continue
         value = item.read(context)
         values = [value] if isinstance(value, str) else list(value or [])
         values = [v for v in values if v.strip()]

@@ -15,21 +15,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import weasyprint
+from django.conf import settings
 from django.db.models import Q
 from django.template import Context, Engine, Template
 from django.template.defaultfilters import linebreaks_filter
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
+from accord.accounts.models import User
 from accord.cases.choices import EventKind
 from accord.cases.errors import InvalidAction
 from accord.cases.models import Case, Event
 from accord.cases.rights import rights_of
-from accord.letters.kinds import LetterKind, Missing, kind_of, missing_items
+from accord.letters.kinds import FIELD_NAMES, LetterKind, Missing, kind_of, missing_items
 from accord.letters.models import LetterTemplate, Recipient
 from accord.organisations.calendar import calendar_for
-from accord.procedures.definition import Procedure
+from accord.procedures.definition import Procedure, Role
 from accord.procedures.registry import registry
+from accord.procedures.wording import party_wording
 from accord.workdays.wording import due_day_words, due_words, format_day
 
 _ENGINES = {
@@ -37,7 +42,7 @@ _ENGINES = {
     False: Engine(autoescape=False, loaders=[], app_dirs=False),
 }
 # What staff may add to a letter (each overrides what the case supplies).
-FIELDS = ("reason", "outcome", "remedy", "timeframe", "update", "summary", "anticipated_date")
+FIELDS = FIELD_NAMES
 MAX_FIELD = 5000
 LETTER_EVENTS = frozenset({EventKind.TRANSITION, EventKind.CLOCK_EXTENDED})
 _NO_FETCHING = weasyprint.URLFetcher(allowed_protocols=frozenset({"data"}))
@@ -103,7 +108,7 @@ def template_for(case: Case, kind: LetterKind) -> LetterTemplate:
 
 
 def _letter_kind(procedure: Procedure, name: str) -> LetterKind:
-    kind = kind_of(name)
+    kind = kind_of(procedure, name)
     if kind is None or (name not in procedure.letters and name not in LetterKind.values):
         raise InvalidAction(f"'{name}' is not a letter of this procedure", field="name")
     return kind
@@ -132,8 +137,93 @@ def _day(value: str | None) -> str:
         return value
 
 
-def _party(name: str, email: str, address: str) -> dict[str, str]:
-    return {"name": name, "email": email, "address": address}
+def _party(name: str, email: str, address_lines: list[str]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "email": email,
+        "address": "\n".join(address_lines),
+        "address_lines": address_lines,
+    }
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+def parties_of(case: Case) -> dict[Recipient, dict[str, Any]]:
+    """Each party as a letter addresses it: the complainant by their own name (their
+    business, for a microbusiness, in the address block), the business by its name."""
+    complainant = case.complainant
+    respondent = case.respondent
+    block = [complainant.business_name] if complainant.business_name else []
+    return {
+        Recipient.COMPLAINANT: _party(
+            complainant.name or str(complainant),
+            complainant.email,
+            [*block, *_lines(complainant.address)],
+        ),
+        Recipient.RESPONDENT: _party(respondent.name, respondent.email, _lines(respondent.address)),
+    }
+
+
+def _body_of(external: Any) -> dict[str, str]:
+    return {
+        "name": external.name,
+        "kind": external.kind,
+        "website": external.website,
+        "email": external.email,
+        "phone": external.phone,
+        "address": external.address,
+        "time_limit": external.time_limit,
+    }
+
+
+def signposted_body(
+    case: Case, procedure: Procedure, name: str, now: dt.datetime
+) -> dict[str, str] | None:
+    """The body a letter may send the complainant to, with its real time limit: the
+    body of a right of the procedure open to them now (only once the in-house
+    procedure allows it: never before), with the last day of the right when it has one;
+    else the body the letter declares it signposts (e.g. the regulator); else none."""
+    for right in rights_of(case, procedure, now):
+        if right.get("body") and right["applies"] and right["open"]:
+            body = {k: str(v or "") for k, v in right["body"].items()}
+            body["from_right"] = "yes"
+            if right.get("closes_text"):
+                body["time_limit"] = gettext("You must contact {body} {by}.").format(
+                    body=body["name"], by=right["closes_text"]
+                )
+            return body
+    declared = party_wording(procedure).letter(name).signposts
+    if declared is None:
+        return None
+    external = case.organisation.external_bodies.filter(kind=declared.value).first()
+    return None if external is None else _body_of(external)
+
+
+def _options(procedure: Procedure, stage: str, recipient: Recipient) -> list[str]:
+    """What the complainant may choose at the stage the case is now in (e.g. accept the
+    practice's response, or ask for a senior mediator), in their words."""
+    if recipient != Recipient.COMPLAINANT or not procedure.stages.get(stage):
+        return []
+    wording = party_wording(procedure)
+    return [
+        wording.action(key)
+        for key, transition in procedure.transitions.items()
+        if Role.COMPLAINANT in transition.roles and stage in transition.from_
+    ]
+
+
+def _signatory(case: Case, actor: User | None) -> dict[str, str]:
+    organisation = case.organisation
+    if organisation.signatory_name:
+        return {"name": organisation.signatory_name, "role": organisation.signatory_role}
+    if actor is not None and actor.staff_role and actor.organisation_id == case.organisation_id:
+        return {
+            "name": actor.get_full_name() or actor.get_username(),
+            "role": gettext("Complaints team"),
+        }
+    return {"name": "", "role": ""}
 
 
 def build_context(
@@ -145,83 +235,88 @@ def build_context(
     step: Event | None,
     fields: dict[str, str],
     now: dt.datetime,
+    actor: User | None = None,
 ) -> dict[str, Any]:
-    """Everything a template may say, as plain values."""
+    """Everything a template may say, as plain values, in the reader's words (party
+    wording, never a stage key, outcome key or a rule's arithmetic)."""
     organisation = case.organisation
-    complainant = case.complainant
-    respondent = case.respondent
-    parties = {
-        Recipient.COMPLAINANT: _party(str(complainant), complainant.email, complainant.address),
-        Recipient.RESPONDENT: _party(respondent.name, respondent.email, respondent.address),
-    }
+    calendar = calendar_for(organisation)
+    parties = parties_of(case)
+    wording = party_wording(procedure, recipient.value)
     inputs = {str(k): str(v) for k, v in (step.data.get("input", {}) if step else {}).items()}
     clocks = []
     for clock in sorted(case.clocks.all(), key=lambda c: (c.due_at is None, c.due_at, c.key)):
-        explanation = clock.explanation or {}
+        running = clock.status == "running" and not clock.is_window
+        promise = (
+            wording.next_step(clock.key, clock.due_at, calendar=calendar)
+            if clock.due_at is not None and clock.key in procedure.clocks
+            else ""
+        )
         clocks.append(
             {
                 "key": clock.key,
-                "label": clock.label,
                 "status": clock.status,
-                "running": clock.status == "running" and not clock.is_window,
+                "running": running,
                 # "by {{ due_date }}" in a template reads as the formatter writes it:
                 # "by the end of Friday 4 December 2026", "by 17:00 on ...".
-                "due_date": due_words(clock.due_at).text.removeprefix("by ")
+                "due_date": due_words(clock.due_at, calendar=calendar).text.removeprefix("by ")
                 if clock.due_at is not None
                 else "",
-                "due": due_words(clock.due_at).text if clock.due_at is not None else "",
-                "lines": [str(line) for line in explanation.get("lines", [])],
+                "promise": promise,
             }
         )
-    next_clock = next((c for c in clocks if c["running"] and c["due_date"]), None)
-    shown_rights = [r for r in rights_of(case, procedure, now) if r.get("body")]
-    right = shown_rights[0] if shown_rights else None
-    if right is not None:
-        body: dict[str, str] | None = {k: str(v or "") for k, v in right["body"].items()}
-    else:
-        external = next(iter(organisation.external_bodies.all()), None)
-        body = (
-            None
-            if external is None
-            else {
-                "name": external.name,
-                "kind": external.kind,
-                "website": external.website,
-                "email": external.email,
-                "phone": external.phone,
-                "address": external.address,
-                "time_limit": external.time_limit,
-            }
-        )
-    outcome = procedure.outcomes.get(case.outcome)
+    next_clock = next((c for c in clocks if c["running"] and c["promise"]), None)
+    stage_words = wording.stage(case.stage) if case.stage in procedure.stages else ""
+    next_steps = next_clock["promise"] if next_clock else stage_words
+    body = signposted_body(case, procedure, name, now)
     agreement = _agreement(case)
-    today = calendar_for(organisation).local_date(now)
+    today = calendar.local_date(now)
     given = {k: v.strip() for k, v in fields.items() if v and v.strip()}
     reason = given.get("reason") or (step.reason if step else "")
-    anticipated = _day(given.get("anticipated_date") or inputs.get("anticipated_date"))
+    anticipated = _day(given.get("anticipated_date") or _anticipated(procedure, step, inputs))
+    outcome = wording.outcome(case.outcome) if case.outcome in procedure.outcomes else ""
+    org = {
+        "name": organisation.name,
+        "address": organisation.address,
+        "address_lines": _lines(organisation.address),
+        "phone": organisation.phone,
+        "email": organisation.email,
+        "complaints_email": organisation.complaints_email,
+        "website": organisation.website,
+    }
+    org["contact"] = [
+        part
+        for part in (
+            gettext("Telephone {phone}").format(phone=organisation.phone)
+            if organisation.phone
+            else "",
+            organisation.complaints_email or organisation.email,
+            organisation.website,
+        )
+        if part
+    ]
+    signposting_reason = reason
+    if not signposting_reason and body is not None and body.get("from_right"):
+        signposting_reason = gettext(
+            "If you remain dissatisfied with our response, you can now take your complaint "
+            "to {body}."
+        ).format(body=body["name"])
     return {
+        "signposting_reason": signposting_reason,
         "letter": {
             "name": name,
             "kind": kind.value,
-            "title": kind.label,
-            "description": procedure.letters.get(name, kind.label),
             "date": format_day(today),
         },
-        "organisation": {
-            "name": organisation.name,
-            "address": organisation.address,
-            "phone": organisation.phone,
-            "email": organisation.email,
-            "complaints_email": organisation.complaints_email,
-            "website": organisation.website,
-        },
-        "procedure": {"key": procedure.key, "name": procedure.name, "version": procedure.version},
+        "organisation": org,
+        "signatory": _signatory(case, actor),
+        "procedure": {"name": procedure.name, "mediates": wording.mediates},
         "case": {
             "reference": case.reference,
-            "received_on": format_day(calendar_for(organisation).local_date(case.received_at)),
+            "received_on": format_day(calendar.local_date(case.received_at)),
             "description": case.description,
             "desired_outcome": case.desired_outcome,
-            "stage": procedure.stages[case.stage].label if case.stage in procedure.stages else "",
+            "stage": stage_words,
             "is_open": case.is_open,
         },
         "complainant": parties[Recipient.COMPLAINANT],
@@ -230,30 +325,35 @@ def build_context(
         "step": None
         if step is None
         else {
-            "action": step.action,
-            "label": procedure.transitions[step.action].label
-            if step.action in procedure.transitions
-            else EventKind(step.kind).label,
-            "date": format_day(calendar_for(organisation).local_date(step.at)),
-            "reason": step.reason,
-            "inputs": inputs,
+            "done": wording.step(step.action) if step.action in procedure.transitions else "",
+            "date": format_day(calendar.local_date(step.at)),
         },
         "reason": reason,
-        "inputs": inputs,
         "anticipated_date": anticipated,
-        "outcome": given.get("outcome") or (outcome.label if outcome else ""),
+        "outcome": given.get("outcome") or outcome,
+        "findings": given.get("findings", ""),
         "remedy": given.get("remedy", ""),
         "timeframe": given.get("timeframe") or anticipated,
         "update": given.get("update") or reason,
         "summary": given.get("summary") or case.description,
         "clocks": clocks,
         "next_clock": next_clock,
+        "next_steps": next_steps,
+        "options": _options(procedure, case.stage, recipient),
         "body": body,
-        "right": None
-        if right is None
-        else {"label": right["label"], "lines": [str(line) for line in right["lines"]]},
         "agreement": agreement,
     }
+
+
+def _anticipated(procedure: Procedure, step: Event | None, inputs: dict[str, str]) -> str:
+    """The date a step gave that one of the procedure's clocks is due on (a holding
+    response's anticipated date), whatever the pack calls the input."""
+    if step is None:
+        return ""
+    for clock in procedure.clocks.values():
+        if step.action in clock.starts_on and clock.due_on_input in inputs:
+            return inputs[str(clock.due_on_input)]
+    return ""
 
 
 def _agreement(case: Case) -> dict[str, Any] | None:
@@ -290,8 +390,17 @@ def _paragraphs(escaped: str) -> SafeString:
     return SafeString(linebreaks_filter(escaped.strip(), autoescape=False))
 
 
-def render_letter(case: Case, request: LetterRequest, now: dt.datetime) -> Rendered:
-    """Render the letter without storing or sending anything."""
+def language_for(case: Case, recipient: Recipient) -> str:
+    """The language a letter to `recipient` is written in: the complainant's own."""
+    if recipient == Recipient.COMPLAINANT and case.language:
+        return case.language
+    return settings.LANGUAGE_CODE
+
+
+def render_letter(
+    case: Case, request: LetterRequest, now: dt.datetime, actor: User | None = None
+) -> Rendered:
+    """Render the letter without storing or sending anything, in the reader's language."""
     procedure = registry().get(case.procedure_key, case.procedure_version)
     kind = _letter_kind(procedure, request.name)
     try:
@@ -300,26 +409,36 @@ def render_letter(case: Case, request: LetterRequest, now: dt.datetime) -> Rende
         raise InvalidAction(
             "the recipient must be complainant or respondent", field="recipient"
         ) from None
-    unknown = set(request.fields) - set(FIELDS)
+    unknown = set(request.fields) - set(FIELD_NAMES)
     if unknown:
         raise InvalidAction(f"'{sorted(unknown)[0]}' is not a letter field", field="fields")
     if any(len(v) > MAX_FIELD for v in request.fields.values()):
         raise InvalidAction(f"a field is longer than {MAX_FIELD} characters", field="fields")
     step = _step(case, request.name, request.step_seq)
     template = template_for(case, kind)
-    context = build_context(
-        case, procedure, kind, request.name, recipient, step, request.fields, now
-    )
-    subject = " ".join(
-        compile_template(template.subject, autoescape=False).render(Context(context)).split()
-    )
-    text_body = _tidy(
-        compile_template(template.body, autoescape=False).render(Context(context, autoescape=False))
-    )
-    html_body = _tidy(compile_template(template.body, autoescape=True).render(Context(context)))
-    layout = {**context, "subject": subject}
-    laid_out = render_to_string("letters/letter.txt", {**layout, "body_text": text_body.strip()})
-    html = render_to_string("letters/letter.html", {**layout, "body_html": _paragraphs(html_body)})
+    with translation.override(language_for(case, recipient)):
+        context = build_context(
+            case, procedure, kind, request.name, recipient, step, request.fields, now, actor
+        )
+        # The shipped wording goes through the translation catalogue; an organisation's
+        # own template is its own words.
+        own = template.organisation_id is not None
+        subject_text = template.subject if own else gettext(template.subject)
+        body_text = template.body if own else gettext(template.body)
+        subject = " ".join(
+            compile_template(subject_text, autoescape=False).render(Context(context)).split()
+        )
+        text_body = _tidy(
+            compile_template(body_text, autoescape=False).render(Context(context, autoescape=False))
+        )
+        html_body = _tidy(compile_template(body_text, autoescape=True).render(Context(context)))
+        layout = {**context, "subject": subject}
+        laid_out = render_to_string(
+            "letters/letter.txt", {**layout, "body_text": text_body.strip()}
+        )
+        html = render_to_string(
+            "letters/letter.html", {**layout, "body_html": _paragraphs(html_body)}
+        )
     text = "\n".join(line.rstrip() for line in laid_out.strip().splitlines()) + "\n"
     return Rendered(
         name=request.name,
@@ -331,5 +450,5 @@ def render_letter(case: Case, request: LetterRequest, now: dt.datetime) -> Rende
         html=html,
         text=text,
         context=context,
-        missing=missing_items(kind, context, text_body),
+        missing=missing_items(kind, context, text),
     )

@@ -1,10 +1,13 @@
 """Previewing and sending letters.
 
 Sending is one transaction with the case row locked: render, check completeness
-(a missing item is refused, naming it), check nothing said without prejudice in
-mediation leaves in the letter, keep the PDF, store the letter as sent, write one
-`letter_sent` event (the letter's id, never its wording) and queue the e-mail to that
-party only, with the PDF attached.
+(a missing item is refused, naming it), refuse a second copy (a step's letter goes
+once to each party; a final response once per stage), check nothing said without
+prejudice in mediation leaves in the letter, keep the PDF, store the letter as sent,
+write one `letter_sent` event (the letter's id, never its wording) and queue the e-mail
+to that party only, with the PDF attached. A letter a step requires is sent by the step
+itself (`accord.letters.steps`), in the step's transaction; sending one the step left
+owed counts it off `Case.letters_owed` and lets the clocks it discharges stop.
 """
 
 from __future__ import annotations
@@ -14,18 +17,22 @@ import hashlib
 import secrets
 
 from django.db import transaction
+from django.db.models import F
 
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
-from accord.cases.engine import lock_case
+from accord.cases.engine import lock_case, procedure_of, refresh_clocks
 from accord.cases.errors import InvalidAction, NotPermitted
 from accord.cases.models import Case
 from accord.cases.timeline import append_event
+from accord.letters.kinds import ONCE_PER_STAGE
 from accord.letters.models import Letter, LetterStatus, Recipient
+from accord.letters.owed import recount_owed
 from accord.letters.rendering import LetterRequest, Rendered, render_letter
 from accord.mediation.confidentiality import refuse_without_prejudice
 from accord.outbox import queue
 from accord.permissions import roles_on_case
+from accord.policy.disclosure import open_to_respondent
 from accord.procedures.definition import Role
 from accord.storage import StoredFile, store
 
@@ -56,7 +63,7 @@ def check_complete(rendered: Rendered) -> None:
 def preview(case: Case, actor: User, request: LetterRequest, now: dt.datetime) -> Rendered:
     """The letter as it would be sent; nothing is stored or sent."""
     require_letter_staff(actor, case)
-    return render_letter(case, request, now)
+    return render_letter(case, request, now, actor)
 
 
 def content_hash(subject: str, text: str, html: str, pdf: bytes) -> str:
@@ -79,77 +86,132 @@ def pdf_path(letter: Letter) -> StoredFile:
 
 def send(case_id: int, actor: User, request: LetterRequest, now: dt.datetime) -> Letter:
     """Send the letter to its party, or refuse with the reason."""
-    stored: StoredFile | None = None
+    stored: list[StoredFile] = []
     try:
         with transaction.atomic():
             case = lock_case(case_id)
             role = require_letter_staff(actor, case)
-            rendered = render_letter(case, request, now)
-            check_complete(rendered)
-            refuse_without_prejudice(
-                case,
-                f"{rendered.subject}\n{rendered.text}",
-                where=f"the {rendered.kind.label.lower()}",
-            )
-            if rendered.recipient == Recipient.COMPLAINANT:
-                email = case.complainant.email
-            else:
-                email = case.respondent.email
-            if not email:
-                raise InvalidAction(
-                    f"the {rendered.recipient.label.lower()} has no e-mail address",
-                    field="recipient",
-                )
-            pdf = rendered.pdf()
-            name, stored = _store_pdf(pdf)
-            letter = Letter.objects.create(
-                case=case,
-                name=rendered.name,
-                kind=rendered.kind,
-                recipient=rendered.recipient,
-                recipient_email=email,
-                template=rendered.template,
-                template_version=rendered.template.version,
-                step_seq=rendered.step_seq,
-                subject=rendered.subject,
-                html=rendered.html,
-                text=rendered.text,
-                pdf_stored_as=name,
-                sha256=content_hash(rendered.subject, rendered.text, rendered.html, pdf),
-                status=LetterStatus.SENT,
-                created_at=now,
-                created_by=actor,
-                sent_at=now,
-                sent_by=actor,
-            )
-            append_event(
-                case,
-                kind=EventKind.LETTER_SENT,
-                at=now,
-                actor=actor,
-                actor_role=role.value,
-                action=rendered.name,
-                data={
-                    "letter": letter.pk,
-                    "name": rendered.name,
-                    "kind": rendered.kind.value,
-                    "recipient": rendered.recipient.value,
-                    "template_version": letter.template_version,
-                    "sha256": letter.sha256,
-                },
-            )
-            case.save(update_fields=["event_count", "updated_at"])
-            queue.queue_email(
-                to=[email],
-                subject=rendered.subject,
-                text=rendered.text,
-                html=rendered.html,
-                case_id=case.pk,
-                attachments=[(f"{case.reference}-{rendered.name}.pdf", pdf, "application/pdf")],
-                purpose=f"letter:{rendered.name}",
-            )
+            letter = deliver(case, actor, role, request, now, stored)
+            recount_owed(case)
+            refresh_clocks(case, procedure_of(case), list(case.events.all()))
+            case.save(update_fields=["letters_owed", "next_deadline_at", "next_at_risk_at"])
     except BaseException:
-        if stored is not None:
-            stored.unlink(missing_ok=True)  # rolled back: no orphaned PDF
+        for file in stored:
+            file.unlink(missing_ok=True)  # rolled back: no orphaned PDF
         raise
+    return letter
+
+
+def already_sent(case: Case, rendered: Rendered) -> str | None:
+    """Why this letter may not be sent again (None: it may): a step's letter goes once
+    to each party; a final response once to a party for the same stage of the case."""
+    sent = Letter.objects.filter(case=case, recipient=rendered.recipient, status=LetterStatus.SENT)
+    if (
+        rendered.step_seq is not None
+        and sent.filter(name=rendered.name, step_seq=rendered.step_seq).exists()
+    ):
+        return f"the {rendered.kind.label.lower()} for this step was already sent to this party"
+    if (
+        rendered.kind in ONCE_PER_STAGE
+        and sent.filter(kind=rendered.kind, sent_at__gte=_entered_at(case)).exists()
+    ):
+        return (
+            f"a {rendered.kind.label.lower()} was already sent to this party at this stage: "
+            "it is sent once"
+        )
+    return None
+
+
+def _entered_at(case: Case) -> dt.datetime:
+    event = (
+        case.events.filter(kind=EventKind.TRANSITION)
+        .exclude(from_stage=F("to_stage"))
+        .order_by("-seq")
+        .first()
+    )
+    return event.at if event is not None else case.received_at
+
+
+def deliver(
+    case: Case,
+    actor: User,
+    role: Role,
+    request: LetterRequest,
+    now: dt.datetime,
+    stored: list[StoredFile],
+) -> Letter:
+    """Render, check and send one letter on a case locked in the caller's transaction:
+    the sent letter, one `letter_sent` event and the e-mail to that party (none when it
+    has no e-mail address: the letter is kept for the post). Each PDF stored is added to
+    `stored`, for the caller to remove if the transaction rolls back."""
+    rendered = render_letter(case, request, now, actor)
+    check_complete(rendered)
+    refusal = already_sent(case, rendered)
+    if refusal is not None:
+        raise InvalidAction(refusal, field="name")
+    if rendered.recipient == Recipient.RESPONDENT and not open_to_respondent(case):
+        raise InvalidAction(
+            "the case is not open to the business: it cannot be written to", field="recipient"
+        )
+    refuse_without_prejudice(
+        case,
+        f"{rendered.subject}\n{rendered.text}",
+        where=f"the {rendered.kind.label.lower()}",
+    )
+    if rendered.recipient == Recipient.COMPLAINANT:
+        email = case.complainant.email
+    else:
+        email = case.respondent.email
+    pdf = rendered.pdf()
+    name, file = _store_pdf(pdf)
+    stored.append(file)
+    letter = Letter.objects.create(
+        case=case,
+        name=rendered.name,
+        kind=rendered.kind,
+        recipient=rendered.recipient,
+        recipient_email=email,
+        template=rendered.template,
+        template_version=rendered.template.version,
+        step_seq=rendered.step_seq,
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        pdf_stored_as=name,
+        sha256=content_hash(rendered.subject, rendered.text, rendered.html, pdf),
+        status=LetterStatus.SENT,
+        created_at=now,
+        created_by=actor,
+        sent_at=now,
+        sent_by=actor,
+    )
+    append_event(
+        case,
+        kind=EventKind.LETTER_SENT,
+        at=now,
+        actor=actor,
+        actor_role=role.value,
+        action=rendered.name,
+        data={
+            "letter": letter.pk,
+            "name": rendered.name,
+            "kind": rendered.kind.value,
+            "recipient": rendered.recipient.value,
+            "step_seq": rendered.step_seq,
+            "template_version": letter.template_version,
+            "sha256": letter.sha256,
+            "by_post": not email,
+        },
+    )
+    case.save(update_fields=["event_count", "updated_at"])
+    if email:
+        queue.queue_email(
+            to=[email],
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            case_id=case.pk,
+            attachments=[(f"{case.reference}-{rendered.name}.pdf", pdf, "application/pdf")],
+            purpose=f"letter:{rendered.name}",
+        )
     return letter

@@ -36,6 +36,10 @@ class Organisation(models.Model):
     email = models.EmailField(blank=True)
     complaints_email = models.EmailField(blank=True)
     website = models.URLField(blank=True)
+    # Who signs the organisation's letters (a named person and their role). Empty: the
+    # member of staff who sends the letter signs it, as the complaints team.
+    signatory_name = models.CharField(max_length=200, blank=True)
+    signatory_role = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
         return self.name

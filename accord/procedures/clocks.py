@@ -31,6 +31,10 @@ class Happening:
     unit: str = ""
     reason: str = ""
     inputs: dict[str, str] = field(default_factory=dict)
+    # Letters the step requires that were not sent with it (owed), each as
+    # "<name>:<party>": a clock the step would stop runs on until they are sent.
+    letters_owed: tuple[str, ...] = ()
+    letter_sent: str = ""  # a letter sent, as "<name>:<party>"
 
 
 @dataclass
@@ -46,6 +50,9 @@ class ClockRun:
     ended: bool = False
     pauses: list[Pause] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
+    # The owed letters this clock waits for before the step that met it counts: a
+    # letter a step requires discharges the clock when it is sent, never before.
+    awaiting_letters: set[str] = field(default_factory=set)
 
     @property
     def is_running(self) -> bool:
@@ -88,6 +95,9 @@ def project(
     milestones: dict[str, dt.datetime] = {}
     runs: dict[str, ClockRun] = {}
     for happening in history:
+        if happening.letter_sent:
+            _letter_sent(procedure, happening, runs)
+            continue
         if happening.action == "receive":
             milestones[RECEIPT] = happening.at
         for milestone in happening.marks:
@@ -146,6 +156,23 @@ def project(
     return projected
 
 
+def _letter_sent(procedure: Procedure, happening: Happening, runs: dict[str, ClockRun]) -> None:
+    for key, run in list(runs.items()):
+        if run.is_running and happening.letter_sent in run.awaiting_letters:
+            run.awaiting_letters.discard(happening.letter_sent)
+            if not run.awaiting_letters:
+                run.stop(happening.at)
+                _start_chained(procedure, key, happening.at, runs)
+
+
+def _start_chained(
+    procedure: Procedure, ended_key: str, at: dt.datetime, runs: dict[str, ClockRun]
+) -> None:
+    for key, clock in procedure.clocks.items():
+        if clock.basis == CLOCK_END_PREFIX + ended_key:
+            runs[key] = ClockRun(key, at, f"end of {ended_key}")
+
+
 def _apply_step(
     procedure: Procedure,
     happening: Happening,
@@ -161,6 +188,9 @@ def _apply_step(
         if action in clock.ends_on:
             run.stop(happening.at, ended=True)
             ended.append(key)
+        elif (action in clock.stops_on or happening.closes) and happening.letters_owed:
+            # Met only once the step's letters are sent (see `_letter_sent`).
+            run.awaiting_letters.update(happening.letters_owed)
         elif action in clock.stops_on or happening.closes:
             run.stop(happening.at)
             ended.append(key)
@@ -179,9 +209,7 @@ def _apply_step(
                 run.basis_label = procedure.transitions[action].inputs[clock.due_on_input].label
             runs[key] = run
     for ended_key in ended:
-        for key, clock in procedure.clocks.items():
-            if clock.basis == CLOCK_END_PREFIX + ended_key:
-                runs[key] = ClockRun(key, happening.at, f"end of {ended_key}")
+        _start_chained(procedure, ended_key, happening.at, runs)
 
 
 def _basis_label(procedure: Procedure, basis: str) -> str:

@@ -242,13 +242,17 @@ class StepWording(_Strict):
 
 class LetterWording(_Strict):
     """What a pack says of one of its letters beyond its description: the kind it is
-    (when its name is not itself a kind), whether the step may be taken before it is
-    sent (it is then recorded as owed, and a clock the step stops runs until the letter
-    is sent), and this procedure's default wording for it (subject and body, a template
+    (when its name is not itself a kind); the parties it goes to (one letter each);
+    whether the step may be taken before it is sent (it is then recorded as owed, and a
+    clock the step stops runs until the letter is sent); the kind of body it signposts
+    when no right of the procedure is open (e.g. the regulator, for a complaint out of
+    remit); and this procedure's default wording for it (subject and body, a template
     like the defaults in `accord.letters.defaults`)."""
 
     kind: str | None = None
+    to: tuple[Role, ...] = (Role.COMPLAINANT,)
     may_follow: bool = False
+    signposts: BodyKind | None = None
     subject: str = ""
     body: str = ""
 

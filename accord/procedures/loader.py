@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from accord.procedures.definition import (
     ANY_OPEN_STAGE,
     CLOCK_END_PREFIX,
+    PARTY_ROLES,
     RECEIPT,
     RECEIVE,
     PartyText,
@@ -229,6 +230,12 @@ def missing_wording(procedure: Procedure, wording: Wording) -> list[str]:
                 faults.append(f"wording: {section} has no party wording for '{key}'")
     for key, clock_text in wording.clocks.items():
         faults.extend(_placeholder_faults(f"clock '{key}'", clock_text))
+    for key, letter in wording.letters.items():
+        for party in letter.to:
+            if party not in PARTY_ROLES:
+                faults.append(f"wording: letter '{key}' goes to '{party}', not a party")
+        if bool(letter.subject) != bool(letter.body):
+            faults.append(f"wording: letter '{key}' needs both a subject and a body, or neither")
     return faults
 
 

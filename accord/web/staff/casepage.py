@@ -297,7 +297,7 @@ class CasePage:
         needed = []
         for event in events:
             for name in (event.data or {}).get("letters_required", ()):
-                if kind_of(name) is None:
+                if kind_of(self.procedure, name) is None:
                     continue
                 needed.append(
                     {

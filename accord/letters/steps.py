@@ -1,0 +1,131 @@
+"""The letters a step requires are part of the step.
+
+`plan` decides, before the step's event is written, which copies (one per party the
+letter is for) go with the step and which are owed: a letter the pack says may follow
+the step, when the handler leaves it for later, or every letter of a step taken by a
+party or by the system (they do not write letters). `send_with_step` sends the others
+in the step's transaction, each checked for completeness: any refusal undoes the whole
+step, its letters and their e-mails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from accord.accounts.models import User
+from accord.cases.errors import InvalidAction
+from accord.cases.models import Case, Event
+from accord.letters.models import Recipient
+from accord.letters.rendering import LetterRequest
+from accord.policy.disclosure import open_to_respondent
+from accord.procedures.definition import Procedure, Role, Transition
+from accord.procedures.wording import party_wording
+from accord.storage import StoredFile
+
+LETTER_ROLES = frozenset({Role.SENIOR_HANDLER, Role.HANDLER, Role.MANAGER})
+
+
+@dataclass(frozen=True)
+class StepLetters:
+    """What the handler gives a step's letters: the fields typed into each (by the
+    letter's name) and the letters that may follow the step and are left for later."""
+
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    later: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LetterPlan:
+    send: list[tuple[str, Recipient]]
+    owed: list[tuple[str, Recipient]]
+
+    def owed_data(self) -> list[dict[str, str]]:
+        return [{"name": name, "recipient": party.value} for name, party in self.owed]
+
+
+def recipients(case: Case, procedure: Procedure, name: str) -> list[Recipient]:
+    """The parties a letter goes to (one letter each): the pack's `to`, and the business
+    only once the case is open to it."""
+    parties = []
+    for role in party_wording(procedure).letter(name).to:
+        party = Recipient(role.value)
+        if party == Recipient.RESPONDENT and not open_to_respondent(case):
+            continue
+        parties.append(party)
+    return parties
+
+
+def plan(
+    case: Case,
+    procedure: Procedure,
+    transition: Transition,
+    role: Role | None,
+    given: StepLetters | None,
+) -> LetterPlan:
+    """Which of the step's letters are sent with it and which are owed (see module)."""
+    copies = [
+        (name, party) for name in transition.letters for party in recipients(case, procedure, name)
+    ]
+    if given is None or role not in LETTER_ROLES:
+        return LetterPlan(send=[], owed=copies)
+    for name in {*given.fields, *given.later}:
+        if name not in transition.letters:
+            raise InvalidAction(
+                f"'{name}' is not a letter of '{transition.label}'", field=f"letters.{name}"
+            )
+    for name in given.later:
+        if not party_wording(procedure).letter(name).may_follow:
+            label = procedure.letters.get(name, name)
+            raise InvalidAction(
+                f"the letter '{label}' is sent with the step: it cannot follow later",
+                field=f"letters.{name}",
+            )
+    return LetterPlan(
+        send=[c for c in copies if c[0] not in given.later],
+        owed=[c for c in copies if c[0] in given.later],
+    )
+
+
+def send_with_step(
+    case: Case,
+    event: Event,
+    actor: User,
+    role: Role,
+    letters: LetterPlan,
+    given: StepLetters,
+    now: dt.datetime,
+) -> None:
+    """Send the step's letters in its transaction (the case is locked); a refusal of
+    any undoes the step (the caller's transaction) and removes the PDFs kept so far."""
+    from accord.letters.kinds import NEEDS_BODY, kind_of
+    from accord.letters.rendering import signposted_body
+    from accord.letters.sending import deliver
+    from accord.procedures.registry import registry
+
+    procedure = registry().get(case.procedure_key, case.procedure_version)
+    stored: list[StoredFile] = []
+    try:
+        for name, party in letters.send:
+            if kind_of(procedure, name) in NEEDS_BODY and not signposted_body(
+                case, procedure, name, now
+            ):
+                continue  # nothing to signpost for this case (yet)
+            request = LetterRequest(
+                name=name,
+                recipient=party.value,
+                step_seq=event.seq,
+                fields=given.fields.get(name, {}),
+            )
+            try:
+                deliver(case, actor, role, request, now, stored)
+            except InvalidAction as exc:
+                label = procedure.letters.get(name, name)
+                raise InvalidAction(
+                    f"{label} (to the {party.label.lower()}): {exc.message}",
+                    field=f"letters.{name}.{exc.field}" if exc.field else f"letters.{name}",
+                ) from exc
+    except BaseException:
+        for file in stored:
+            file.unlink(missing_ok=True)
+        raise
