@@ -46,6 +46,8 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
     kind, data = event.kind, event.data
     st = party_standing(case, party)
     acted = event.actor_role == party.value  # a party is not told of its own acts
+    if party == Party.RESPONDENT and data.get("opened_to_respondent"):
+        digest.add("opened")  # the mediator's first act addressed to the business
     if kind == EventKind.MESSAGE and data.get("thread") == party.value and not acted:
         message = _message(case, party, data.get("message"))
         if message is not None:
