@@ -152,6 +152,12 @@ LANGUAGE_CODE = "en-gb"
 # Every organisation Accord serves is in the UK; deadlines are counted in UK local time.
 TIME_ZONE = "Europe/London"
 USE_I18N = True
+# The languages a complainant may read Accord in (Case.language): letters, the packs'
+# party wording and notices go through gettext under the complainant's language. Add a
+# catalogue under accord/locale/<code>/LC_MESSAGES (makemessages, compilemessages) and
+# a row here; no code changes.
+LANGUAGES = [("en", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "accord" / "locale"]
 USE_TZ = True
 
 # Django 6 assumes https for scheme-less URLs typed into forms; opt in now.

@@ -138,7 +138,66 @@ class ApiClient:
         )
 
     def step(self, reference: str, action: str, **body: Any) -> Any:
+        if "letters" not in body:
+            body["letters"] = typical_letter_fields(reference, action, bool(body.get("reason")))
+            later = [name for name, fields in body["letters"].items() if fields is None]
+            body["letters"] = {k: v for k, v in body["letters"].items() if v is not None}
+            body.setdefault("letters_later", later)
         return self.post(f"/cases/{reference}/steps/{action}", body)
+
+
+def _dated(procedure: Any, action: str) -> bool:
+    return any(action in c.starts_on and c.due_on_input for c in procedure.clocks.values())
+
+
+def typical_step_letters(case: Any, action: str, reason: str = "") -> Any:
+    """`typical_letter_fields` as the engine takes them (for tests calling the engine)."""
+    from accord.letters.steps import StepLetters
+
+    typed = typical_letter_fields(case.reference, action, bool(reason))
+    return StepLetters(
+        fields={k: v for k, v in typed.items() if v is not None},
+        later=tuple(k for k, v in typed.items() if v is None),
+    )
+
+
+def typical_letter_fields(reference: str, action: str, has_reason: bool) -> dict[str, Any]:
+    """What a handler would type into the letters a step sends (a test that is not about
+    the letters' words takes the step as a handler would)."""
+    from accord.cases.engine import procedure_of
+    from accord.cases.models import Case
+    from accord.letters.kinds import kind_of, typed_fields
+    from accord.procedures.wording import party_wording
+
+    case = Case.objects.filter(reference=reference).first()
+    if case is None:
+        return {}
+    procedure = procedure_of(case)
+    transition = procedure.transitions.get(action)
+    if transition is None:
+        return {}
+    typed: dict[str, Any] = {}
+    for name in transition.letters:
+        kind = kind_of(procedure, name)
+        if kind is None:
+            continue
+        if party_wording(procedure).letter(name).may_follow:
+            typed[name] = None  # left for later, as the pack allows
+            continue
+        fields = {
+            field.name: f"The {field.label.lower()}, as the handler wrote it."
+            for field in typed_fields(kind, mediates=party_wording(procedure).mediates)
+            if field.name != "reason"
+            and not (field.name == "anticipated_date" and _dated(procedure, action))
+        }
+        if "anticipated_date" in fields:
+            fields["anticipated_date"] = (
+                (case.received_at + dt.timedelta(days=21)).date().isoformat()
+            )
+        if not has_reason and any(f.name == "reason" for f in typed_fields(kind, mediates=False)):
+            fields["reason"] = "The reasons, as the handler wrote them."
+        typed[name] = fields
+    return typed
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from accord.cases.rights import rights_of
 from accord.cases.sweep import sweep_once
 from accord.organisations.models import Organisation
 from accord.procedures.registry import PACKS_DIR, Registry
-from tests.conftest import london, make_staff
+from tests.conftest import london, make_staff, typical_step_letters
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,8 @@ def receive(organisation: Organisation, at: dt.datetime) -> Case:
 
 
 def step(case: Case, actor: User | None, action: str, at: dt.datetime, **request: Any) -> Case:
+    if actor is not None and "letters" not in request:
+        request["letters"] = typical_step_letters(case, action, request.get("reason", ""))
     return engine.take_step(case.pk, actor, action, StepRequest(**request), now=at)
 
 

@@ -23,7 +23,7 @@ from accord.cases.sweep import sweep_once
 from accord.organisations.models import Organisation
 from accord.procedures.registry import PACKS_DIR, Registry
 from accord.workdays.deadlines import Unit
-from tests.conftest import london, make_staff
+from tests.conftest import london, make_staff, typical_step_letters
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,9 @@ def landlord(packs: Registry) -> Organisation:
         nation="ENG",
         reference_prefix="RHA",
         procedure_key="housing-ombudsman",
+        complaints_email="complaints@riverside.example",
+        signatory_name="Sam Lee",
+        signatory_role="Complaints Manager",
     )
     organisation.businesses.create(name="Riverside Homes", is_self=True)
     organisation.external_bodies.create(
@@ -84,6 +87,8 @@ def receive(organisation: Organisation, at: dt.datetime, resident: User | None =
 
 
 def step(case: Case, actor: User | None, action: str, at: dt.datetime, **request: Any) -> Case:
+    if actor is not None and "letters" not in request:
+        request["letters"] = typical_step_letters(case, action, request.get("reason", ""))
     return engine.take_step(case.pk, actor, action, StepRequest(**request), now=at)
 
 

@@ -13,7 +13,7 @@ import time_machine
 
 from accord.cases import engine
 from accord.cases.models import Case, Event
-from accord.letters.models import Letter
+from accord.letters.models import Letter, LetterTemplate
 from accord.letters.owed import outstanding
 from accord.outbox.models import OutboundMessage
 from tests.conftest import ApiClient, open_to_business
@@ -44,17 +44,34 @@ def test_acknowledging_sends_the_letter_and_meets_the_clock_at_that_instant(
     assert OutboundMessage.objects.filter(case=case, purpose="letter:acknowledgement").count() == 1
 
 
+def _incomplete_acknowledgement(organisation: Any) -> None:
+    # The organisation's own wording drops the date of the next step: it cannot be sent.
+    LetterTemplate.objects.create(
+        organisation=organisation,
+        kind="acknowledgement",
+        subject="Received ({{ case.reference }})",
+        body="Thank you for your complaint.",
+    )
+
+
 def test_an_acknowledgement_step_with_an_unsent_letter_is_impossible(optimised, staff) -> None:
-    """Taken by code that writes no letter, the step leaves it owed: the acknowledgement
-    clock is not met, the case counts the letter owed, and sending it meets the clock."""
+    """Through the API the step is refused while its letter cannot be sent; taken by code
+    that types no letter, it leaves the letter owed: the acknowledgement clock is not
+    met, the case counts the letter owed, and sending it meets the clock then."""
     case = submit("optimised")
     handler = staff("optimised", "handler")
+    _incomplete_acknowledgement(optimised)
+    with time_machine.travel(AT, tick=False):
+        refused = ApiClient(handler).step(case.reference, "acknowledge")
+    assert refused.status_code == 422, refused.content
+    assert _clock(case, "acknowledgement").status == "running"
     engine.take_step(case.pk, handler, "acknowledge", engine.StepRequest(), now=AT)
     case = Case.objects.get(pk=case.pk)
     assert not Letter.objects.filter(case=case).exists()
     assert _clock(case, "acknowledgement").status == "running"
     assert case.letters_owed == 1
     assert [o.name for o in outstanding(case)] == ["acknowledgement"]
+    LetterTemplate.objects.filter(organisation=optimised).delete()
     assert send(handler, case, name="acknowledgement").status_code == 201
     case = Case.objects.get(pk=case.pk)
     clock = _clock(case, "acknowledgement")
@@ -67,9 +84,11 @@ def test_an_owed_letter_past_its_clock_is_breached_by_the_sweep(optimised, staff
     from accord.cases.sweep import sweep_once
 
     case = submit("optimised")
+    _incomplete_acknowledgement(optimised)
     engine.take_step(
         case.pk, staff("optimised", "handler"), "acknowledge", engine.StepRequest(), now=AT
     )
+    assert Case.objects.get(pk=case.pk).letters_owed == 1
     due = _clock(case, "acknowledgement").due_at
     sweep_once(now=due + dt.timedelta(hours=1))
     assert _clock(case, "acknowledgement").breach_recorded_at is not None

@@ -69,11 +69,13 @@ def test_each_action_writes_exactly_one_event_in_sequence(case_and_handler):
     actions.add_note(case.pk, handler, "Called the tenant.", now=now)
     actions.set_flags(case.pk, handler, {"vulnerable": True}, reason="Elderly tenant", now=now)
     events = list(Event.objects.filter(case=case).order_by("seq"))
-    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    # The step sends its acknowledgement letter: its own event, in the step's transaction.
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6]
     assert [e.kind for e in events] == [
         "received",
         "assigned",
         "transition",
+        "letter_sent",
         "note",
         "flags_changed",
     ]
@@ -84,7 +86,7 @@ def test_each_action_writes_exactly_one_event_in_sequence(case_and_handler):
     )
     assert acknowledged.actor == handler
     assert acknowledged.actor_role == "handler"
-    assert Case.objects.get(pk=case.pk).event_count == 5
+    assert Case.objects.get(pk=case.pk).event_count == 6
 
 
 def test_a_refused_action_changes_nothing(case_and_handler):

@@ -30,6 +30,11 @@ def happening_of(event: Event, procedure: Procedure) -> Happening | None:
             letters_owed=tuple(
                 f"{owed['name']}:{owed['recipient']}" for owed in data.get("letters_owed", ())
             ),
+            owed_discharges={
+                f"{owed['name']}:{owed['recipient']}": tuple(owed["discharges"])
+                for owed in data.get("letters_owed", ())
+                if owed.get("discharges") is not None
+            },
         )
     if event.kind == EventKind.LETTER_SENT:
         return Happening(

@@ -44,8 +44,9 @@ class StepRequest:
     outcome: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     # What the handler gives the step's letters (an `accord.letters.steps.StepLetters`):
-    # they are sent with the step. None (a caller that writes no letters): every letter
-    # the step requires is recorded as owed, and the clocks it would meet run on.
+    # they are sent with the step, or it is refused. None (a caller that types no
+    # letter): each is sent if complete without typed words, else left owed, and the
+    # clocks it would meet run on until it is sent (see `accord.letters.steps`).
     letters: Any = None
 
 
@@ -318,7 +319,7 @@ def take_step(
             # The letters go with the step, in its transaction (any refusal undoes it).
             step_letters.send_with_step(case, event, actor, role, letter_plan, request.letters, now)
             refresh_clocks(case, procedure, list(case.events.all()))
-        if letter_plan.owed:
+        if letter_plan.owed:  # those sent at once are counted off
             from accord.letters.owed import recount_owed
 
             recount_owed(case)

@@ -6,12 +6,21 @@ the step, when the handler leaves it for later, or every letter of a step taken 
 party or by the system (they do not write letters). `send_with_step` sends the others
 in the step's transaction, each checked for completeness: any refusal undoes the whole
 step, its letters and their e-mails.
+
+A member of staff taking a step through code that gives no letter fields (an import, a
+demo, an older caller: `StepRequest.letters` None) gets every copy recorded as owed and
+each sent at once that is complete with what the case supplies; the rest stay owed
+(counted, shown, and holding the clocks the step would meet). The API and the pages
+always give the fields, so there a letter that cannot be sent refuses the step.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
 
 from accord.accounts.models import User
 from accord.cases.errors import InvalidAction
@@ -37,11 +46,23 @@ class StepLetters:
 
 @dataclass(frozen=True)
 class LetterPlan:
+    procedure: Procedure
     send: list[tuple[str, Recipient]]
     owed: list[tuple[str, Recipient]]
+    # Send what can be sent and leave the rest owed (see the module docstring).
+    best_effort: bool = False
 
-    def owed_data(self) -> list[dict[str, str]]:
-        return [{"name": name, "recipient": party.value} for name, party in self.owed]
+    def owed_data(self) -> list[dict[str, Any]]:
+        """As the step's event records them (with the clocks each discharges, where the
+        pack says; else every clock the step meets waits for it)."""
+        owed: list[dict[str, Any]] = []
+        for name, party in self.owed:
+            item: dict[str, Any] = {"name": name, "recipient": party.value}
+            discharges = party_wording(self.procedure).letter(name).discharges
+            if discharges is not None:
+                item["discharges"] = list(discharges)
+            owed.append(item)
+        return owed
 
 
 def recipients(case: Case, procedure: Procedure, name: str) -> list[Recipient]:
@@ -67,8 +88,10 @@ def plan(
     copies = [
         (name, party) for name in transition.letters for party in recipients(case, procedure, name)
     ]
-    if given is None or role not in LETTER_ROLES:
-        return LetterPlan(send=[], owed=copies)
+    if role not in LETTER_ROLES:
+        return LetterPlan(procedure, send=[], owed=copies)
+    if given is None:
+        return LetterPlan(procedure, send=copies, owed=copies, best_effort=True)
     for name in {*given.fields, *given.later}:
         if name not in transition.letters:
             raise InvalidAction(
@@ -82,6 +105,7 @@ def plan(
                 field=f"letters.{name}",
             )
     return LetterPlan(
+        procedure,
         send=[c for c in copies if c[0] not in given.later],
         owed=[c for c in copies if c[0] in given.later],
     )
@@ -93,7 +117,7 @@ def send_with_step(
     actor: User,
     role: Role,
     letters: LetterPlan,
-    given: StepLetters,
+    given: StepLetters | None,
     now: dt.datetime,
 ) -> None:
     """Send the step's letters in its transaction (the case is locked); a refusal of
@@ -115,11 +139,14 @@ def send_with_step(
                 name=name,
                 recipient=party.value,
                 step_seq=event.seq,
-                fields=given.fields.get(name, {}),
+                fields=given.fields.get(name, {}) if given is not None else {},
             )
             try:
-                deliver(case, actor, role, request, now, stored)
+                with transaction.atomic():
+                    deliver(case, actor, role, request, now, stored)
             except InvalidAction as exc:
+                if letters.best_effort:
+                    continue  # stays owed
                 label = procedure.letters.get(name, name)
                 raise InvalidAction(
                     f"{label} (to the {party.label.lower()}): {exc.message}",

@@ -60,6 +60,8 @@ def post_message(
             author_role=_author_role(actor, case, party),
             body=body,
             sent_at=now,
+            # Only a procedure that mediates speaks of "without prejudice".
+            without_prejudice=mediates(case),
         )
         append_event(
             case,
@@ -129,6 +131,14 @@ def relay(
         )
         case.save(update_fields=["event_count", "updated_at"])
     return copy
+
+
+def mediates(case: Case) -> bool:
+    """Whether the case's procedure mediates (an in-house one speaks as the organisation)."""
+    from accord.cases.engine import procedure_of
+    from accord.procedures.wording import party_wording
+
+    return party_wording(procedure_of(case)).mediates
 
 
 def post_notice(case: Case, party: Party, body: str, *, now: dt.datetime) -> Message:

@@ -34,6 +34,9 @@ class Happening:
     # Letters the step requires that were not sent with it (owed), each as
     # "<name>:<party>": a clock the step would stop runs on until they are sent.
     letters_owed: tuple[str, ...] = ()
+    # An owed letter's clocks when it declares which it discharges (else: every clock
+    # the step would meet).
+    owed_discharges: dict[str, tuple[str, ...]] = field(default_factory=dict)
     letter_sent: str = ""  # a letter sent, as "<name>:<party>"
 
 
@@ -156,6 +159,15 @@ def project(
     return projected
 
 
+def _awaited(happening: Happening, clock_key: str) -> set[str]:
+    """The owed letters of a step that the clock waits for before it is met."""
+    return {
+        token
+        for token in happening.letters_owed
+        if token not in happening.owed_discharges or clock_key in happening.owed_discharges[token]
+    }
+
+
 def _letter_sent(procedure: Procedure, happening: Happening, runs: dict[str, ClockRun]) -> None:
     for key, run in list(runs.items()):
         if run.is_running and happening.letter_sent in run.awaiting_letters:
@@ -188,9 +200,9 @@ def _apply_step(
         if action in clock.ends_on:
             run.stop(happening.at, ended=True)
             ended.append(key)
-        elif (action in clock.stops_on or happening.closes) and happening.letters_owed:
+        elif (action in clock.stops_on or happening.closes) and _awaited(happening, key):
             # Met only once the step's letters are sent (see `_letter_sent`).
-            run.awaiting_letters.update(happening.letters_owed)
+            run.awaiting_letters.update(_awaited(happening, key))
         elif action in clock.stops_on or happening.closes:
             run.stop(happening.at)
             ended.append(key)

@@ -252,6 +252,9 @@ class LetterWording(_Strict):
     kind: str | None = None
     to: tuple[Role, ...] = (Role.COMPLAINANT,)
     may_follow: bool = False
+    # The clocks this letter discharges (None: every clock the step requiring it meets;
+    # [] : none — e.g. an agreement letter, where the agreement itself meets the clock).
+    discharges: tuple[str, ...] | None = None
     signposts: BodyKind | None = None
     subject: str = ""
     body: str = ""

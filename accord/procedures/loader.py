@@ -234,6 +234,9 @@ def missing_wording(procedure: Procedure, wording: Wording) -> list[str]:
         for party in letter.to:
             if party not in PARTY_ROLES:
                 faults.append(f"wording: letter '{key}' goes to '{party}', not a party")
+        for clock_key in letter.discharges or ():
+            if clock_key not in procedure.clocks:
+                faults.append(f"wording: letter '{key}' discharges unknown clock '{clock_key}'")
         if bool(letter.subject) != bool(letter.body):
             faults.append(f"wording: letter '{key}' needs both a subject and a body, or neither")
     return faults

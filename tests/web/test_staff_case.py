@@ -250,7 +250,8 @@ def test_an_incomplete_letter_is_previewed_with_what_it_lacks_and_no_send_button
     client = verified_client(people["handler"])
     with time_machine.travel(london(2026, 11, 30, 11), tick=False):
         client.post(f"/staff/cases/{reference}/steps/acknowledge/", key())
-        assert "preview and send" in client.get(f"/staff/cases/{reference}/").content.decode()
+        page = client.get(f"/staff/cases/{reference}/").content.decode()
+        assert "Stage 1 acknowledgement (to the complainant): sent" in page
         # The redress scheme's time limit is missing, so signposting cannot be complete.
         Case.objects.get(reference=reference).organisation.external_bodies.update(time_limit="")
         preview = client.get(
@@ -265,11 +266,13 @@ def test_an_incomplete_letter_is_previewed_with_what_it_lacks_and_no_send_button
 def test_a_letter_is_previewed_then_sent(people):
     reference = at_stage2_review(people)
     client = verified_client(people["head"])
-    seq = Event.objects.get(case__reference=reference, action="acknowledge_stage2").seq
+    # Taking the step sent its letter.
+    assert Letter.objects.filter(name="escalation_acknowledgement").count() == 1
     wanted = {
-        "name": "escalation_acknowledgement",
+        "name": "holding_response",
         "recipient": "complainant",
-        "step_seq": str(seq),
+        "reason": "We are waiting for the contractor's report.",
+        "anticipated_date": "2026-12-18",
     }
     with time_machine.travel(STAGE2, tick=False):
         preview = client.get(f"/staff/cases/{reference}/letter/", wanted)
@@ -277,12 +280,13 @@ def test_a_letter_is_previewed_then_sent(people):
         assert b"<iframe" in preview.content
         assert b"srcdoc=" in preview.content
         assert b"Send this letter to the complainant" in preview.content
-        assert Letter.objects.count() == 0
+        assert b"What we found" not in preview.content  # only this letter's fields
+        assert Letter.objects.count() == 2
         sent = client.post(f"/staff/cases/{reference}/letter/", {**key(), **wanted})
         assert sent.status_code == 303
         html = client.get(f"/staff/cases/{reference}/").content.decode()
-    assert Letter.objects.get().name == "escalation_acknowledgement"
-    assert "Stage 2 acknowledgement: sent" in html
+    assert Letter.objects.filter(name="holding_response").count() == 1
+    assert "Stage 2 acknowledgement (to the complainant): sent" in html
 
 
 def test_an_unknown_letter_is_a_form_error(people):

@@ -17,12 +17,13 @@ from accord.cases.models import Case, Event
 from accord.cases.presentation import clock_view
 from accord.cases.rights import rights_of
 from accord.letters.kinds import kind_of
-from accord.letters.models import Letter
+from accord.letters.models import Letter, Recipient
 from accord.mediation.choices import Party
 from accord.mediation.visibility import visible_messages
 from accord.organisations.models import Team
 from accord.permissions import can_assign, staff_role
 from accord.procedures.definition import Procedure, Role
+from accord.procedures.wording import party_wording
 from accord.web.staff.forms import (
     AssignForm,
     ClockForm,
@@ -215,6 +216,7 @@ class CasePage:
             "verbal_form": self._form("verbal", VerbalSummaryForm),
             "may_write_letters": role in {Role.HANDLER, Role.SENIOR_HANDLER, Role.MANAGER},
             "may_relay": case.is_open and role in {Role.HANDLER, Role.SENIOR_HANDLER},
+            "mediates": party_wording(procedure).mediates,
         }
 
     def _steps(self) -> list[StepOffer]:
@@ -223,7 +225,7 @@ class CasePage:
             transition = self.procedure.transitions[key]
             form = self.bound.get(f"step-{key}")
             if not isinstance(form, StepForm):
-                form = StepForm(key, transition)
+                form = StepForm(key, transition, procedure=self.procedure)
             form.set_outcome_labels(self.procedure)
             offers.append(
                 StepOffer(
@@ -271,7 +273,10 @@ class CasePage:
             relay = self.bound.get(name) or RelayForm(message.pk, initial={"body": message.body})
             by_party[message.thread.party].append({"message": message, "relay_form": relay})
         shown = []
+        mediates = party_wording(self.procedure).mediates
         for party in Party:
+            if party == Party.RESPONDENT and not mediates and not by_party[party.value]:
+                continue  # an in-house complaint: no thread with the organisation itself
             form = self.bound.get(f"message-{party.value}")
             if not isinstance(form, MessageForm):
                 form = MessageForm(party.value)
@@ -293,18 +298,32 @@ class CasePage:
         return shown
 
     def _letters_needed(self, events: list[Event], letters: list[Letter]) -> list[dict[str, Any]]:
-        sent = {(letter.name, letter.step_seq) for letter in letters}
+        """Each copy a step required (one per party), sent or owed."""
+        from accord.letters.owed import outstanding
+
+        owed = {(o.name, o.recipient, o.step_seq) for o in outstanding(self.case)}
+        sent = {(letter.name, letter.recipient, letter.step_seq) for letter in letters}
         needed = []
         for event in events:
-            for name in (event.data or {}).get("letters_required", ()):
+            data = event.data or {}
+            copies = [(o["name"], o["recipient"]) for o in data.get("letters_owed", ())]
+            copies += [
+                (letter.name, letter.recipient)
+                for letter in letters
+                if letter.step_seq == event.seq
+            ]
+            for name, recipient in dict.fromkeys(copies):
                 if kind_of(self.procedure, name) is None:
                     continue
                 needed.append(
                     {
                         "name": name,
                         "label": self.procedure.letters.get(name, name),
+                        "recipient": recipient,
+                        "recipient_label": Recipient(recipient).label,
                         "step_seq": event.seq,
-                        "sent": (name, event.seq) in sent,
+                        "sent": (name, recipient, event.seq) in sent,
+                        "owed": (name, recipient, event.seq) in owed,
                     }
                 )
         return needed

@@ -103,12 +103,21 @@ class QueueFilterForm(AccessibleFormMixin, forms.Form):
 
 
 class StepForm(AccessibleFormMixin, forms.Form):
-    """One procedure step, with the inputs the procedure declares for it."""
+    """One procedure step, with the inputs the procedure declares for it and, for each
+    letter it sends, only the fields that letter's kind uses (see `letter_fields`)."""
 
-    def __init__(self, key: str, transition: Transition, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        key: str,
+        transition: Transition,
+        *args: Any,
+        procedure: Procedure | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, prefix=f"step-{key}", **kwargs)
         self.key = key
         self.transition = transition
+        self.letter_groups: list[tuple[str, list[str]]] = []
         if len(transition.outcomes) > 1:
             self.fields["outcome"] = forms.ChoiceField(
                 label="Outcome",
@@ -135,6 +144,84 @@ class StepForm(AccessibleFormMixin, forms.Form):
             ),
             widget=forms.Textarea(attrs={"rows": 3}),
         )
+        if procedure is not None:
+            self._add_letter_fields(procedure)
+            self._describe_fields()
+
+    def _add_letter_fields(self, procedure: Procedure) -> None:
+        """Each letter the step sends: the fields its kind has the handler type (the
+        step's reason and a date a clock is due on are the step's own fields), and,
+        where the pack lets it follow the step, a choice to send it later."""
+        from accord.letters.kinds import kind_of, typed_fields
+        from accord.procedures.wording import party_wording
+
+        wording = party_wording(procedure)
+        dated = {
+            str(clock.due_on_input)
+            for clock in procedure.clocks.values()
+            if self.key in clock.starts_on and clock.due_on_input
+        }
+        for name in self.transition.letters:
+            kind = kind_of(procedure, name)
+            if kind is None:
+                continue
+            label = procedure.letters.get(name, name)
+            group: list[str] = []
+            for typed in typed_fields(kind, mediates=wording.mediates):
+                if typed.name == "reason":
+                    if typed.required:
+                        self.fields["reason"].required = True
+                        self.fields["reason"].label = "Reasons (they go into the letter)"
+                    continue
+                if typed.name == "anticipated_date" and dated:
+                    continue
+                field_name = f"letter_{name}_{typed.name}"
+                field: forms.Field
+                if typed.name == "anticipated_date":
+                    field = forms.DateField(label=typed.label, widget=DATE_INPUT)
+                else:
+                    field = forms.CharField(
+                        label=typed.label,
+                        max_length=5000,
+                        widget=forms.Textarea(attrs={"rows": 3}),
+                    )
+                field.required = typed.required
+                field.help_text = typed.help_text
+                self.fields[field_name] = field
+                group.append(field_name)
+            if wording.letter(name).may_follow:
+                self.fields[f"later_{name}"] = forms.BooleanField(
+                    label="Send this letter later (it is recorded as owed)", required=False
+                )
+                group.append(f"later_{name}")
+            self.letter_groups.append((label, group))
+
+    def grouped(self) -> dict[str, Any]:
+        """The step's own fields, then each letter's, for the template."""
+        in_letters = {name for _, names in self.letter_groups for name in names}
+        return {
+            "own": [self[name] for name in self.fields if name not in in_letters],
+            "letters": [
+                {"label": label, "fields": [self[name] for name in names]}
+                for label, names in self.letter_groups
+            ],
+        }
+
+    def letters(self) -> Any:
+        """What the handler gave the step's letters (`accord.letters.steps.StepLetters`)."""
+        from accord.letters.steps import StepLetters
+
+        typed: dict[str, dict[str, str]] = {}
+        later = []
+        for name in self.transition.letters:
+            if self.cleaned_data.get(f"later_{name}"):
+                later.append(name)
+            prefix = f"letter_{name}_"
+            for field_name, value in self.cleaned_data.items():
+                if field_name.startswith(prefix) and value:
+                    text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+                    typed.setdefault(name, {})[field_name.removeprefix(prefix)] = text
+        return StepLetters(fields=typed, later=tuple(later))
 
     def set_outcome_labels(self, procedure: Procedure) -> None:
         if "outcome" in self.fields:
@@ -156,7 +243,13 @@ class StepForm(AccessibleFormMixin, forms.Form):
 
 # A domain refusal names intake's or the engine's field; the step form's name for it.
 def step_fields(transition: Transition) -> dict[str, str]:
-    return {name: f"input_{name}" for name in transition.inputs}
+    fields = {name: f"input_{name}" for name in transition.inputs}
+    for name in transition.letters:
+        for item in ("findings", "remedy", "timeframe", "update", "summary", "outcome"):
+            fields[f"letters.{name}.{item}"] = f"letter_{name}_{item}"
+        fields[f"letters.{name}.anticipated_date"] = f"letter_{name}_anticipated_date"
+        fields[f"letters.{name}.reasons"] = "reason"
+    return fields
 
 
 class NoteForm(AccessibleFormMixin, forms.Form):
@@ -239,17 +332,6 @@ class VerbalSummaryForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, prefix="verbal", **kwargs)
 
 
-LETTER_FIELD_LABELS = {
-    "reason": "Reasons",
-    "outcome": "Outcome",
-    "remedy": "Proposed resolution",
-    "timeframe": "Timeframe",
-    "update": "Progress made",
-    "summary": "Summary of the complaint",
-    "anticipated_date": "Anticipated date",
-}
-
-
 class LetterForm(AccessibleFormMixin, forms.Form):
     """Which letter, to whom, and what the handler adds to it (query string: previews
     are read-only; the same fields are posted to send)."""
@@ -261,9 +343,23 @@ class LetterForm(AccessibleFormMixin, forms.Form):
     def __init__(self, procedure: Procedure, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].choices = [("", "Choose a letter"), *procedure.letters.items()]  # type: ignore[attr-defined]
+        # Only the fields the chosen letter's kind uses (none until a letter is chosen).
+        from accord.letters.kinds import kind_of, typed_fields
+        from accord.procedures.wording import party_wording
+
+        chosen = str(self.data.get("name") or self.initial.get("name") or "")
+        kind = kind_of(procedure, chosen) if chosen else None
+        used = (
+            {f.name: f for f in typed_fields(kind, mediates=party_wording(procedure).mediates)}
+            if kind is not None
+            else {}
+        )
         for name in LETTER_FIELDS:
+            if name not in used:
+                continue
             self.fields[name] = forms.CharField(
-                label=LETTER_FIELD_LABELS.get(name, name),
+                label=used[name].label,
+                help_text=used[name].help_text,
                 required=False,
                 max_length=5000,
                 widget=forms.Textarea(attrs={"rows": 2}),

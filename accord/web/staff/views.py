@@ -164,7 +164,7 @@ def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse
     transition = procedure.transitions.get(action)
     if transition is None:
         raise Http404("no such step")
-    form = StepForm(action, transition, request.POST)
+    form = StepForm(action, transition, request.POST, procedure=procedure)
     name = f"step-{action}"
     if not form.is_valid():
         return invalid(request, reference, name, form)
@@ -177,6 +177,7 @@ def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse
                 reason=form.cleaned_data["reason"],
                 outcome=form.cleaned_data.get("outcome") or None,
                 data=form.step_data(),
+                letters=form.letters(),
             ),
             now=timezone.now(),
         )
