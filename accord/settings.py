@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "accord.cases",
     "accord.mediation",
     "accord.outbox",
+    "accord.notifications",
     "accord.letters",
     "accord.inbound",
     "accord.web",
@@ -229,6 +230,11 @@ ACCORD_TRUSTED_AUTHSERV_IDS = envlist("ACCORD_TRUSTED_AUTHSERV_IDS", [])
 # The address Accord is reached at, for links printed outside a request (commands,
 # `make run`, which sets it from HOST and PORT). Pages use the request's own address.
 ACCORD_BASE_URL = envstr("ACCORD_BASE_URL", "http://127.0.0.1:8000")
+
+# Notices of one case wait this long to be folded into one e-mail per reader (a
+# mediator's burst — a message, a relay, a proposal — makes one e-mail; nothing waits
+# longer than this).
+ACCORD_NOTICE_DIGEST_MINUTES = envint("ACCORD_NOTICE_DIGEST_MINUTES", 10)
 
 # Deferred work is stored in the database, so nothing queued is lost when a process
 # dies; `manage.py db_worker` runs it.

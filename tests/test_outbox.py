@@ -19,11 +19,14 @@ from accord.cases.choices import Channel, EventKind
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Case, Event
 from accord.cases.tasks import send_receipt_notice
+from accord.inbound.routing import reply_address
+from accord.mediation.choices import Party
 from accord.organisations.models import Business
 from accord.outbox.choices import OutboundStatus
 from accord.outbox.delivery import Policy, claim_batch, deliver_batch, deliver_pending
 from accord.outbox.models import OutboundMessage
 from accord.outbox.queue import InvalidEmail, SealedRecipients, queue_email
+from accord.outbox.threads import thread_root
 from tests.conftest import ApiClient, london, open_to_business
 
 pytestmark = pytest.mark.django_db
@@ -341,16 +344,40 @@ def test_stopping_gives_back_the_messages_not_tried():
 # The receipt notice goes through the outbox
 
 
-def test_the_receipt_notice_is_queued_once_with_a_stable_message_id(case):
+def test_the_receipt_notice_is_queued_once_with_its_own_message_id_in_the_thread(case):
     assert send_receipt_notice.call(case.pk) == "queued"
     assert send_receipt_notice.call(case.pk) == "queued"  # the task ran twice
     message = OutboundMessage.objects.get()
     assert message.case_id == case.pk
     assert message.purpose == "receipt_notice"
-    assert message.message_id.startswith(f"<receipt.{case.reference}@")
+    assert case.reference not in message.message_id  # unique, and says nothing
     assert mail.outbox == []  # nothing leaves before the worker delivers it
     deliver_pending(NOW)
-    assert [m.message()["Message-ID"] for m in mail.outbox] == [message.message_id]
+    [sent] = mail.outbox
+    headers = sent.message()
+    assert headers["Message-ID"] == message.message_id
+    root = thread_root(case.pk, "complainant")
+    assert headers["In-Reply-To"] == root
+    assert headers["References"] == root
+    assert headers["Auto-Submitted"] == "auto-generated"
+    assert headers["Reply-To"] == reply_address(case, Party.COMPLAINANT)
+    assert getattr(sent, "alternatives", [])[0][1] == "text/html"  # multipart: text, HTML
+    assert "/my/link/" in sent.body
+
+
+def test_every_e_mail_of_a_party_on_a_case_shares_its_thread_and_never_the_others(case):
+    first = queue(case_id=case.pk)
+    second = queue(case_id=case.pk, subject="Again")
+    business = queue(case_id=case.pk, to=["practice@business.example"])
+    staff_mail = queue(case_id=case.pk, to=["handler@occs.example"], audience="staff")
+    assert first.message_id != second.message_id
+    assert first.headers["References"] == second.headers["References"]
+    assert business.headers["References"] == thread_root(case.pk, "respondent")
+    assert business.headers["References"] != first.headers["References"]
+    assert business.reply_to == [reply_address(case, Party.RESPONDENT)]
+    assert staff_mail.headers["References"] == thread_root(case.pk, "staff")
+    assert staff_mail.reply_to == []
+    assert "Auto-Submitted" not in first.headers  # a person's e-mail (a letter)
 
 
 # The staff endpoint

@@ -102,3 +102,48 @@ def stage_words(case: Case) -> str:
     if outcome is not None:
         return f"Closed: {outcome.label}"
     return f"Closed: {case.outcome.replace('_', ' ')}" if case.outcome else "Closed"
+
+
+def where_it_stands(case: Case, party: Party) -> str:
+    """Where the case stands, in the party's own words (the pack's party wording): the
+    stage while it is open, the outcome once closed if that side is told it, else that
+    it is closed. Never a key or a staff label."""
+    from accord.procedures.wording import party_wording
+
+    procedure = engine.procedure_of(case)
+    words = party_wording(procedure, party.value)
+    if case.is_open:
+        return words.stage(case.stage)
+    if case.outcome and disclosure.outcome_disclosed(case, procedure, party):
+        return words.outcome(case.outcome)
+    return words.stage(case.stage)
+
+
+def next_steps(case: Case, party: Party) -> list[dict[str, Any]]:
+    """What happens next and by when, in the party's words ("We will acknowledge your
+    complaint by the end of Friday 4 December 2026"), soonest first: each running clock
+    the party's wording promises something for (never a staff task, never arithmetic)."""
+    from accord.organisations.calendar import calendar_for
+    from accord.procedures.wording import party_wording
+
+    if not case.is_open:
+        return []
+    words = party_wording(engine.procedure_of(case), party.value)
+    calendar = calendar_for(case.organisation)
+    running = sorted(
+        (
+            clock
+            for clock in case.clocks.all()
+            if clock.due_at is not None
+            and not clock.is_window
+            and clock.status == ClockStatus.RUNNING
+        ),
+        key=lambda clock: clock.due_at or case.received_at,
+    )
+    steps = []
+    for clock in running:
+        assert clock.due_at is not None
+        text = words.next_step(clock.key, clock.due_at, calendar=calendar)
+        if text:
+            steps.append({"key": clock.key, "text": text, "due_at": clock.due_at})
+    return steps

@@ -5,21 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
 from accord.cases.models import Case
+from accord.notifications import mail
 from accord.organisations.calendar import calendar_for
-from accord.outbox.queue import mail_domain, queue_email
+from accord.outbox.threads import STAFF
 from accord.workdays.wording import due_words
 
 
 @task()
 def send_receipt_notice(case_id: int) -> str:
-    """Tell the complainant their complaint has arrived: the reference and the next
-    date they can expect something by. (The procedure's own acknowledgement letter is
-    a step a handler takes; this notice is sent for every case at once.)"""
+    """Tell the complainant their complaint has arrived: one e-mail with the reference,
+    what happens next and by when (in the procedure's party wording), and their link.
+    (The procedure's own acknowledgement letter is a step a handler takes.)"""
+    from accord.cases.presentation import next_steps
+    from accord.mediation.choices import Party
+    from accord.notifications import mail
+
     case = (
         Case.objects.select_related("organisation", "complainant")
         .prefetch_related("clocks")
@@ -27,27 +31,16 @@ def send_receipt_notice(case_id: int) -> str:
     )
     if not case.complainant.email:
         return "no e-mail address"
-    running = sorted(
-        (clock for clock in case.clocks.all() if clock.due_at is not None and not clock.is_window),
-        key=lambda clock: clock.due_at or timezone.now(),
-    )
-    dates = [(clock.label, due_words(clock.due_at).text) for clock in running if clock.due_at]
-    body = render_to_string(
-        "cases/receipt_notice.txt",
-        {"case": case, "organisation": case.organisation, "dates": dates},
-    )
     with transaction.atomic():
-        # Queued in the outbox (delivered by `manage.py deliver_email`); the stable
-        # Message-ID makes a second run of this task queue nothing more.
-        queue_email(
-            subject=f"{case.organisation.name}: we have received your complaint ({case.reference})",
-            text=body,
-            to=[case.complainant.email],
-            reply_to=[case.organisation.complaints_email]
-            if case.organisation.complaints_email
-            else None,
-            message_id=f"<receipt.{case.reference}@{mail_domain()}>",
-            case_id=case.pk,
+        # Queued in the outbox (delivered by `manage.py deliver_email`); the key makes a
+        # second run of this task queue nothing more.
+        mail.send(
+            case,
+            Party.COMPLAINANT.value,
+            template="notifications/receipt.html",
+            subject="{organisation}: we have received your complaint ({reference})",
+            context={"next_steps": next_steps(case, Party.COMPLAINANT)},
+            key=f"receipt:{case.pk}",
             purpose="receipt_notice",
         )
     return "queued"
@@ -88,31 +81,23 @@ def send_clock_notice(case_id: int, clock_key: str, kind: str) -> bool:
     if not recipients:
         return False
     state = "is at risk" if kind == "at_risk" else "has been breached"
-    body = render_to_string(
-        "cases/clock_notice.txt",
-        {
-            "case": case,
-            "clock": clock,
-            "state": state,
-            "due": str(
-                due_words(
-                    clock.due_at, now=timezone.now(), calendar=calendar_for(case.organisation)
-                )
-            )
-            if clock.due_at
-            else "",
-        },
+    due = (
+        str(due_words(clock.due_at, now=timezone.now(), calendar=calendar_for(case.organisation)))
+        if clock.due_at
+        else ""
     )
-    # One notice per clock, kind and due instant (the sweeper marks each once): the
-    # stable Message-ID makes a task run again after its worker died queue nothing more.
+    # One notice per clock, kind and due instant (the sweeper marks each once): the key
+    # makes a task run again after its worker died queue nothing more.
     due_at = int(clock.due_at.timestamp()) if clock.due_at else 0
     with transaction.atomic():
-        queue_email(
-            subject=f"{case.reference}: '{clock.label}' {state}",
-            text=body,
+        mail.send(
+            case,
+            STAFF,
+            template="notifications/clock.html",
+            subject=f"{{reference}}: '{clock.label}' {state}",
+            context={"clock": clock, "state": state, "due": due},
             to=recipients,
-            message_id=f"<clock.{case.reference}.{clock_key}.{kind}.{due_at}@{mail_domain()}>",
-            case_id=case.pk,
+            key=f"clock:{case.pk}:{clock_key}:{kind}:{due_at}",
             purpose=f"clock_{kind}",
         )
     return True

@@ -9,6 +9,13 @@ from accord.accounts.models import User
 from accord.cases.models import Case, Event
 
 
+def note(case_id: int, kind: str, seq: int) -> None:
+    """Whoever the event concerns is told of it (the notices' digest window)."""
+    from accord.notifications.schedule import note as schedule
+
+    schedule(case_id, kind, seq)
+
+
 def append_event(
     case: Case,
     *,
@@ -26,7 +33,7 @@ def append_event(
     transaction that makes the change, and saves the case afterwards (its event_count
     moves here)."""
     case.event_count += 1
-    return Event.objects.create(
+    event = Event.objects.create(
         case=case,
         seq=case.event_count,
         at=at,
@@ -39,6 +46,8 @@ def append_event(
         reason=reason,
         data=data or {},
     )
+    note(case.pk, kind, event.seq)
+    return event
 
 
 def append_events(entries: list[tuple[Case, dict[str, Any]]]) -> list[Event]:
@@ -49,4 +58,7 @@ def append_events(entries: list[tuple[Case, dict[str, Any]]]) -> list[Event]:
     for case, fields in entries:
         case.event_count += 1
         events.append(Event(case=case, seq=case.event_count, **fields))
-    return Event.objects.bulk_create(events)
+    created = Event.objects.bulk_create(events)
+    for event in created:
+        note(event.case_id, event.kind, event.seq)
+    return created

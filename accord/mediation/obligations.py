@@ -36,7 +36,9 @@ from accord.cases.tasks import clock_recipients
 from accord.cases.timeline import append_event, append_events
 from accord.mediation.choices import AgreementStatus, ObligationStatus, Party
 from accord.mediation.models import Obligation
+from accord.notifications.mail import staff_case_url
 from accord.outbox.queue import queue_email
+from accord.outbox.threads import STAFF
 from accord.policy.mediation import CONFIRMED_AT, confirm_obligation_refusal, require
 from accord.policy.roles import PARTY_ROLE, standing
 from accord.workdays.wording import due_day_words, format_day
@@ -249,9 +251,9 @@ def party_emails(case: Case, party: Party) -> list[str]:
 
 @task()
 def notify_obligations(notices: list[list[Any]]) -> str:
-    """E-mail about each [obligation id, "reminder" | "missed"] of a sweep batch: a
-    reminder to the party who must act and the handler; a missed obligation to both
-    parties and the staff a breach goes to."""
+    """E-mail staff about each [obligation id, "reminder" | "missed"] of a sweep batch:
+    a reminder to the handler; a missed obligation to the staff a breach goes to. (The
+    parties are told in their own notices: accord.notifications, from the events.)"""
     sent = [send_obligation_notice(int(pk), str(kind)) for pk, kind in notices]
     return f"{sum(sent)} of {len(sent)} sent"
 
@@ -266,18 +268,13 @@ def send_obligation_notice(obligation_id: int, kind: str) -> bool:
     case = obligation.agreement.case
     party = Party(obligation.party)
     if kind == "reminder":
-        recipients = set(party_emails(case, party))
+        recipients = set()
         if case.handler is not None and case.handler.email:
             recipients.add(case.handler.email)
         subject = f"{case.reference}: reminder - agreed action due {due_day_words(obligation.due_on).text}"
         audiences = [("reminder", recipients)]
     else:
-        # Each side is told separately: a message never copies the other party.
-        audiences = [
-            (Party.COMPLAINANT.value, set(party_emails(case, Party.COMPLAINANT))),
-            (Party.RESPONDENT.value, set(party_emails(case, Party.RESPONDENT))),
-            ("staff", set(clock_recipients(case, "breached"))),
-        ]
+        audiences = [("staff", set(clock_recipients(case, "breached")))]
         subject = f"{case.reference}: an agreed action was not confirmed done in time"
     if not any(recipients for _, recipients in audiences):
         return False
@@ -289,6 +286,7 @@ def send_obligation_notice(obligation_id: int, kind: str) -> bool:
             "party": party.label.lower(),
             "due": format_day(obligation.due_on),
             "missed": kind == "missed",
+            "link": staff_case_url(case),
         },
     )
     for audience, recipients in audiences:
@@ -298,7 +296,9 @@ def send_obligation_notice(obligation_id: int, kind: str) -> bool:
                 subject=subject,
                 text=body,
                 case_id=case.pk,
-                message_id=f"<obligation.{kind}.{audience}.{obligation.pk}.{case.reference}@accord>",
+                audience=STAFF,
+                automatic=True,
+                key=f"obligation:{kind}:{audience}:{obligation.pk}",
                 purpose=f"obligation_{kind}",
             )
     return True

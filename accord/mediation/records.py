@@ -14,10 +14,10 @@ from django_tasks import task
 from accord.cases.choices import EventKind
 from accord.cases.models import Case
 from accord.cases.timeline import append_events
-from accord.mediation.choices import Party
 from accord.mediation.models import RecordsRequest
-from accord.mediation.obligations import party_emails
+from accord.notifications.mail import staff_case_url
 from accord.outbox.queue import queue_email
+from accord.outbox.threads import STAFF
 from accord.workdays.wording import due_day_words
 
 
@@ -73,27 +73,28 @@ def remind_records(now: dt.datetime, *, batch: int = 500) -> int:
 
 @task()
 def notify_records_reminders(request_ids: list[int]) -> int:
-    """E-mail the respondent (and the handler) that requested records are due soon."""
+    """E-mail the handler that requested records are due soon (the business is told in
+    its own notice: accord.notifications, from the reminder's event)."""
     sent = 0
     for request in RecordsRequest.objects.filter(pk__in=request_ids).select_related(
         "case__respondent", "case__handler", "case__organisation"
     ):
         case = request.case
-        recipients = set(party_emails(case, Party.RESPONDENT))
-        if case.handler is not None and case.handler.email:
-            recipients.add(case.handler.email)
-        if not recipients:
+        if case.handler is None or not case.handler.email:
             continue
+        due = due_day_words(request.due_on).text
         queue_email(
-            subject=f"{case.reference}: records requested are due {due_day_words(request.due_on).text}",
+            subject=f"{case.reference}: records requested from the business are due {due}",
             text=(
-                f"{case.organisation.name} asked for these records for case {case.reference}:\n\n"
-                f"{request.what}\n\nThey are due {due_day_words(request.due_on).text}. Please upload "
-                "them to your thread of the case."
+                f"The records you asked {case.respondent.name} for on case {case.reference} "
+                f"are due {due}:\n\n{request.what}\n\nThe business has been reminded.\n\n"
+                f"{staff_case_url(case)}\n"
             ),
-            to=sorted(recipients),
+            to=[case.handler.email],
             case_id=case.pk,
-            message_id=f"<records-reminder.{request.pk}.{case.reference}@accord>",
+            audience=STAFF,
+            automatic=True,
+            key=f"records-reminder:{request.pk}",
             purpose="records_reminder",
         )
         sent += 1

@@ -42,3 +42,19 @@ def visible_documents(user: User, case: Case) -> QuerySet[Document]:
 def require_thread_access(user: User, case: Case, party: Party, *, writing: bool = False) -> None:
     """Refuse anyone who may not read (or write in) `party`'s thread."""
     require(thread_refusal(standing(user, case), party, writing=writing))
+
+
+def _told(case: Case, party: Party) -> frozenset[Party]:
+    from accord.policy.notices import party_standing
+
+    return _readable(party_standing(case, party))
+
+
+def messages_told_to(case: Case, party: Party) -> QuerySet[Message]:
+    """The messages an e-mail to `party` may quote: those of the threads it reads."""
+    return Message.objects.filter(thread__case=case, thread__party__in=_told(case, party))
+
+
+def documents_told_to(case: Case, party: Party) -> QuerySet[Document]:
+    """The documents an e-mail to `party` may name."""
+    return Document.objects.filter(thread__case=case, thread__party__in=_told(case, party))

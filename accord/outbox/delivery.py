@@ -122,7 +122,7 @@ def build_email(message: OutboundMessage, backend: BaseEmailBackend) -> EmailMul
         from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
         to=list(message.to),
         reply_to=list(message.reply_to) or None,
-        headers={"Message-ID": message.message_id},
+        headers={**message.headers, "Message-ID": message.message_id},
         connection=backend,
     )
     if message.html:

@@ -24,6 +24,12 @@ class OutboundMessage(models.Model):
     subject = models.CharField(max_length=998)
     text = models.TextField()
     html = models.TextField(blank=True)
+    # Further headers sent as they are: In-Reply-To and References (the thread of the
+    # case and party the e-mail belongs to), Auto-Submitted on automatic notices.
+    headers = models.JSONField(default=dict, blank=True)
+    # What makes a second queueing of the same e-mail a repeat (a task run twice): the
+    # caller's key, never the Message-ID, which is unique to each e-mail.
+    dedupe_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
 
     status = models.CharField(
         max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -75,8 +76,9 @@ def party_addresses(case_id: int) -> tuple[set[str], set[str]]:
     )
 
 
-def check_sealed(case_id: int, to: list[str]) -> None:
-    """Refuse a message whose recipients mix both parties of the case."""
+def check_sealed(case_id: int, to: list[str]) -> str | None:
+    """Refuse a message whose recipients mix both parties of the case; return the party
+    it goes to ("complainant", "respondent"), or None if it goes to neither."""
     complainant, respondent = party_addresses(case_id)
     recipients = {address.lower() for address in to}
     if recipients & complainant and recipients & respondent:
@@ -84,6 +86,34 @@ def check_sealed(case_id: int, to: list[str]) -> None:
             "one message may not go to both the complainant and the respondent: "
             "each party's thread is sealed from the other"
         )
+    if recipients & complainant:
+        return "complainant"
+    if recipients & respondent:
+        return "respondent"
+    return None
+
+
+# The headers a caller may add (the rest are the outbox's own).
+EXTRA_HEADERS = frozenset(
+    {"In-Reply-To", "References", "Auto-Submitted", "X-Auto-Response-Suppress"}
+)
+
+
+def _thread(case_id: int, audience: str, reply_to: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The threading headers of `audience`'s thread on the case, and its Reply-To: the
+    party's signed reply address unless the caller gave one."""
+    from accord.outbox.threads import STAFF, thread_headers, thread_root
+
+    headers = thread_headers(thread_root(case_id, audience))
+    if audience != STAFF and not reply_to:
+        from accord.cases.models import Case
+        from accord.inbound.routing import reply_address
+        from accord.mediation.choices import Party
+
+        case = Case.objects.select_related("organisation").get(pk=case_id)
+        if case.organisation.complaints_email:
+            reply_to = [reply_address(case, Party(audience))]
+    return headers, reply_to
 
 
 def queue_email(
@@ -97,12 +127,20 @@ def queue_email(
     reply_to: list[str] | None = None,
     message_id: str | None = None,
     purpose: str = "",
+    key: str | None = None,
+    audience: str | None = None,
+    automatic: bool = False,
 ) -> Any:
     """Queue one e-mail; returns the outbox row. Must be called inside the transaction
     that makes the change the e-mail reports.
 
-    A `message_id` given again returns the row already queued under it (so a task that
-    runs twice queues its e-mail once)."""
+    A `key` (or a `message_id`) given again returns the row already queued under it (so
+    a task that runs twice queues its e-mail once); without a `message_id` each e-mail
+    gets a unique one. On a case, the e-mail joins the thread of the party it goes to
+    (`audience`, or the party whose addresses `to` holds; "staff" for staff): it
+    references that thread's root and, for a party, its Reply-To is the party's signed
+    reply address unless `reply_to` is given. `automatic` marks a notice nobody wrote
+    (`Auto-Submitted: auto-generated`, RFC 3834), so auto-responders do not answer it."""
     from accord.outbox.models import OutboundAttachment, OutboundMessage
 
     if not to:
@@ -119,8 +157,24 @@ def queue_email(
     for filename, _content, mimetype in attachments or []:
         _no_newline("attachment name", filename)
         _no_newline("attachment type", mimetype)
+    headers: dict[str, str] = {}
     if case_id is not None:
-        check_sealed(case_id, to)
+        party = check_sealed(case_id, to)
+        audience = audience or party
+        if audience is not None:
+            headers, reply_to = _thread(case_id, audience, reply_to)
+    if automatic:
+        headers["Auto-Submitted"] = "auto-generated"
+        headers["X-Auto-Response-Suppress"] = "All"
+    for name, value in headers.items():
+        if name not in EXTRA_HEADERS:
+            raise InvalidEmail(f"the outbox sets the {name} header itself")
+        _no_newline(name, value)
+    if key is not None:
+        _no_newline("key", key)
+        existing = OutboundMessage.objects.filter(dedupe_key=key).first()
+        if existing is not None:
+            return existing
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -134,6 +188,8 @@ def queue_email(
                 subject=subject,
                 text=text,
                 html=html,
+                headers=headers,
+                dedupe_key=key,
                 created_at=now,
                 next_attempt_at=now,
             )
@@ -145,7 +201,9 @@ def queue_email(
                     for filename, content, mimetype in attachments
                 )
     except IntegrityError:
-        existing = OutboundMessage.objects.filter(message_id=message_id).first()
+        existing = OutboundMessage.objects.filter(
+            Q(message_id=message_id) | Q(dedupe_key=key) if key else Q(message_id=message_id)
+        ).first()
         if existing is None:
             raise
         return existing

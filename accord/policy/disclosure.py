@@ -181,3 +181,19 @@ def feedback_parties(case: Case, procedure: Procedure) -> list[Party]:
     if open_to_respondent(case) and outcome_disclosed(case, procedure, Party.RESPONDENT):
         parties.append(Party.RESPONDENT)
     return parties
+
+
+def letters_for(case: Case, party: Party) -> Any:
+    """The letters `party` reads on its page: those sent to it (a letter to the other
+    side is the other side's), oldest first."""
+    from accord.letters.models import Letter, LetterStatus
+
+    return Letter.objects.filter(
+        case=case, recipient=party.value, status=LetterStatus.SENT
+    ).order_by("sent_at", "pk")
+
+
+def closing_step(procedure: Procedure, key: str) -> bool:
+    """Whether taking step `key` ends the complaint (a party confirms it first)."""
+    target = procedure.transitions[key].to
+    return target is not None and procedure.stages[target].terminal

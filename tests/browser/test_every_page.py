@@ -139,8 +139,10 @@ def build_world() -> dict[str, Any]:
     session[SUBMITTED] = [public_case.pk]
     session.save()
     complainant = User.objects.get(username="complainant")
+    letter = sent_letter(complainant)
     return {
         "inbound": held_email(),
+        "letter": letter,
         "action": action,
         "public_case": public_case,
         "clients": {
@@ -188,6 +190,25 @@ def held_email() -> Any:
     return InboundMessage.objects.get(pk=outcome.inbound_id)
 
 
+def sent_letter(complainant: User) -> Any:
+    """A letter sent to the demo complainant (their page lists it): the demo's, or an
+    acknowledgement sent now."""
+    from accord.letters.models import Letter
+    from accord.letters.rendering import LetterRequest
+    from accord.letters.sending import send
+
+    sent = Letter.objects.filter(
+        case__complainant__user=complainant, recipient="complainant", status="sent"
+    )
+    if not sent.exists():
+        case = Case.objects.filter(complainant__user=complainant).order_by("pk").first()
+        assert case is not None
+        handler = User.objects.get(username=f"{case.organisation.slug}-handler")
+        request = LetterRequest(name="acknowledgement", recipient="complainant")
+        send(case.pk, handler, request, timezone.now())
+    return sent.order_by("pk").first()
+
+
 # A route's parameter that must be a real value even for an action's URL to resolve.
 PLACEHOLDERS = {"party": "complainant"}
 ANONYMOUS = {"staff-login", "party-login", "party-link-request"}
@@ -225,7 +246,11 @@ def candidates(world: dict[str, Any]) -> list[tuple[str, str, str]]:
         elif names == {"slug"}:
             out += [(name, url(slug=org.slug), "anonymous") for org in orgs]
         elif route.startswith("my/"):
-            if names == {"reference"}:
+            if "letter_id" in names:
+                letter = world["letter"]
+                values = {"reference": letter.case.reference, "letter_id": letter.pk}
+                out.append((name, url(**values), "complainant"))
+            elif names == {"reference"}:
                 out += [
                     (name, url(reference=c.reference), "complainant")
                     for c in world["complainant_cases"]

@@ -73,8 +73,10 @@ def test_the_link_signs_the_complainant_in_to_their_own_case(world) -> None:
     assert page.status_code == 200
     html = page.content.decode()
     assert world["reference"] in html
-    assert "Review of information and dialogue" in html
-    assert "Your rights" in html or "Time limits" in html
+    # Where it stands, in the complainant's words, never the staff's stage label.
+    assert "We are reviewing the information and talking to you and the practice" in html
+    assert "Review of information and dialogue" not in html
+    assert html.index("What you told us") < html.index("What happens next")
 
 
 def test_a_complainant_without_an_account_gets_a_passwordless_one(occs) -> None:

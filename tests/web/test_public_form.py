@@ -14,6 +14,7 @@ from django.test import Client
 from accord.cases.models import Case
 from accord.outbox.models import OutboundMessage
 from tests.conftest import london
+from tests.notices import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -96,9 +97,14 @@ def test_a_complaint_sent_opens_one_case_and_shows_its_confirmation(occs) -> Non
     html = confirmation.content.decode()
     assert case.reference in html
     assert "Thursday 3 December 2026" in html  # 2 working days from Tuesday 1 December
-    link = OutboundMessage.objects.get(purpose="complainant_link")
-    assert link.to == ["alex@example.com"]
-    assert "/my/link/" in link.text
+    run_tasks()
+    # One e-mail: the receipt, with the link and what happens next in the reader's words.
+    [receipt] = OutboundMessage.objects.all()
+    assert receipt.purpose == "receipt_notice"
+    assert receipt.to == ["alex@example.com"]
+    assert "/my/link/" in receipt.text
+    assert "Thursday 3 December 2026" in receipt.text
+    assert "Acknowledge" not in receipt.text  # never the staff's task list
 
 
 def test_the_confirmation_is_not_shown_to_anyone_else(occs) -> None:
@@ -116,7 +122,8 @@ def test_a_retried_submission_makes_one_case(occs) -> None:
     assert first.status_code == second.status_code == 303
     assert first["Location"] == second["Location"]
     assert Case.objects.count() == 1
-    assert OutboundMessage.objects.filter(purpose="complainant_link").count() == 1
+    run_tasks()
+    assert OutboundMessage.objects.filter(purpose="receipt_notice").count() == 1
 
 
 def test_the_same_form_sent_again_with_other_answers_is_refused(occs) -> None:
@@ -218,24 +225,27 @@ def test_an_unanswered_choice_is_linked_to_its_first_option(occs) -> None:
     assert 'href="#"' not in html
 
 
-def test_a_failure_queueing_the_link_leaves_no_case_and_a_retry_makes_both(
+def test_a_failure_queueing_the_receipt_leaves_no_case_and_a_retry_makes_both(
     occs, monkeypatch
 ) -> None:
-    """The case and the e-mail with its link commit together."""
-    from accord.outbox.queue import queue_email as real
+    """The case and the receipt (with its link) are queued together."""
+    from accord.cases import intake
 
     client = Client()
     _, token = open_form(client)
+    real = intake.send_receipt_notice  # type: ignore[attr-defined]
 
-    def broken(**kwargs):
-        raise RuntimeError("the outbox is unavailable")
+    class Broken:
+        def enqueue(self, *args: object) -> None:
+            raise RuntimeError("the task queue is unavailable")
 
-    monkeypatch.setattr("accord.cases.complainant_links.queue_email", broken)
+    monkeypatch.setattr(intake, "send_receipt_notice", Broken())
     with pytest.raises(RuntimeError):
         send(client, "occs", answers(occs, token))
     assert Case.objects.count() == 0
-    monkeypatch.setattr("accord.cases.complainant_links.queue_email", real)
+    monkeypatch.setattr(intake, "send_receipt_notice", real)
     retried = send(client, "occs", answers(occs, token), at=SENT + dt.timedelta(seconds=5))
     assert retried.status_code == 303
     assert Case.objects.count() == 1
-    assert OutboundMessage.objects.filter(purpose="complainant_link").count() == 1
+    run_tasks()
+    assert OutboundMessage.objects.filter(purpose="receipt_notice").count() == 1

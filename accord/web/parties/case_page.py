@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,8 @@ from accord.api_support import client_ip
 from accord.cases import actions, engine
 from accord.cases.errors import ActionRefused
 from accord.cases.models import Case
-from accord.cases.presentation import party_view
+from accord.cases.presentation import next_steps, party_view, where_it_stands
+from accord.letters.sending import pdf_path
 from accord.mediation import agreements, consent, documents, feedback, obligations, proposals
 from accord.mediation.choices import (
     AgreementStatus,
@@ -36,8 +37,10 @@ from accord.mediation.choices import (
 from accord.mediation.models import Consent, RecordsRequest
 from accord.mediation.threads import post_message
 from accord.mediation.visibility import visible_documents, visible_messages
+from accord.policy import disclosure
 from accord.policy import mediation as policy
 from accord.policy.roles import standing
+from accord.procedures.wording import party_wording
 from accord.web.forms import add_refusal
 from accord.web.parties.access import party_case, party_required, party_user
 from accord.web.parties.forms import (
@@ -178,19 +181,12 @@ def _page(
                     initial={"form_version": version},
                 )
 
+    words = party_wording(procedure, party.value)
     steps = []
     for key in shown["allowed_steps"]:
         if key in consent_steps:
             continue  # the complainant records consent by signing the form
-        transition = procedure.transitions[key]
-        steps.append(
-            {
-                "key": key,
-                "label": transition.label,
-                "reason_required": transition.reason_required,
-                "form": form(f"step-{key}", StepForm),
-            }
-        )
+        steps.append(_step(procedure, words, key, form(f"step-{key}", StepForm)))
 
     # A form sent for something no longer on the page (answered from another tab, a
     # step no longer offered, the case closed meanwhile): its errors go at the top.
@@ -204,14 +200,10 @@ def _page(
     offered |= {"message", "upload"} if case.is_open else set()
     unplaced = [form for name, form in bound.items() if name not in offered]
 
-    upcoming = sorted(
-        (
-            c
-            for c in shown["clocks"]
-            if c["status"] == "running" and c["due_date"] and c["state"] != "open"
-        ),
-        key=lambda c: c["due_at"],
-    )
+    explained = {clock["key"]: clock["explanation"] for clock in shown["clocks"]}
+    upcoming = [
+        {**step, "explanation": explained.get(step["key"], [])} for step in next_steps(case, party)
+    ]
     return render(
         request,
         "web/parties/case.html",
@@ -223,6 +215,11 @@ def _page(
             "is_complainant": party == Party.COMPLAINANT,
             "shown": shown,
             "upcoming": upcoming,
+            "stands": where_it_stands(case, party),
+            "mediates": words.mediates,
+            "letters": list(disclosure.letters_for(case, party)),
+            "primary_steps": [step for step in steps if not step["secondary"]],
+            "secondary_steps": [step for step in steps if step["secondary"]],
             "rights": [r for r in shown["rights"] if r["applies"]]
             if party == Party.COMPLAINANT
             else [],
@@ -261,6 +258,24 @@ def _page(
         },
         status=status,
     )
+
+
+def _step(procedure: Any, words: Any, key: str, step_form: forms.Form) -> dict[str, Any]:
+    """A step the party may take, in its words. One that ends the complaint is
+    confirmed first; one that ends it unresolved (a withdrawal) is a secondary action."""
+    transition = procedure.transitions[key]
+    closes = disclosure.closing_step(procedure, key)
+    resolved = any(
+        procedure.outcomes[o].resolved for o in transition.outcomes if o in procedure.outcomes
+    )
+    return {
+        "key": key,
+        "label": words.action(key),
+        "reason_required": transition.reason_required,
+        "form": step_form,
+        "closes": closes,
+        "secondary": closes and not resolved,
+    }
 
 
 @party_required
@@ -427,11 +442,32 @@ def confirm_summary(request: HttpRequest, reference: str) -> HttpResponse:
 @_action
 def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     user = party_user(request)
+    case, party = party_case(request, reference)
+    procedure = engine.procedure_of(case)
+    words = party_wording(procedure, party.value)
+    if (
+        request.method == "POST"
+        and action in procedure.transitions
+        and disclosure.closing_step(procedure, action)
+        and request.POST.get("confirmed") != "yes"
+    ):
+        # A step that ends the complaint is confirmed on a page of its own (no script).
+        step_form = StepForm(request.POST, prefix=f"step-{action}")
+        return render(
+            request,
+            "web/parties/confirm_step.html",
+            {
+                "case": case,
+                "organisation": case.organisation,
+                "step": _step(procedure, words, action, step_form),
+                "is_complainant": party == Party.COMPLAINANT,
+            },
+        )
 
     def act(case: Case, party: Party, data: dict[str, Any]) -> str:
         request_ = engine.StepRequest(reason=data["reason"])
         engine.take_step(case.pk, user, action, request_, now=timezone.now())
-        return f"Done: {engine.procedure_of(case).transitions[action].label}."
+        return words.step(action)
 
     return _act(
         request,
@@ -559,3 +595,38 @@ def own_proposal(request: HttpRequest, reference: str) -> HttpResponse:
         act,
         "proposals",
     )
+
+
+def _letter(request: HttpRequest, reference: str, letter_id: int) -> tuple[Case, Any]:
+    case, party = party_case(request, reference)
+    letter = disclosure.letters_for(case, party).filter(pk=letter_id).first()
+    if letter is None:
+        raise Http404("no such letter")
+    return case, letter
+
+
+@party_required
+def letter_page(request: HttpRequest, reference: str, letter_id: int) -> HttpResponse:
+    """A letter sent to this party, to read on the page."""
+    case, letter = _letter(request, reference, letter_id)
+    return render(
+        request,
+        "web/parties/letter.html",
+        {"case": case, "organisation": case.organisation, "letter": letter},
+    )
+
+
+@party_required
+def letter_pdf(request: HttpRequest, reference: str, letter_id: int) -> HttpResponse:
+    """The letter's PDF, as it was sent."""
+    case, letter = _letter(request, reference, letter_id)
+    path = pdf_path(letter)
+    if not letter.pdf_stored_as or not path.exists():
+        raise Http404("the letter's PDF is missing")
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=f"{case.reference}-{letter.name}.pdf",
+        content_type="application/pdf",
+    )
+    return response  # type: ignore[return-value]  # streamed, as the API's PDFs are

@@ -40,5 +40,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
         case_page.obligation_done,
         name="party-obligation-done",
     ),
+    path(
+        "cases/<str:reference>/letters/<int:letter_id>/",
+        case_page.letter_page,
+        name="party-letter",
+    ),
+    path(
+        "cases/<str:reference>/letters/<int:letter_id>/pdf/",
+        case_page.letter_pdf,
+        name="party-letter-pdf",
+    ),
     path("cases/<str:reference>/feedback/", case_page.give_feedback, name="party-feedback"),
 ]

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from ninja.throttling import AnonRateThrottle
 
-from accord.cases import engine
 from accord.cases.complainant_links import LinkRefused, send_link_on_request, user_for_token
+from accord.cases.presentation import where_it_stands
 from accord.permissions import cases_visible_to
+from accord.policy.roles import standing
 from accord.web.parties.access import party_required, party_user
 from accord.web.parties.forms import BusinessLoginForm, LinkRequestForm
 
@@ -89,10 +90,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         .select_related("organisation", "respondent")
         .order_by("-received_at", "-id")[:200]
     )
-    rows = [
-        {"case": case, "stage": engine.procedure_of(case).stages[case.stage].label}
-        for case in cases
-    ]
+    rows = []
+    for case in cases:
+        party = standing(user, case).party
+        if party is not None:
+            rows.append({"case": case, "stage": where_it_stands(case, party)})
     return render(
         request,
         "web/parties/case_list.html",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -14,7 +13,6 @@ from django.utils import timezone
 
 from accord.cases import intake
 from accord.cases.api import IntakeThrottle
-from accord.cases.complainant_links import send_link
 from accord.cases.errors import ActionRefused
 from accord.cases.models import Case
 from accord.organisations.calendar import calendar_for
@@ -88,17 +86,14 @@ def complain(request: HttpRequest, slug: str) -> HttpResponse:
     except stamps.StampRefused as refused:
         return _page(request, _renewed(form, str(refused)), status=400)
     try:
-        # The case and the e-mail with the complainant's link commit together: a retry
-        # after a failure finds either both or neither.
-        with transaction.atomic():
-            case, created = intake.receive_complaint(
-                organisation,
-                form.complaint(),
-                now=timezone.now(),
-                idempotency_key=f"web-form:{stamp.key}",
-            )
-            if created:
-                send_link(case, base_url=request.build_absolute_uri("/"))
+        # One e-mail reaches the complainant: the receipt, with their link (queued by
+        # intake in the same transaction as the case).
+        case, _created = intake.receive_complaint(
+            organisation,
+            form.complaint(),
+            now=timezone.now(),
+            idempotency_key=f"web-form:{stamp.key}",
+        )
     except ActionRefused as exc:
         if exc.field == "Idempotency-Key":
             return _page(

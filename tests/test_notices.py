@@ -1,0 +1,122 @@
+"""Notices: each party is told, in one e-mail per window, what concerns it — never the
+other side's words unless the mediator passed them on — and staff hear that a party
+wrote. Through the API, with the fold task run as the worker would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import time_machine
+
+from accord.cases.models import Case
+from accord.notifications.models import NoticeWindow
+from accord.notifications.plain import html_to_text
+from accord.notifications.tasks import fold_notices
+from accord.outbox.models import OutboundMessage
+from accord.outbox.threads import thread_root
+from tests.test_mediation_threads import AT, call
+from tests.test_mediation_threads import world as world
+
+pytestmark = pytest.mark.django_db
+
+
+def notices(case: Case, to: str) -> list[OutboundMessage]:
+    return [
+        m
+        for m in OutboundMessage.objects.filter(case=case, purpose__startswith="notice").order_by(
+            "pk"
+        )
+        if to in m.to
+    ]
+
+
+def fold(case: Case) -> None:
+    with time_machine.travel(AT, tick=False):
+        fold_notices.call(case.pk)
+
+
+def test_a_burst_of_events_makes_one_e_mail_per_party_with_only_its_own_side(
+    world: dict[str, Any],
+) -> None:
+    ref = world["reference"]
+    case = Case.objects.get(reference=ref)
+    fold(case)  # the opening of the case to the business, told on its own
+    [opened] = notices(case, "practice@brightview.example")
+    assert "has opened a complaint about you" in opened.text
+    assert "/my/cases/" in opened.text
+    secret = "The practice privately admits the lenses were wrong."
+    call(world["practice"], "post", f"/cases/{ref}/threads/respondent/messages", {"body": secret})
+    call(
+        world["handler"],
+        "post",
+        f"/cases/{ref}/threads/complainant/messages",
+        {"body": "Could you send us your receipt?"},
+    )
+    call(
+        world["consumer"],
+        "post",
+        f"/cases/{ref}/threads/complainant/messages",
+        {"body": "My own words."},
+    )
+    window = NoticeWindow.objects.get(case=case)
+    assert window.due_at is not None  # one window open, its fold queued for its end
+    fold(case)
+    [to_consumer] = notices(case, "alex@example.com")[-1:]
+    assert "Could you send us your receipt?" in to_consumer.text
+    assert secret not in to_consumer.text + to_consumer.html  # the other side's words
+    assert "My own words." not in to_consumer.text  # nobody is told of their own message
+    assert "/my/link/" in to_consumer.text
+    assert to_consumer.headers["References"] == thread_root(case.pk, "complainant")
+    assert to_consumer.headers["Auto-Submitted"] == "auto-generated"
+    assert "a new message" in to_consumer.subject
+    # The business is not told of the complainant's thread at all.
+    assert len(notices(case, "practice@brightview.example")) == 1
+    # The mediator passes the practice's words on, edited: only then the consumer reads them.
+    original = next(
+        m
+        for t in call(world["handler"], "get", f"/cases/{ref}/threads").json()
+        for m in t["messages"]
+        if m["body"] == secret
+    )
+    call(
+        world["handler"],
+        "post",
+        f"/cases/{ref}/relay",
+        {"message_id": original["id"], "body": "The practice will look at the lenses again."},
+    )
+    fold(case)
+    relayed = notices(case, "alex@example.com")[-1]
+    assert "The practice will look at the lenses again." in relayed.text
+    assert secret not in relayed.text
+    assert NoticeWindow.objects.get(case=case).due_at is None
+    fold(case)  # a second run tells nothing twice
+    assert len(notices(case, "alex@example.com")) == 2
+
+
+def test_staff_hear_that_a_party_wrote_with_a_link_to_the_case(
+    world: dict[str, Any],
+    staff: Any,
+) -> None:
+    ref = world["reference"]
+    case = Case.objects.get(reference=ref)
+    handler = staff("occs", "handler")
+    case.handler = handler
+    case.save()
+    call(world["consumer"], "post", f"/cases/{ref}/threads/complainant/messages", {"body": "Hi."})
+    fold(case)
+    [alert] = [m for m in OutboundMessage.objects.filter(case=case) if handler.email in m.to]
+    assert "The complainant wrote in their thread." in alert.text
+    assert f"/staff/cases/{ref}/" in alert.text
+    assert "Hi." not in alert.text  # the case page says what
+    assert alert.headers["References"] == thread_root(case.pk, "staff")
+
+
+def test_the_text_part_is_the_html_part_in_words() -> None:
+    html = (
+        "<p>Dear Jo,</p><ul><li>One</li><li>Two</li></ul><blockquote><p>Quoted</p></blockquote>"
+        '<p>See: <a href="https://x.example/a">https://x.example/a</a> or <a href="https://y">here</a></p>'
+    )
+    assert html_to_text(html) == (
+        "Dear Jo,\n\n- One\n- Two\n\n> Quoted\n\nSee: https://x.example/a or here: https://y\n"
+    )
