@@ -27,7 +27,9 @@ from accord.cases.models import Case, Event
 from accord.cases.rights import rights_of
 from accord.letters.kinds import LetterKind, Missing, kind_of, missing_items
 from accord.letters.models import LetterTemplate, Recipient
+from accord.mediation.choices import Party
 from accord.organisations.calendar import calendar_for
+from accord.policy.disclosure import told_in_letter
 from accord.procedures.definition import Procedure
 from accord.procedures.registry import registry
 from accord.workdays.wording import due_day_words, due_words, format_day
@@ -148,10 +150,14 @@ def build_context(
 ) -> dict[str, Any]:
     """Everything a template may say, as plain values."""
     organisation = case.organisation
-    complainant = case.complainant
     respondent = case.respondent
+    # What the letter may say of the case is the recipient's side's (the case policy).
+    told = told_in_letter(case, procedure, Party(recipient.value))
+    shared = told["complainant_shared"]
     parties = {
-        Recipient.COMPLAINANT: _party(str(complainant), complainant.email, complainant.address),
+        Recipient.COMPLAINANT: _party(
+            told["complainant_name"], shared.get("email", ""), shared.get("address", "")
+        ),
         Recipient.RESPONDENT: _party(respondent.name, respondent.email, respondent.address),
     }
     inputs = {str(k): str(v) for k, v in (step.data.get("input", {}) if step else {}).items()}
@@ -193,11 +199,11 @@ def build_context(
                 "time_limit": external.time_limit,
             }
         )
-    outcome = procedure.outcomes.get(case.outcome)
     agreement = _agreement(case)
     today = calendar_for(organisation).local_date(now)
     given = {k: v.strip() for k, v in fields.items() if v and v.strip()}
-    reason = given.get("reason") or (step.reason if step else "")
+    step_reason = step.reason if step is not None and told["step_reasons"] else ""
+    reason = given.get("reason") or step_reason
     anticipated = _day(given.get("anticipated_date") or inputs.get("anticipated_date"))
     return {
         "letter": {
@@ -219,9 +225,9 @@ def build_context(
         "case": {
             "reference": case.reference,
             "received_on": format_day(calendar_for(organisation).local_date(case.received_at)),
-            "description": case.description,
-            "desired_outcome": case.desired_outcome,
-            "stage": procedure.stages[case.stage].label if case.stage in procedure.stages else "",
+            "description": told["description"],
+            "desired_outcome": told["desired_outcome"],
+            "stage": told["stage"],
             "is_open": case.is_open,
         },
         "complainant": parties[Recipient.COMPLAINANT],
@@ -235,17 +241,17 @@ def build_context(
             if step.action in procedure.transitions
             else EventKind(step.kind).label,
             "date": format_day(calendar_for(organisation).local_date(step.at)),
-            "reason": step.reason,
+            "reason": step_reason,
             "inputs": inputs,
         },
         "reason": reason,
         "inputs": inputs,
         "anticipated_date": anticipated,
-        "outcome": given.get("outcome") or (outcome.label if outcome else ""),
+        "outcome": given.get("outcome") or told["outcome"],
         "remedy": given.get("remedy", ""),
         "timeframe": given.get("timeframe") or anticipated,
         "update": given.get("update") or reason,
-        "summary": given.get("summary") or case.description,
+        "summary": given.get("summary") or told["description"],
         "clocks": clocks,
         "next_clock": next_clock,
         "body": body,

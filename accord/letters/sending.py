@@ -17,15 +17,18 @@ from django.db import transaction
 
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
-from accord.cases.engine import lock_case
-from accord.cases.errors import InvalidAction, NotPermitted
+from accord.cases.engine import lock_case, procedure_of
+from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
 from accord.cases.models import Case
 from accord.cases.timeline import append_event
 from accord.letters.models import Letter, LetterStatus, Recipient
 from accord.letters.rendering import LetterRequest, Rendered, render_letter
+from accord.mediation.choices import Party
 from accord.mediation.confidentiality import refuse_without_prejudice
+from accord.mediation.opening import reach_respondent
 from accord.outbox import queue
 from accord.permissions import roles_on_case
+from accord.policy.disclosure import letter_refusal
 from accord.procedures.definition import Role
 from accord.storage import StoredFile, store
 
@@ -85,12 +88,17 @@ def send(case_id: int, actor: User, request: LetterRequest, now: dt.datetime) ->
             case = lock_case(case_id)
             role = require_letter_staff(actor, case)
             rendered = render_letter(case, request, now)
+            party = Party(rendered.recipient.value)
+            problem = letter_refusal(case, procedure_of(case), rendered.name, party)
+            if problem is not None:
+                raise ActionRefused(problem, field="recipient")
             check_complete(rendered)
             refuse_without_prejudice(
                 case,
                 f"{rendered.subject}\n{rendered.text}",
                 where=f"the {rendered.kind.label.lower()}",
             )
+            opened = party == Party.RESPONDENT and reach_respondent(case, now)
             if rendered.recipient == Recipient.COMPLAINANT:
                 email = case.complainant.email
             else:
@@ -136,6 +144,7 @@ def send(case_id: int, actor: User, request: LetterRequest, now: dt.datetime) ->
                     "recipient": rendered.recipient.value,
                     "template_version": letter.template_version,
                     "sha256": letter.sha256,
+                    **({"opened_to_respondent": True} if opened else {}),
                 },
             )
             case.save(update_fields=["event_count", "updated_at"])
