@@ -60,7 +60,7 @@ pytestmark = pytest.mark.django_db
 AT = london(2026, 12, 8, 10)  # OCCS v3: acceptance opens the case to the practice
 ANSWER_BY = (AT + dt.timedelta(days=14)).date().isoformat()
 DUE_ON = (AT + dt.timedelta(days=21)).date().isoformat()
-MIN_STEPS_CI = 2_000
+MIN_STEPS_CI = 1_500
 MIN_STEPS_LOCAL = 300
 MIN_STEPS = int(
     os.environ.get("ACCORD_POLICY_STEPS", MIN_STEPS_CI if os.environ.get("CI") else MIN_STEPS_LOCAL)
