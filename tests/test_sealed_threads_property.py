@@ -21,17 +21,12 @@ shows the next time that case is acted on, as nothing is ever deleted.
 from __future__ import annotations
 
 import dataclasses
-import logging
-import math
-import types
-import uuid
 from typing import Any, ClassVar
 
 import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -39,7 +34,6 @@ from hypothesis.stateful import (
     invariant,
     multiple,
     rule,
-    run_state_machine_as_test,
 )
 
 from accord.accounts.models import User
@@ -49,6 +43,7 @@ from accord.mediation.models import Message
 from accord.mediation.visibility import visible_messages
 from accord.organisations.models import Business, Organisation
 from tests.conftest import ApiClient, complaint_body, london, make_staff, open_to_business
+from tests.sealed_machinery import run_steps, tokens_in, with_token
 
 pytestmark = pytest.mark.django_db
 
@@ -141,11 +136,7 @@ class Sent:
 
     @property
     def tokens(self) -> set[str]:
-        return {word for word in self.body.split() if word.startswith("tok-")}
-
-
-def with_token(words: str) -> str:
-    return f"{words} tok-{uuid.uuid4().hex}"
+        return tokens_in(self.body)
 
 
 def without_time(data: dict[str, Any]) -> dict[str, Any]:
@@ -406,51 +397,11 @@ def world(organisations: dict[str, Organisation]) -> World:
     return World(actors=actors, cases=cases)
 
 
-# CPython 3.11 keeps frames in 16 KiB chunks and frees a chunk as soon as the stack
-# shrinks out of it, so a loop of deep calls (a request through Django) that keeps
-# crossing a chunk boundary maps and unmaps memory hundreds of times a step, doubling
-# the run's time. One function whose frame fills 128 KiB is given a 256 KiB chunk; run
-# inside it, the machine's calls all fit in the rest of that chunk.
-_ROOMY = (
-    "def roomy(run):\n    "
-    + " = ".join(f"s{i}" for i in range(16_500))
-    + " = None\n    return run()\n"
-)
-_roomy_code = next(
-    c for c in compile(_ROOMY, "<roomy>", "exec").co_consts if isinstance(c, types.CodeType)
-)
-in_roomy_frame = types.FunctionType(_roomy_code, {})
-
-
-def run_all_examples() -> None:
-    # An example may end before STEPS_PER_EXAMPLE steps (Hypothesis varies the
-    # length), so run again until at least MIN_STEPS steps have been taken.
-    for _ in range(10):
-        if SealedThreads.steps_run >= MIN_STEPS:
-            return
-        examples = math.ceil((MIN_STEPS - SealedThreads.steps_run) / STEPS_PER_EXAMPLE)
-        run_state_machine_as_test(
-            SealedThreads,
-            settings=settings(
-                max_examples=examples,
-                stateful_step_count=STEPS_PER_EXAMPLE,
-                deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-            ),
-        )
-
-
 def test_no_party_ever_reads_a_message_but_its_own_and_those_relayed_to_it(
     world: World,
 ) -> None:
     SealedThreads.world = world
     SealedThreads.steps_run = 0
-    request_log = logging.getLogger("django.request")  # a 4xx is logged; thousands here
-    level = request_log.level
-    request_log.setLevel(logging.ERROR)
-    try:
-        with time_machine.travel(AT, tick=False):
-            in_roomy_frame(run_all_examples)
-    finally:
-        request_log.setLevel(level)
+    with time_machine.travel(AT, tick=False):
+        run_steps(SealedThreads, MIN_STEPS, STEPS_PER_EXAMPLE)
     assert SealedThreads.steps_run >= MIN_STEPS

@@ -31,7 +31,9 @@ from accord.cases.models import Case, Event
 from accord.cases.rights import rights_of
 from accord.letters.kinds import FIELD_NAMES, LetterKind, Missing, kind_of, missing_items
 from accord.letters.models import LetterTemplate, Recipient
+from accord.mediation.choices import Party
 from accord.organisations.calendar import calendar_for
+from accord.policy.disclosure import told_in_letter
 from accord.procedures.definition import Procedure, Role
 from accord.procedures.registry import registry
 from accord.procedures.wording import party_wording
@@ -241,7 +243,16 @@ def build_context(
     wording, never a stage key, outcome key or a rule's arithmetic)."""
     organisation = case.organisation
     calendar = calendar_for(organisation)
+    # What the letter may say of the case is the recipient's side's (the case policy):
+    # the business reads the complainant's name and shared details only while consent
+    # is on file, and never the complainant's own words or staff's reasons.
+    told = told_in_letter(case, procedure, Party(recipient.value))
     parties = parties_of(case)
+    if not told["step_reasons"]:
+        shared = told["complainant_shared"]
+        parties[Recipient.COMPLAINANT] = _party(
+            told["complainant_name"], shared.get("email", ""), _lines(shared.get("address", ""))
+        )
     wording = party_wording(procedure, recipient.value)
     inputs = {str(k): str(v) for k, v in (step.data.get("input", {}) if step else {}).items()}
     clocks = []
@@ -272,9 +283,13 @@ def build_context(
     agreement = _agreement(case)
     today = calendar.local_date(now)
     given = {k: v.strip() for k, v in fields.items() if v and v.strip()}
-    reason = given.get("reason") or (step.reason if step else "")
+    reason = given.get("reason") or (step.reason if step and told["step_reasons"] else "")
     anticipated = _day(given.get("anticipated_date") or _anticipated(procedure, step, inputs))
-    outcome = wording.outcome(case.outcome) if case.outcome in procedure.outcomes else ""
+    outcome = (
+        wording.outcome(case.outcome)
+        if case.outcome in procedure.outcomes and told["outcome"]
+        else ""
+    )
     org = {
         "name": organisation.name,
         "address": organisation.address,
@@ -314,8 +329,8 @@ def build_context(
         "case": {
             "reference": case.reference,
             "received_on": format_day(calendar.local_date(case.received_at)),
-            "description": case.description,
-            "desired_outcome": case.desired_outcome,
+            "description": told["description"],
+            "desired_outcome": told["desired_outcome"],
             "stage": stage_words,
             "is_open": case.is_open,
         },
@@ -335,7 +350,7 @@ def build_context(
         "remedy": given.get("remedy", ""),
         "timeframe": given.get("timeframe") or anticipated,
         "update": given.get("update") or reason,
-        "summary": given.get("summary") or case.description,
+        "summary": given.get("summary") or told["description"],
         "clocks": clocks,
         "next_clock": next_clock,
         "next_steps": next_steps,

@@ -22,17 +22,19 @@ from django.db.models import F
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
 from accord.cases.engine import lock_case, procedure_of, refresh_clocks
-from accord.cases.errors import InvalidAction, NotPermitted
+from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
 from accord.cases.models import Case
 from accord.cases.timeline import append_event
 from accord.letters.kinds import ONCE_PER_STAGE
 from accord.letters.models import Letter, LetterStatus, Recipient
 from accord.letters.owed import recount_owed
 from accord.letters.rendering import LetterRequest, Rendered, render_letter
+from accord.mediation.choices import Party
 from accord.mediation.confidentiality import refuse_without_prejudice
+from accord.mediation.opening import reach_respondent
 from accord.outbox import queue
 from accord.permissions import roles_on_case
-from accord.policy.disclosure import open_to_respondent
+from accord.policy.disclosure import has_respondent_party, letter_refusal
 from accord.procedures.definition import Role
 from accord.storage import StoredFile, store
 
@@ -145,19 +147,27 @@ def deliver(
     has no e-mail address: the letter is kept for the post). Each PDF stored is added to
     `stored`, for the caller to remove if the transaction rolls back."""
     rendered = render_letter(case, request, now, actor)
+    # The case policy decides whether the business may get this letter; a letter to it on
+    # a case not yet open to it opens the case, as any act addressed to it.
+    party = Party(rendered.recipient.value)
+    if party == Party.RESPONDENT and not has_respondent_party(case):
+        raise InvalidAction(
+            "this complaint is about the organisation itself: there is no business to write to",
+            field="recipient",
+        )
+    problem = letter_refusal(case, procedure_of(case), rendered.name, party)
+    if problem is not None:
+        raise ActionRefused(problem, field="recipient")
     check_complete(rendered)
     refusal = already_sent(case, rendered)
     if refusal is not None:
         raise InvalidAction(refusal, field="name")
-    if rendered.recipient == Recipient.RESPONDENT and not open_to_respondent(case):
-        raise InvalidAction(
-            "the case is not open to the business: it cannot be written to", field="recipient"
-        )
     refuse_without_prejudice(
         case,
         f"{rendered.subject}\n{rendered.text}",
         where=f"the {rendered.kind.label.lower()}",
     )
+    opened = party == Party.RESPONDENT and reach_respondent(case, now)
     if rendered.recipient == Recipient.COMPLAINANT:
         email = case.complainant.email
     else:
@@ -201,6 +211,7 @@ def deliver(
             "template_version": letter.template_version,
             "sha256": letter.sha256,
             "by_post": not email,
+            **({"opened_to_respondent": True} if opened else {}),
         },
     )
     case.save(update_fields=["event_count", "updated_at"])

@@ -27,7 +27,8 @@ from accord.cases.errors import InvalidAction
 from accord.cases.models import Case, Event
 from accord.letters.models import Recipient
 from accord.letters.rendering import LetterRequest
-from accord.policy.disclosure import open_to_respondent
+from accord.mediation.choices import Party
+from accord.policy.disclosure import letter_refusal, open_to_respondent
 from accord.procedures.definition import Procedure, Role, Transition
 from accord.procedures.wording import party_wording
 from accord.storage import StoredFile
@@ -67,11 +68,15 @@ class LetterPlan:
 
 def recipients(case: Case, procedure: Procedure, name: str) -> list[Recipient]:
     """The parties a letter goes to (one letter each): the pack's `to`, and the business
-    only once the case is open to it."""
+    only once the case is open to it (a step's letter never opens it) and where the case
+    policy lets it have this letter."""
     parties = []
     for role in party_wording(procedure).letter(name).to:
         party = Recipient(role.value)
-        if party == Recipient.RESPONDENT and not open_to_respondent(case):
+        if party == Recipient.RESPONDENT and (
+            not open_to_respondent(case)
+            or letter_refusal(case, procedure, name, Party.RESPONDENT) is not None
+        ):
             continue
         parties.append(party)
     return parties

@@ -174,6 +174,56 @@ def visible_event(
     return {"at": event.at, "action": event.action, "to_stage": event.to_stage}
 
 
+def letters_kept_from_respondent(procedure: Procedure) -> frozenset[str]:
+    """The letters of the steps that close a case with an outcome the business is not
+    told of (a signposting letter, say): they never go to the business."""
+    hidden = {key for key, o in procedure.outcomes.items() if not o.disclosed_to_respondent}
+    if not any(o.disclosed_to_respondent for o in procedure.outcomes.values()):
+        hidden = {key for key, o in procedure.outcomes.items() if not o.resolved}
+    return frozenset(
+        letter
+        for transition in procedure.transitions.values()
+        if set(transition.outcomes) & hidden
+        for letter in transition.letters
+    )
+
+
+def letter_refusal(case: Case, procedure: Procedure, name: str, party: Party) -> str | None:
+    """Why the letter `name` may not be sent to `party` (None: it may; a letter to the
+    business on a case not open to it yet opens it, as any act addressed to it). The
+    business gets no letter on a case concealed from it, none of a step whose outcome
+    it is not told, and none once the case closed with such an outcome. (Where the
+    complaint is about the organisation itself, there is nothing to keep from it.)"""
+    if party == Party.COMPLAINANT or not has_respondent_party(case):
+        return None
+    problem = respondent_unreachable(case)
+    if problem is None and name in letters_kept_from_respondent(procedure):
+        problem = "the business is not told of this outcome: this letter goes to the complainant"
+    if problem is None and not case.is_open and not outcome_disclosed(case, procedure, party):
+        problem = "the case closed with an outcome the business is not told of"
+    return problem
+
+
+def told_in_letter(case: Case, procedure: Procedure, party: Party) -> dict[str, Any]:
+    """What a letter to `party` may say of the case: the complainant's own words (the
+    complaint, what they want, staff's reasons for a step) only to the complainant; the
+    stage and outcome as that side is told them; the complainant's name to the business
+    only while consent is on file."""
+    own = party == Party.COMPLAINANT or not has_respondent_party(case)
+    status = status_for(case, procedure, party)
+    outcome = procedure.outcomes.get(case.outcome) if status["outcome"] else None
+    person = complainant_for(case, party)
+    return {
+        "description": case.description if own else "",
+        "desired_outcome": case.desired_outcome if own else "",
+        "stage": procedure.stages[case.stage].label if own else status["stage_label"],
+        "outcome": outcome.label if outcome is not None else "",
+        "complainant_name": person["name"] if person else "the complainant",
+        "complainant_shared": person or {},
+        "step_reasons": own,
+    }
+
+
 def feedback_parties(case: Case, procedure: Procedure) -> list[Party]:
     """Who is invited to give feedback once the case closed: the complainant; the
     business only on a case open to it whose outcome it is told."""
