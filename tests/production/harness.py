@@ -186,7 +186,9 @@ def serve(env: dict[str, str], log: Path, *args: str) -> Served:
         text=True,
     )
     served = Served(process, port, log)
-    deadline = time.monotonic() + 120
+    # Setting up (collectstatic compresses every file) takes ~35 s of CPU: minutes on a
+    # busy CI machine.
+    deadline = time.monotonic() + 420
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"serve exited:\n{log.read_text()}")
