@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(8200, 8300)
 
 
-def free_port() -> int:
+def free_port(ports: range = PORTS) -> int:
     """A free port in this project's range (8200-8299)."""
-    for port in PORTS:
+    for port in ports:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
