@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.production.harness import (
+    PORTS,
     alive,
     free_port,
     fresh_database,
@@ -54,7 +55,7 @@ def test_two_of_each_process_share_one_database(tmp_path: Path) -> None:
         prepare(env)
         each = ["--web", "2", "--tasks", "1", "--sweepers", "1", "--outboxes", "1"]
         # From the top of the range: the web servers take theirs from the bottom.
-        inbound = free_port(range(8299, 8250, -1))
+        inbound = free_port(range(PORTS.stop - 1, PORTS.start - 1, -1))
         first = serve(env, tmp_path / "first.log", *each, "--inbound-port", str(inbound))
         second = serve(env, tmp_path / "second.log", "--no-setup", *each)
         try:
