@@ -3,14 +3,21 @@ OpenAPI is served at /api/openapi.json and browsable at /api/docs."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from accord.cases.api import intake_router
 from accord.cases.api import router as cases_router
 from accord.cases.errors import ActionRefused
+from accord.cleaning import UnstorableText, refuse
 from accord.inbound.api import router as inbound_router
 from accord.letters.api import router as letters_router
 from accord.mediation.agreements_api import router as agreements_router
@@ -21,7 +28,27 @@ from accord.procedures.api import router as procedures_router
 from accord.quality.api import router as quality_router
 from accord.reporting.api import router as reporting_router
 
+
+class StorableTextParser(Parser):
+    """Every body, query and form the API reads goes through `accord.cleaning`: a string
+    (or key) that cannot be stored is refused with its path, before any schema or
+    endpoint sees it."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        refuse(data)  # ninja turns any error here into a 400; `http_error` names the field
+        return data  # type: ignore[no-any-return]
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        parsed = super().parse_querydict(data, list_fields, request)
+        refuse(parsed)
+        return parsed
+
+
 api = NinjaAPI(
+    parser=StorableTextParser(),
     title="Accord",
     version="1",
     description="Complaints handling and shuttle mediation.",
@@ -69,6 +96,30 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     )
 
 
+@api.exception_handler(UnstorableText)
+def unstorable_text(request: HttpRequest, exc: UnstorableText) -> HttpResponse:
+    """Like every validation error: a 422 that names the field."""
+    return api.create_response(
+        request,
+        {
+            "error": "invalid",
+            "message": str(exc),
+            "field": exc.field or None,
+            "fields": [{"field": exc.field or None, "message": exc.message}],
+        },
+        status=422,
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"error": "malformed", "message": f"the multipart body cannot be read: {exc}"},
+        status=400,
+    )
+
+
 @api.exception_handler(RequestDataTooBig)
 def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     from accord.mediation.documents import UploadRefusedWhileArriving
@@ -96,6 +147,8 @@ HTTP_ERROR_MESSAGES = {
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, UnstorableText):  # raised while parsing the body
+        return unstorable_text(request, exc.__cause__)
     status = exc.status_code
     return api.create_response(
         request,

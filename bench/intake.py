@@ -1,7 +1,7 @@
 """Intake bench: what one complaint costs to receive, and how many Accord takes a second.
 
 Targets (printed against, never asserted): one intake (case, first event, clocks,
-receipt notice queued) in <= 8 SQL queries, and >= 300 cases/s in-process on SQLite
+receipt notice queued) in <= 8 SQL queries, and >= 400 cases/s in-process on SQLite
 on a 2-core machine. Also creates cases through the public API in-process
 (django.test.Client) and over HTTP against a real `manage.py runserver` on 127.0.0.1.
 
@@ -43,7 +43,7 @@ from typing import IO, Any  # noqa: E402
 from bench import _common  # noqa: E402
 
 QUERY_TARGET = 8
-RATE_TARGET = 300.0
+RATE_TARGET = 400.0
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 ERROR_LINE = re.compile(r"^[\w.]+(Error|Exception): ")
 CHANNELS = ["web_form", "email", "phone", "letter"]
@@ -156,18 +156,25 @@ def bench_direct(orgs: Orgs, n: int, profile: bool) -> None:
     latencies: list[float] = []
     if profiler:
         profiler.enable()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for org, complaint in complaints:
         t0 = time.perf_counter()
         receive_complaint(org, complaint, now=timezone.now())
         latencies.append(time.perf_counter() - t0)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     if profiler:
         profiler.disable()
     rate = n / elapsed
     verdict = "meets" if rate >= RATE_TARGET else f"MISSES by {1 - rate / RATE_TARGET:.0%}"
     print(f"\n(b) in-process receive_complaint x {n} (3 organisations, one transaction each)")
     print(f"  {rate:8.1f} cases/s  in {elapsed:.2f} s  (target >= {RATE_TARGET:.0f}: {verdict})")
+    # On a shared machine wall time includes waiting for a core; SQLite runs in this
+    # process, so CPU time is what one intake costs, whatever else is running.
+    cpu_rate = n / cpu if cpu else float("inf")
+    print(
+        f"  {cpu_rate:8.1f} cases per CPU-second  ({1000 * cpu / n:.2f} ms CPU per case; "
+        "the rate on an idle core)"
+    )
     print(f"  per case: {_common.latency_line(latencies)}")
     if profiler:
         _common.profile_top(profiler)

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 
+from accord import rows
 from accord.accounts.models import User
 from accord.cases.choices import VERBAL_CHANNELS, Channel, EventKind, Source
 from accord.cases.clocks import clock_rows, project_events, set_next_deadline
 from accord.cases.errors import InvalidAction
-from accord.cases.models import Case, Clock, Complainant, Event
+from accord.cases.models import Case, Complainant, Event
 from accord.cases.search import search_text
 from accord.cases.tasks import send_receipt_notice
 from accord.organisations.calendar import calendar_for
@@ -149,7 +150,7 @@ def _open_case(
         ) from None
     respondent_id, respondent_name = _respondent(organisation, complaint.respondent_id)
     details = complaint.complainant
-    complainant = Complainant.objects.create(
+    complainant = Complainant(
         name=details.name,
         email=details.email,
         phone=details.phone,
@@ -157,6 +158,7 @@ def _open_case(
         is_microbusiness=details.is_microbusiness,
         business_name=details.business_name,
     )
+    rows.insert([complainant])
     case = Case(
         reference=_next_reference(organisation, received_on.year),
         organisation=organisation,
@@ -188,12 +190,13 @@ def _open_case(
     clocks, _ = clock_rows(case, projected, calendar, existing={})
     set_next_deadline(case, clocks)
     case.event_count = 1
-    case.save(force_insert=True)
+    # Each row once, without the ORM's query building per statement (accord.rows).
+    rows.insert([case])
     received.case = case
-    received.save(force_insert=True)
+    rows.insert([received])
     for clock in clocks:
         clock.case = case
-    Clock.objects.bulk_create(clocks)
+    rows.insert(clocks)
     send_receipt_notice.enqueue(case.pk)
     return case
 
@@ -243,17 +246,25 @@ def _replayed(existing: Case, fingerprint: str) -> Case:
 def _respondent(organisation: Organisation, respondent_id: int | None) -> tuple[int, str]:
     """The business complained about (id and name); an in-house team's complaints are
     about itself."""
-    businesses = Business.objects.filter(organisation=organisation)
+    pk, name, owner = (rows.column(Business, f) for f in ("pk", "name", "organisation"))
     if respondent_id is not None:
-        businesses = businesses.filter(pk=respondent_id)
+        which, value = pk, respondent_id
         refusal = "no such business for this organisation"
     else:
-        businesses = businesses.filter(is_self=True)
+        which, value = rows.column(Business, "is_self"), True
         refusal = "say which business the complaint is about"
-    found = list(businesses.values_list("pk", "name")[:1])
-    if not found:
+    # One small query, written out: the ORM's query building cost more than the query.
+    # Names from the model's meta; every value is a parameter.
+    sql = (
+        f"SELECT {pk}, {name} FROM {rows.table(Business)} "  # noqa: S608
+        f"WHERE {owner} = %s AND {which} = %s ORDER BY {pk} LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [organisation.pk, value])
+        found = cursor.fetchone()
+    if found is None:
         raise InvalidAction(refusal, field="respondent_id")
-    return found[0]
+    return int(found[0]), str(found[1])
 
 
 def _raised_out_of_time(

@@ -326,12 +326,14 @@ def open_case(
         )
     except ActionRefused as exc:
         raise Refused(f"a case could not be opened: {exc.message}") from exc
+    notes = list(parsed.cleaned)
     if parsed.attachments:
         locked = lock_case(case.pk)
-        notes = _keep_attachments(
+        notes += _keep_attachments(
             locked, Party.COMPLAINANT, parsed.attachments, None, now, actor, stored
         )
         locked.save(update_fields=["event_count", "updated_at"])
+    if notes:
         record.notes = notes
         record.save(update_fields=["notes"])
     return case
@@ -369,7 +371,9 @@ def write_in_thread(
         actor_role=actor_role or party.value,
         data=data,
     )
-    notes = _keep_attachments(case, party, parsed.attachments, message, now, actor, stored)
+    notes = parsed.cleaned + _keep_attachments(
+        case, party, parsed.attachments, message, now, actor, stored
+    )
     message.body = _body(parsed, notes)
     message.save(update_fields=["body"])
     case.save(update_fields=["event_count", "updated_at"])

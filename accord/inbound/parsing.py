@@ -17,6 +17,8 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
+from accord import cleaning
+
 SERIOUS_DEFECTS: tuple[type[email_errors.MessageDefect], ...] = (
     email_errors.NoBoundaryInMultipartDefect,
     email_errors.StartBoundaryNotFoundDefect,
@@ -68,14 +70,29 @@ class Parsed:
     full_text: str  # the text as written, with any quoted history
     trimmed: bool
     attachments: list[Attachment] = field(default_factory=list)
+    # Notes for staff: what was removed from the text to store it (`accord.cleaning`).
+    cleaned: list[str] = field(default_factory=list)
     # The Authentication-Results header values, top (the last server's) first.
     authentication_results: list[str] = field(default_factory=list)
 
 
 def _clean(text: str) -> str:
-    """Text that every database stores: no NUL, no lone surrogates (from bytes that
-    could not be decoded)."""
-    return text.replace("\x00", "").encode("utf-8", errors="replace").decode("utf-8")
+    """Text that every database stores (`accord.cleaning`: no NUL, no other control
+    character but tab and line ends, no lone surrogate from bytes that could not be
+    decoded)."""
+    return cleaning.remove(text)[0]
+
+
+def _removal_note(counts: dict[str, int]) -> list[str]:
+    """The note on the record when characters no database stores were removed."""
+    found = [f"{count} from the {where}" for where, count in counts.items() if count]
+    if not found:
+        return []
+    return [
+        "[Characters no database stores (NUL or other control characters) were removed: "
+        + ", ".join(found)
+        + "; the e-mail is kept as received]"
+    ]
 
 
 def header_fields(raw: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
@@ -197,14 +214,16 @@ def _from_bytes(raw: bytes) -> Parsed:
 # --- headers ---------------------------------------------------------------------------
 
 
-def _header(message: EmailMessage, name: str) -> str:
+def _raw_header(message: EmailMessage, name: str) -> str:
     try:
         value = message.get(name)
     except Exception:
         value = None
-    if value is None:
-        return ""
-    return _clean(" ".join(str(value).split()))
+    return "" if value is None else str(value)
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    return _clean(" ".join(_raw_header(message, name).split()))
 
 
 def _addresses(message: EmailMessage, *names: str) -> list[str]:
@@ -528,10 +547,14 @@ def _read(message: EmailMessage, raw: bytes, envelope_from: str | None, strict: 
             attachments.append(attachment)
     if forwards:
         full = "\n\n".join([full.strip(), *forwards]).strip()
-    if "\x00" in full:
-        if strict:
-            raise Unreadable("the text contains NUL characters")
-        full = full.replace("\x00", "")
+    full, in_text = cleaning.remove(full)
+    in_headers = sum(
+        len(cleaning.UNSTORABLE.findall(_raw_header(message, name))) for name in ("From", "Subject")
+    )
+    in_names = sum(
+        len(cleaning.UNSTORABLE.findall(leaf.filename)) for leaf in leaves if leaf.filename
+    )
+    cleaned = _removal_note({"headers": in_headers, "text": in_text, "file names": in_names})
     forwarded = bool(FORWARD_SUBJECT.match(subject)) or bool(forwards)
     text, trimmed = trim_quoted(full, forwarded=forwarded)
     return Parsed(
@@ -545,6 +568,7 @@ def _read(message: EmailMessage, raw: bytes, envelope_from: str | None, strict: 
         full_text=full,
         trimmed=trimmed,
         attachments=attachments,
+        cleaned=cleaned,
         authentication_results=[
             _clean(" ".join(str(value).split()))
             for value in message.get_all("Authentication-Results") or []

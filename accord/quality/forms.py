@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 
 from accord.accounts.models import User
+from accord.cleaning import StorableTextMixin
 from accord.organisations.models import Organisation
 from accord.quality.choices import OWNER_SETTABLE, SETTABLE, ActionFilter, LogFilter
 from accord.quality.models import RootCause
@@ -26,11 +27,11 @@ def _plausible(day: dt.date) -> None:
         raise forms.ValidationError("Enter a real date between 2000 and 2100.")
 
 
-class LogFilterForm(forms.Form):
+class LogFilterForm(StorableTextMixin, forms.Form):
     show = forms.ChoiceField(choices=LogFilter.choices, required=False, label="Show")
 
 
-class ActionFilterForm(forms.Form):
+class ActionFilterForm(StorableTextMixin, forms.Form):
     show = forms.ChoiceField(choices=ActionFilter.choices, required=False, label="Show")
 
 

@@ -1,4 +1,5 @@
-"""What every web form shares: accessible field attributes."""
+"""What every web form shares: accessible field attributes, and the input-cleaning
+rule (`accord.cleaning`: a field sent characters no database stores is an error on it)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 from django import forms
 
 from accord.cases.errors import ActionRefused
+from accord.cleaning import StorableTextMixin
 
 
-class AccessibleFormMixin:
+class AccessibleFormMixin(StorableTextMixin):
     """Marks each field's hint and error for assistive technology.
 
     After validation, a field in error gets aria-invalid and every field names its hint

@@ -1,19 +1,27 @@
-"""The production configuration, as `manage.py serve` runs it: two machines' worth of
-processes (each: gunicorn with two workers, a task worker, a sweeper, an outbox worker)
-against one database, with DEBUG off. They share the throttle, every complaint gets its
-receipt notice through the task workers and the outbox, /readyz is green, and SIGTERM
-stops every process of both."""
+"""The production configuration, as `manage.py serve` runs it — CI's smoke test through
+every process type: two machines' worth of processes (each: gunicorn with two workers,
+a task worker, a sweeper, an outbox worker; the first also the mail listener) against
+one database (PostgreSQL when the run is on PostgreSQL, else SQLite), with DEBUG off.
+They share the throttle; every complaint made over HTTP gets its receipt notice through
+a task worker and the outbox, delivered to an SMTP sink; each sweeper passes; an e-mail
+sent to the listener opens a case; /readyz is green; and SIGTERM stops every process of
+both cleanly, each loop saying what it did."""
 
 from __future__ import annotations
 
 import json
+import re
+import smtplib
 import time
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from tests.production.harness import (
+    PORTS,
     alive,
+    free_port,
     fresh_database,
     prepare,
     production_env,
@@ -46,7 +54,9 @@ def test_two_of_each_process_share_one_database(tmp_path: Path) -> None:
         )
         prepare(env)
         each = ["--web", "2", "--tasks", "1", "--sweepers", "1", "--outboxes", "1"]
-        first = serve(env, tmp_path / "first.log", *each)
+        # From the top of the range: the web servers take theirs from the bottom.
+        inbound = free_port(range(PORTS.stop - 1, PORTS.start - 1, -1))
+        first = serve(env, tmp_path / "first.log", *each, "--inbound-port", str(inbound))
         second = serve(env, tmp_path / "second.log", "--no-setup", *each)
         try:
             statuses = []
@@ -64,9 +74,21 @@ def test_two_of_each_process_share_one_database(tmp_path: Path) -> None:
             deadline = time.monotonic() + 60
             while len(sink.messages) < 5 and time.monotonic() < deadline:
                 time.sleep(0.5)
-            receipts = [m for m in sink.messages if "received your complaint" in m["Subject"]]
+            # The receipt notices, one per complaint (to person0…4@example.com).
+            receipts = [m for m in sink.messages if str(m["To"]).startswith("person")]
             assert len(receipts) == 5
             assert len({m["Message-ID"] for m in receipts}) == 5
+
+            _send_inbound(inbound)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not _opened_by_email(env):
+                time.sleep(0.5)
+            assert _opened_by_email(env), "the e-mail to the listener opened no case"
+
+            deadline = time.monotonic() + 60  # each sweeper's first pass (at start)
+            while time.monotonic() < deadline and _sweeps(env) < 2:
+                time.sleep(0.5)
+            assert _sweeps(env) >= 2
 
             status, body = request(first.url("/readyz"))
             ready = json.loads(body)
@@ -80,4 +102,41 @@ def test_two_of_each_process_share_one_database(tmp_path: Path) -> None:
         left = [pid for pid in first.pids | second.pids if alive(pid)]
         assert left == []
         logs = first.log.read_text() + second.log.read_text()
-        assert logs.count("stopped: ") >= 6  # each loop says what it did
+        assert logs.count("stopped: ") >= 7, logs[-3000:]  # each loop says what it did
+        for loop in ("task worker", "sweep", "outbox", "mail_listener"):
+            assert re.search(rf"{loop} \S+ stopped: ", logs), loop
+        assert "did not stop" not in logs, logs[-3000:]
+
+
+def _send_inbound(port: int) -> None:
+    message = EmailMessage()
+    message["From"] = "Kim Lee <kim.lee@example.com>"
+    message["To"] = "complaints@ocasahomes.co.uk"
+    message["Subject"] = "Deposit not returned"
+    message["Message-ID"] = "<smoke-inbound@example.com>"
+    message.set_content("My deposit has not been returned after eight weeks.")
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+        smtp.send_message(message)
+
+
+def _query(env: dict[str, str], sql: str) -> int:
+    from tests.production.harness import manage
+
+    code = (
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        f"    c.execute({sql!r}); print(c.fetchone()[0])"
+    )
+    return int(manage(env, "shell", "-c", code).strip().splitlines()[-1])
+
+
+def _opened_by_email(env: dict[str, str]) -> bool:
+    return bool(_query(env, "SELECT count(*) FROM cases_case WHERE channel = 'email'"))
+
+
+def _sweeps(env: dict[str, str]) -> int:
+    return _query(
+        env,
+        "SELECT count(*) FROM operations_processbeat "
+        "WHERE loop = 'sweep' AND last_pass_at IS NOT NULL",
+    )
