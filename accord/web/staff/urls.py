@@ -13,6 +13,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("log/", views.log_complaint, name="staff-log"),
     path("cases/<str:reference>/", views.case_page, name="staff-case"),
     path("cases/<str:reference>/steps/<str:action>/", views.take_step, name="staff-step"),
+    path(
+        "cases/<str:reference>/steps/<str:action>/confirm/",
+        views.confirm_step,
+        name="staff-step-confirm",
+    ),
     path("cases/<str:reference>/notes/", views.add_note, name="staff-note"),
     path("cases/<str:reference>/threads/<str:party>/", views.post_message, name="staff-message"),
     path("cases/<str:reference>/relay/<int:message_id>/", views.relay, name="staff-relay"),

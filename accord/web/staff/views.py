@@ -28,11 +28,12 @@ from accord.mediation import threads
 from accord.mediation.choices import Party
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Organisation
+from accord.procedures.next_step import ends_unresolved
 from accord.procedures.registry import registry
 from accord.web.forms import add_refusal
 from accord.web.resubmission import once_per_submission
 from accord.web.staff.access import staff_required
-from accord.web.staff.casepage import handlers_of, teams_of
+from accord.web.staff.casepage import closing_words, handlers_of, teams_of
 from accord.web.staff.forms import (
     LOG_FIELDS,
     AssignForm,
@@ -166,7 +167,12 @@ def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse
         raise Http404("no such step")
     form = StepForm(action, transition, request.POST)
     name = f"step-{action}"
+    confirming = ends_unresolved(procedure, transition)
+    if confirming and request.POST.get("confirmed") != "yes":
+        return _confirmation(request, case, action, StepForm(action, transition, request.POST))
     if not form.is_valid():
+        if confirming:
+            return _confirmation(request, case, action, form, status=400)
         return invalid(request, reference, name, form)
     try:
         engine.take_step(
@@ -181,8 +187,51 @@ def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse
             now=timezone.now(),
         )
     except ActionRefused as exc:
+        if confirming:
+            add_refusal(form, exc, step_fields(transition))
+            return _confirmation(request, case, action, form, status=exc.status)
         return refused(request, reference, name, form, exc, step_fields(transition))
     return done(reference, f"Done: {transition.label}.", request, "steps")
+
+
+@staff_required
+def confirm_step(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    """The page that asks before a step that ends the case unresolved (withdrawing it,
+    closing it out of remit): the step's form, sent with `confirmed`."""
+    case = staff_case(request, reference)
+    procedure = engine.procedure_of(case)
+    transition = procedure.transitions.get(action)
+    if transition is None or action not in engine.allowed_steps(
+        case, staff_user(request), timezone.now()
+    ):
+        label = transition.label if transition else action
+        messages.error(request, f"'{label}' is not a step you can take on this case now.")
+        return HttpResponseRedirect(
+            reverse("staff-case", kwargs={"reference": reference}) + "#steps", status=303
+        )
+    return _confirmation(request, case, action, StepForm(action, transition))
+
+
+def _confirmation(
+    request: HttpRequest, case: Case, action: str, form: StepForm, status: int = 200
+) -> HttpResponse:
+    procedure = engine.procedure_of(case)
+    transition = procedure.transitions[action]
+    form.set_outcome_labels(procedure)
+    return render(
+        request,
+        "web/staff/confirm_step.html",
+        {
+            "case": case,
+            "organisation": case.organisation,
+            "label": transition.label,
+            "action": action,
+            "form": form,
+            "closing": closing_words(procedure, transition),
+            "letters": [procedure.letters.get(n, n) for n in transition.letters],
+        },
+        status=status,
+    )
 
 
 @require_POST
