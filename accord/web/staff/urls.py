@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("logout/", signin.logout, name="staff-logout"),
     path("", views.work_queue, name="staff-queue"),
     path("log/", views.log_complaint, name="staff-log"),
+    path("assign/", views.bulk_assign, name="staff-bulk-assign"),
     path("cases/<str:reference>/", views.case_page, name="staff-case"),
     path("cases/<str:reference>/steps/<str:action>/", views.take_step, name="staff-step"),
     path(
