@@ -81,8 +81,9 @@ def test_the_expected_step_is_the_primary_action_and_closing_unresolved_is_a_war
     procedure = registry().get(
         *Case.objects.values_list("procedure_key", "procedure_version").get(reference=reference)
     )
-    assert primary(html) is not None
-    assert not ends_unresolved(procedure, procedure.transitions[primary(html)])
+    expected = primary(html)
+    assert expected is not None
+    assert not ends_unresolved(procedure, procedure.transitions[expected])
     # Every step that ends the case unresolved is a warning, and only those.
     for step in warnings(html):
         assert ends_unresolved(procedure, procedure.transitions[step])
