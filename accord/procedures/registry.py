@@ -16,10 +16,17 @@ from functools import cache
 from pathlib import Path
 
 from accord.procedures.definition import Procedure
-from accord.procedures.loader import ProcedureError, load_file
+from accord.procedures.loader import (
+    ProcedureError,
+    load_file,
+    load_wording,
+    missing_wording,
+    unknown_wording,
+)
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 LOCK_FILE = PACKS_DIR / "published.lock"
+WORDING_FILE = "wording.yaml"
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,32 @@ class Registry:
                     ],
                 )
             self._versions.setdefault(procedure.key, {})[procedure.version] = loaded
+        for key, versions in self._versions.items():
+            self._add_wording(key, versions)
+
+    def _add_wording(self, key: str, versions: dict[int, LoadedProcedure]) -> None:
+        """Give every version of `key` without a `wording:` section of its own the
+        pack's wording file (`<key>/wording.yaml`, not locked: wording may improve
+        for cases already received), checked against each version's keys."""
+        path = self.packs_dir / key / WORDING_FILE
+        if not path.exists():
+            return
+        wording = load_wording(path)
+        faults = unknown_wording([loaded.procedure for loaded in versions.values()], wording)
+        for version, loaded in sorted(versions.items()):
+            if loaded.procedure.wording is not None:
+                continue
+            faults.extend(
+                f"{loaded.procedure.ref}: {fault}"
+                for fault in missing_wording(loaded.procedure, wording)
+            )
+            versions[version] = LoadedProcedure(
+                loaded.procedure.model_copy(update={"wording": wording}),
+                loaded.path,
+                loaded.sha256,
+            )
+        if faults:
+            raise ProcedureError(str(path), faults)
 
     def keys(self) -> list[str]:
         return sorted(self._versions)
