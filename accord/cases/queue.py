@@ -6,7 +6,8 @@ week", "letters owed"), each counted for its link.
 By deadline the order is (next_deadline_at, id) with cases that have no running clock
 last, read in two segments — cases with a deadline, then cases without — so each
 segment walks a partial index in its natural order on both SQLite and PostgreSQL
-(`open_case_queue`; `case_open_by_handler` for "mine" and "unassigned"); by received
+(`open_case_queue`; `case_open_by_handler` for "mine" and "unassigned";
+`case_letters_owed` for "letters owed"); by received
 date it walks `case_open_received`. A page costs at most two queries whatever the table
 size, and the view counts one more (`view_counts`: one statement of indexed COUNTs).
 """
@@ -38,6 +39,7 @@ class View(models.TextChoices):
     AT_RISK = "at_risk", "At risk"
     BREACHED = "breached", "Breached"
     DUE_THIS_WEEK = "due_this_week", "Due this week"
+    LETTERS_OWED = "letters_owed", "Letters owed"
 
 
 # Each sort: the column it orders by (None: id alone) and whether it runs backwards.
@@ -67,6 +69,8 @@ def view_condition(view: View, user: User, now: dt.datetime, tz: ZoneInfo) -> Q:
         return _clock_state_condition(ClockBadge.AT_RISK, now)
     if view == View.BREACHED:
         return _clock_state_condition(ClockBadge.BREACHED, now)
+    if view == View.LETTERS_OWED:
+        return Q(letters_owed__gt=0)
     return Q(next_deadline_at__gt=now, next_deadline_at__lt=week_end(now, tz))
 
 

@@ -84,6 +84,7 @@ def test_every_view_is_a_link_with_its_count_and_lists_its_cases(people, cases):
         "At risk": 1,
         "Breached": 1,
         "Due this week": 2,
+        "Letters owed": 0,
     }
     assert counts(html) == expected
     for view, label in (
@@ -101,6 +102,11 @@ def test_every_view_is_a_link_with_its_count_and_lists_its_cases(people, cases):
     assert listed(get(client, view="breached").content.decode()) == [cases["old"]]
     assert listed(get(client, view="at_risk").content.decode()) == [cases["mid"]]
     assert get(client, view="nonsense").status_code == 400
+    # A letter a step recorded as owed (kept by the letters app; set here directly).
+    Case.objects.filter(reference=cases["mid"]).update(letters_owed=1)
+    html = get(client).content.decode()
+    assert counts(html)["Letters owed"] == 1
+    assert listed(get(client, view="letters_owed").content.decode()) == [cases["mid"]]
 
 
 def test_columns_received_age_in_working_days_and_deadline(people, cases):
@@ -151,7 +157,7 @@ def test_a_page_costs_the_same_queries_however_many_cases(people, cases):
             assert get(client, **params).status_code == 200
         return len(ctx.captured_queries)
 
-    views = ["", "mine", "unassigned", "at_risk", "breached", "due_this_week"]
+    views = ["", "mine", "unassigned", "at_risk", "breached", "due_this_week", "letters_owed"]
     sorts = ["deadline", "-deadline", "received", "-received"]
     before = {(v, s): cost(view=v, sort=s) for v in views for s in sorts}
     for n in range(6):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0018_complainant_link_generation'),
+        ('cases', '0019_case_letters_owed'),
         ('organisations', '0002_closures_published_through'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
