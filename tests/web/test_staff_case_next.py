@@ -30,7 +30,10 @@ def key() -> dict[str, str]:
     return {"submission_key": secrets.token_urlsafe(16)}
 
 
-def submit(slug: str, at=london(2026, 11, 30, 10), **overrides) -> str:
+RECEIVED = london(2026, 11, 30, 10)
+
+
+def submit(slug: str, at=RECEIVED, **overrides) -> str:
     with time_machine.travel(at, tick=False):
         response = ApiClient().post(
             f"/organisations/{slug}/complaints", complaint_body(**overrides)
@@ -73,9 +76,7 @@ def test_the_expected_step_is_the_primary_action_and_closing_unresolved_is_a_war
     assert primary(html) == "acknowledge"
     assert "withdraw" in warnings(html)
     assert f'href="/staff/cases/{reference}/steps/withdraw/confirm/"' in html
-    assert (
-        'id="step-withdraw"' in html and "<form" not in html.split('id="step-withdraw"')[0][-200:]
-    )
+    assert '<a class="button warning" id="step-withdraw"' in html
     take(ApiClient(people["cs_handler"]), reference, AT, "acknowledge")
     html = page(people["cs_handler"], reference)
     procedure = registry().get(
@@ -93,7 +94,8 @@ def test_the_expected_step_is_the_primary_action_and_closing_unresolved_is_a_war
             html,
         )
     )
-    assert secondary and not secondary & warnings(html)
+    assert secondary
+    assert not secondary & warnings(html)
 
 
 def test_a_step_that_ends_the_case_unresolved_is_confirmed_first(people):
@@ -159,8 +161,10 @@ def test_a_mediation_shows_both_threads_and_only_the_panels_its_stage_uses(peopl
     respondent = occs.businesses.order_by("pk").first()
     reference = submit("occs", respondent_id=respondent.pk)
     html = page(people["occs_handler"], reference)
-    assert 'id="thread-complainant"' in html and 'id="thread-respondent"' in html
-    assert 'id="mediation"' in html and 'id="consent"' in html
+    assert 'id="thread-complainant"' in html
+    assert 'id="thread-respondent"' in html
+    assert 'id="mediation"' in html
+    assert 'id="consent"' in html
     # At receipt there are no records to ask for and nothing to propose yet.
     assert 'id="records"' not in html
     assert 'id="proposals"' not in html
