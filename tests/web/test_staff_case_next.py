@@ -193,7 +193,7 @@ def test_a_handler_who_must_assign_themselves_is_told_the_engines_reason(people)
 def test_take_this_case_comes_first_in_the_side_column(people):
     reference = submit("optimised")
     html = page(people["cs_handler"], reference)
-    side = html.split('class="case-side"', 1)[1].split("</aside>", 1)[0]
+    side = html.split('class="case-side case-glance"', 1)[1].split("</aside>", 1)[0]
     assert side.index("Take this case") < side.index('id="clocks"')
 
 

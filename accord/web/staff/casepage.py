@@ -292,7 +292,12 @@ class CasePage:
 
     def _clocks(self) -> list[ClockOffer]:
         shown = []
-        for clock in self.case.clocks.all():
+        # The clocks still running first (nearest due first), then those stopped.
+        ordered = sorted(
+            self.case.clocks.all(),
+            key=lambda c: (c.status != "running", c.due_at is None, c.due_at or self.now),
+        )
+        for clock in ordered:
             view = clock_view(clock, self.now)
             view["badge_class"] = CLOCK_BADGES.get(view["state"], "badge-stopped")
             view["state_label"] = str(view["state"]).replace("_", " ").capitalize()
