@@ -201,7 +201,7 @@ class MessageForm(AccessibleFormMixin, forms.Form):
     def __init__(self, party: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix=f"message-{party}", **kwargs)
         self.fields["body"].label = f"Write to the {party}"
-        self._bound_fields_cache.pop("body", None)  # made before the label was set
+        self._bound_fields_cache.pop("body", None)  # type: ignore[attr-defined]  # made before the label was set
 
 
 class RelayForm(AccessibleFormMixin, forms.Form):
