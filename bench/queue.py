@@ -394,7 +394,7 @@ def measure_staff(requests: int, explain: bool) -> dict[str, PageResult]:
             results[label] = PageResult(
                 queries=len(captured),
                 statements=_common.statement_summary(captured),
-                rows=len(re.findall(r'<td><a href="/staff/cases/', html)),
+                rows=len(re.findall(r'<td class="reference"><a href="/staff/cases/', html)),
                 has_next=">Next page</a>" in html,
                 latencies=latencies,
             )

@@ -63,13 +63,13 @@ def get(client, at=NOW, **params):
 
 
 def listed(html: str) -> list[str]:
-    return re.findall(r'<td><a href="/staff/cases/([^/]+)/">', html)
+    return re.findall(r'<td class="reference"><a href="/staff/cases/([^/]+)/">', html)
 
 
 def counts(html: str) -> dict[str, int]:
     return {
         label: int(count)
-        for label, count in re.findall(r'>([A-Za-z ]+) <span class="count">(\d+)</span>', html)
+        for label, count in re.findall(r'>([A-Za-z ]+)<span class="count">(\d+)</span>', html)
     }
 
 
