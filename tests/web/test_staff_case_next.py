@@ -180,6 +180,10 @@ def test_a_handler_who_must_assign_themselves_is_told_the_engines_reason(people)
     section = html.split('id="steps"', 1)[1].split("</section>", 1)[0]
     assert "The case is escalated: only its assigned handler takes its steps" in section
     assert 'name="take" value="me"' in section
+    # The handler of stage 1 may not take it now (separation of duties): no button.
+    barred = page(people["handler"], reference, stage2)
+    assert 'name="take"' not in barred
+    assert 'id="assign-first"' not in barred
     with time_machine.travel(stage2, tick=False):
         taken = verified_client(people["head"]).post(
             f"/staff/cases/{reference}/assign/", {**key(), "take": "me"}

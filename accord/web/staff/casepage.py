@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Prefetch, prefetch_related_objects
 
 from accord.accounts.models import User
-from accord.cases import engine
+from accord.cases import actions, engine
 from accord.cases.choices import EventKind
 from accord.cases.models import Case, Event
 from accord.cases.presentation import clock_view
@@ -262,9 +262,8 @@ class CasePage:
                 ),
             ),
             "may_assign_anyone": case.is_open and can_assign(user, case, None),
-            "may_take": case.is_open
-            and role in {Role.HANDLER, Role.SENIOR_HANDLER}
-            and case.handler_id != user.pk,
+            "may_take": role in {Role.HANDLER, Role.SENIOR_HANDLER}
+            and actions.take_refusal(case, user) is None,
             "verbal_form": self._form("verbal", VerbalSummaryForm),
             "may_write_letters": role in {Role.HANDLER, Role.SENIOR_HANDLER, Role.MANAGER},
             "may_relay": case.is_open and role in {Role.HANDLER, Role.SENIOR_HANDLER},
