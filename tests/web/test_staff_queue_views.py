@@ -226,3 +226,10 @@ def test_handlers_see_no_checkboxes(people, cases):
     html = get(verified_client(people["handler"])).content.decode()
     assert 'name="case"' not in html
     assert "/staff/assign/" not in html
+
+
+def test_a_count_stops_at_its_cap(people, cases, monkeypatch):
+    monkeypatch.setattr("accord.cases.queue.COUNT_CAP", 2)
+    html = get(verified_client(people["handler"])).content.decode()
+    assert 'Unassigned<span class="count">2+</span>' in html
+    assert 'Mine<span class="count">1</span>' in html

@@ -176,12 +176,16 @@ def _view_links(
         links.append(
             {
                 "label": view.label if view else "All open cases",
-                "count": counts[view] if view else None,
+                "count": _count_words(counts[view]) if view else None,
                 "query": query.urlencode(),
                 "current": view == current,
             }
         )
     return links
+
+
+def _count_words(count: int) -> str:
+    return f"{queue.COUNT_CAP}+" if count >= queue.COUNT_CAP else str(count)
 
 
 # The sortable columns: (heading, sort ascending, sort descending, which way is "first").
