@@ -45,6 +45,54 @@ class Assigned:
     changed: bool
 
 
+def assignment_refusal(
+    case: Case, actor: User, role: Role, handler: User | None, team: Team | None
+) -> ActionRefused | None:
+    """Why `actor` (staff of the case's organisation, in `role`) may not give the case to
+    `handler` and `team`, or None: the rule `assign` applies, for a page to ask first."""
+    if not can_assign(actor, case, handler):
+        return NotPermitted("handlers may only take cases for themselves")
+    procedure = procedure_of(case)
+    events = list(case.events.all())
+    if role in {Role.HANDLER, Role.SENIOR_HANDLER} and actor.pk in earlier_handlers(
+        case, procedure, events
+    ):
+        return SeparationOfDuties(
+            "you handled this case at an earlier stage; you may not assign it now"
+        )
+    if handler is not None and handler.pk != case.handler_id:
+        handler_role = staff_role(handler)
+        if handler_role not in {Role.HANDLER, Role.SENIOR_HANDLER} or not is_staff_of(
+            handler, case.organisation_id
+        ):
+            return InvalidAction(
+                "the handler must be a handler of this organisation", field="handler"
+            )
+        barred = earlier_handlers(case, procedure, events)
+        if barred:
+            if handler.pk in barred:
+                return SeparationOfDuties(
+                    f"{handler} handled this case at an earlier stage; assign someone else"
+                )
+            if handler_role != Role.SENIOR_HANDLER:
+                return InvalidAction("an escalated case needs a senior handler", field="handler")
+    if team is not None and team.organisation_id != case.organisation_id:
+        return InvalidAction("the team belongs to another organisation", field="team")
+    return None
+
+
+def take_refusal(case: Case, actor: User) -> ActionRefused | None:
+    """Why the actor may not take the case for themselves now, or None."""
+    role = staff_role(actor)
+    if role is None or not is_staff_of(actor, case.organisation_id):
+        return NotPermitted("only the organisation's staff may do this")
+    if not case.is_open:
+        return ActionRefused("the case is closed")
+    if case.handler_id == actor.pk:
+        return ActionRefused("the case is already yours")
+    return assignment_refusal(case, actor, role, actor, None)
+
+
 def assign(
     case_id: int,
     actor: User,
@@ -66,34 +114,9 @@ def assign(
         new_team_id = team.pk if team is not None else case.team_id
         if handler_id(handler) == case.handler_id and new_team_id == case.team_id:
             return Assigned(case, changed=False)
-        if not can_assign(actor, case, handler):
-            raise NotPermitted("handlers may only take cases for themselves")
-        procedure = procedure_of(case)
-        events = list(case.events.all())
-        if role in {Role.HANDLER, Role.SENIOR_HANDLER} and actor.pk in earlier_handlers(
-            case, procedure, events
-        ):
-            raise SeparationOfDuties(
-                "you handled this case at an earlier stage; you may not assign it now"
-            )
-        if handler is not None and handler.pk != case.handler_id:
-            handler_role = staff_role(handler)
-            if handler_role not in {Role.HANDLER, Role.SENIOR_HANDLER} or not is_staff_of(
-                handler, case.organisation_id
-            ):
-                raise InvalidAction(
-                    "the handler must be a handler of this organisation", field="handler"
-                )
-            barred = earlier_handlers(case, procedure, events)
-            if barred:
-                if handler.pk in barred:
-                    raise SeparationOfDuties(
-                        f"{handler} handled this case at an earlier stage; assign someone else"
-                    )
-                if handler_role != Role.SENIOR_HANDLER:
-                    raise InvalidAction("an escalated case needs a senior handler", field="handler")
-        if team is not None and team.organisation_id != case.organisation_id:
-            raise InvalidAction("the team belongs to another organisation", field="team")
+        problem = assignment_refusal(case, actor, role, handler, team)
+        if problem is not None:
+            raise problem
         append_event(
             case,
             kind=EventKind.ASSIGNED,

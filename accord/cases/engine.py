@@ -135,13 +135,17 @@ def problems_with(
         )
     elif role in HANDLING_ROLES and escalated and actor.pk != case.handler_id:
         problems.append(
-            NotPermitted(
+            MustAssignFirst(
                 "the case is escalated: only its assigned handler takes its steps; "
                 "assign yourself first"
             )
         )
     problems.extend(ActionRefused(p) for p in conditions)
     return role, problems
+
+
+class MustAssignFirst(NotPermitted):
+    """The step is the assigned handler's: the actor may take it once assigned."""
 
 
 def _preferred(roles: set[Role]) -> Role | None:
@@ -220,6 +224,22 @@ def must_assign_first(case: Case, actor: User) -> bool:
     if not roles_on_case(actor, case) & HANDLING_ROLES:
         return False
     return is_escalated(procedure_of(case), list(case.events.all()))
+
+
+def withheld_until_assigned(case: Case, actor: User, now: dt.datetime) -> str | None:
+    """Why the stage's handling steps are not offered to this actor until they are
+    assigned to the case (the refusal `problems_with` gives), or None."""
+    if not must_assign_first(case, actor):
+        return None
+    procedure = procedure_of(case)
+    events = list(case.events.all())
+    barred = earlier_handlers(case, procedure, events)
+    for transition in procedure.transitions.values():
+        _, problems = problems_with(case, procedure, actor, transition, barred, now, escalated=True)
+        for problem in problems:
+            if isinstance(problem, MustAssignFirst):
+                return problem.message
+    return None
 
 
 def allowed_steps(case: Case, actor: User, now: dt.datetime) -> list[str]:

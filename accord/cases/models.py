@@ -129,6 +129,26 @@ class Case(models.Model):
                 condition=models.Q(is_open=True),
                 name="open_case_deadline",
             ),
+            # The work queue's views and sorts (cases/queue.py): "mine" and "unassigned"
+            # by deadline (an equality on handler, NULL included, then the keyset
+            # columns); every view by received date (the included columns let the
+            # time-window views filter off the index); the "at risk" count.
+            models.Index(
+                fields=["organisation", "handler", "next_deadline_at", "id"],
+                condition=models.Q(is_open=True),
+                name="case_open_by_handler",
+            ),
+            models.Index(
+                fields=["organisation", "received_at", "id"],
+                include=["handler", "next_deadline_at", "next_at_risk_at"],
+                condition=models.Q(is_open=True),
+                name="case_open_received",
+            ),
+            models.Index(
+                fields=["organisation", "next_at_risk_at", "next_deadline_at"],
+                condition=models.Q(is_open=True),
+                name="case_open_at_risk",
+            ),
             # The reports' "received in the period", and the quality log's pages
             # (newest first, keyset on received_at and id: a seek at any depth).
             models.Index(fields=["organisation", "received_at", "id"], name="case_received"),

@@ -122,6 +122,12 @@ def can_assign(user: User | AnonymousUser, case: Case, assignee: User | None) ->
     return role == Role.HANDLER and assignee is not None and assignee.pk == user.pk
 
 
+def can_assign_in_bulk(user: User | AnonymousUser, organisation_id: int) -> bool:
+    """Assigning many of the organisation's cases at once, to anyone: those who assign
+    anyone (`can_assign`)."""
+    return staff_role(user) in ASSIGNERS and is_staff_of(user, organisation_id)
+
+
 def can_manage_quality(user: User | AnonymousUser, organisation_id: int) -> bool:
     """Managers and administrators keep their organisation's quality log: corrective
     actions and their verification, and the review of its procedure. Every member of

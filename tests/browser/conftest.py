@@ -170,9 +170,19 @@ def press(page: Any, button: Any) -> None:
         button.click()
 
 
+def reveal_step(page: Any, key: str) -> Any:
+    """The step's form, opened if it is one of the other steps (a closed <details>:
+    its summary opens it without JavaScript)."""
+    form = page.locator(f"#step-{key}")
+    summary = page.locator(f"details:has(#step-{key}) > summary")
+    if summary.count() and not form.is_visible():
+        summary.click()
+    return form
+
+
 def take_step(page: Any, key: str, fill: dict[str, str] | None = None) -> None:
     """Take a procedure step from the staff case page (its form is #step-<key>)."""
-    form = page.locator(f"#step-{key}")
+    form = reveal_step(page, key)
     for label, value in (fill or {}).items():
         form.get_by_label(label).fill(value)
     press(page, form.get_by_role("button"))

@@ -210,7 +210,7 @@ def sent_letter(complainant: User) -> Any:
 
 
 # A route's parameter that must be a real value even for an action's URL to resolve.
-PLACEHOLDERS = {"party": "complainant"}
+PLACEHOLDERS = {"party": "complainant", "action": "withdraw"}
 ANONYMOUS = {"staff-login", "party-login", "party-link-request"}
 
 

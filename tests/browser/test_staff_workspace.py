@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     assert_accessible,
     person,
     press,
+    reveal_step,
     screenshot,
     sign_in,
     take_step,
@@ -139,7 +140,7 @@ def test_lettings_stage2_with_a_holding_response(new_context: Any, organisations
     head_page.wait_for_selector(".message-success")
     take_step(head_page, "acknowledge_stage2")
 
-    holding = head_page.locator("#step-send_holding_response")
+    holding = reveal_step(head_page, "send_holding_response")
     # Without reasons: the form says what is missing, nothing is recorded.
     holding.get_by_role("button").click()
     head_page.wait_for_selector(".error-summary")

@@ -9,20 +9,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.db.models import Prefetch, prefetch_related_objects
 
 from accord.accounts.models import User
-from accord.cases import engine
+from accord.cases import actions, engine
 from accord.cases.choices import EventKind
 from accord.cases.models import Case, Event
 from accord.cases.presentation import clock_view
 from accord.cases.rights import rights_of
 from accord.letters.kinds import kind_of
-from accord.letters.models import Letter, Recipient
+from accord.letters.models import Letter, LetterStatus, Recipient
 from accord.mediation.choices import Party
 from accord.mediation.visibility import visible_messages
 from accord.organisations.models import Team
 from accord.permissions import can_assign, staff_role
+from accord.policy.disclosure import has_respondent_party
 from accord.procedures.definition import Procedure, Role
+from accord.procedures.next_step import ends_unresolved, expected_step
+from accord.procedures.stage_uses import after_consent, uses_agreement
 from accord.procedures.wording import party_wording
 from accord.web.staff.forms import (
     AssignForm,
@@ -105,12 +109,27 @@ def describe(event: Event, procedure: Procedure) -> str:
     return str(kind.label)
 
 
+def closing_words(procedure: Procedure, transition: Any) -> str:
+    """What taking the step does to the case, in words, for a step that closes it."""
+    target = procedure.stages.get(transition.to or "")
+    if target is None or not target.terminal:
+        return ""
+    labels = [
+        procedure.outcomes[name].label for name in transition.outcomes if name in procedure.outcomes
+    ]
+    if not labels:
+        return "It closes the case."
+    return f"It closes the case with the outcome: {' or '.join(labels)}."
+
+
 @dataclass
 class StepOffer:
     key: str
     label: str
     form: StepForm
     letters: list[str]
+    ends_unresolved: bool = False  # shown as a warning, confirmed before it is taken
+    closes_with: str = ""  # the outcomes it closes with, in words
 
 
 @dataclass
@@ -145,11 +164,22 @@ class CasePage:
         return self.bound.get(name) or make()
 
     def context(self) -> dict[str, Any]:
+        # Every reader of the timeline and the clocks (the engine's checks, the page)
+        # shares one read of each: the page costs the same queries however long the
+        # timeline.
+        prefetch_related_objects(
+            [self.case],
+            Prefetch("events", queryset=Event.objects.select_related("actor")),
+            "clocks",
+        )
         self.mediation = MediationShown(self.case, self.user, self.now, self.bound)
         shown = self._context()
         # A form sent for something no longer offered (the step was taken meanwhile, the
         # clock stopped): its errors go at the top of the page.
         offered = {f"step-{step.key}" for step in shown["steps"]}
+        offered |= {f"step-{step.key}" for step in shown["warning_steps"]}
+        if shown["next_step"] is not None:
+            offered.add(f"step-{shown['next_step'].key}")
         offered |= {
             f"clock-{offer.shown['key']}-{action}"
             for offer in shown["clocks"]
@@ -171,9 +201,28 @@ class CasePage:
         teams = teams_of(case.organisation_id)
         role = staff_role(user)
         mediation = self.mediation.context()
+        steps = self._steps()
+        expected = expected_step(
+            procedure,
+            case.stage,
+            [step.key for step in steps],
+            [
+                (clock.key, clock.due_at)
+                for clock in case.clocks.all()
+                if clock.status == "running" and clock.due_at is not None
+            ],
+        )
+        needed = self._letters_needed(events, letters)
         return {
             "mediation": mediation,
             "shows_mediation": shows_mediation(case, mediation),
+            "two_sides": has_respondent_party(case),
+            "uses_records": bool(mediation["records_requests"])
+            or (case.is_open and after_consent(procedure, case.stage)),
+            "uses_agreement": bool(
+                mediation["proposals"] or mediation["agreements"] or mediation["submissions"]
+            )
+            or (case.is_open and uses_agreement(procedure, case.stage)),
             "case": case,
             "now": now,
             "bound_errors": any(form.errors for form in self.bound.values()),
@@ -193,10 +242,14 @@ class CasePage:
             "clocks": self._clocks(),
             "rights": rights_of(case, procedure, now),
             "threads": self._threads(),
-            "steps": self._steps(),
-            "assign_first": engine.must_assign_first(case, user),
-            "letters": letters,
-            "letters_needed": self._letters_needed(events, letters),
+            "next_step": next((step for step in steps if step.key == expected), None),
+            "steps": [step for step in steps if step.key != expected and not step.ends_unresolved],
+            "warning_steps": [step for step in steps if step.ends_unresolved],
+            "withheld": engine.withheld_until_assigned(case, user, now),
+            "letters": [letter for letter in letters if letter.status == LetterStatus.SENT],
+            "drafts": [letter for letter in letters if letter.status == LetterStatus.DRAFT],
+            "letters_needed": needed,
+            "letters_owed": [item for item in needed if not item["sent"]],
             "note_form": self._form("note", NoteForm),
             "assign_form": self._form(
                 "assign",
@@ -210,9 +263,8 @@ class CasePage:
                 ),
             ),
             "may_assign_anyone": case.is_open and can_assign(user, case, None),
-            "may_take": case.is_open
-            and role in {Role.HANDLER, Role.SENIOR_HANDLER}
-            and case.handler_id != user.pk,
+            "may_take": role in {Role.HANDLER, Role.SENIOR_HANDLER}
+            and actions.take_refusal(case, user) is None,
             "verbal_form": self._form("verbal", VerbalSummaryForm),
             "may_write_letters": role in {Role.HANDLER, Role.SENIOR_HANDLER, Role.MANAGER},
             "may_relay": case.is_open and role in {Role.HANDLER, Role.SENIOR_HANDLER},
@@ -233,13 +285,20 @@ class CasePage:
                     transition.label,
                     form,
                     [self.procedure.letters.get(n, n) for n in transition.letters],
+                    ends_unresolved(self.procedure, transition),
+                    closing_words(self.procedure, transition),
                 )
             )
         return offers
 
     def _clocks(self) -> list[ClockOffer]:
         shown = []
-        for clock in self.case.clocks.all():
+        # The clocks still running first (nearest due first), then those stopped.
+        ordered = sorted(
+            self.case.clocks.all(),
+            key=lambda c: (c.status != "running", c.due_at is None, c.due_at or self.now),
+        )
+        for clock in ordered:
             view = clock_view(clock, self.now)
             view["badge_class"] = CLOCK_BADGES.get(view["state"], "badge-stopped")
             view["state_label"] = str(view["state"]).replace("_", " ").capitalize()
@@ -266,6 +325,8 @@ class CasePage:
         return shown
 
     def _threads(self) -> list[ThreadShown]:
+        """Both threads side by side in a mediation; the complainant's alone where the
+        organisation is itself the respondent."""
         documents = self.mediation.documents()
         by_party: dict[str, list[dict[str, Any]]] = {p.value: [] for p in Party}
         for message in visible_messages(self.user, self.case).order_by("sent_at", "id"):
@@ -275,7 +336,11 @@ class CasePage:
         shown = []
         mediates = party_wording(self.procedure).mediates
         for party in Party:
-            if party == Party.RESPONDENT and not mediates and not by_party[party.value]:
+            if (
+                party == Party.RESPONDENT
+                and not (mediates and has_respondent_party(self.case))
+                and not by_party[party.value]
+            ):
                 continue  # an in-house complaint: no thread with the organisation itself
             form = self.bound.get(f"message-{party.value}")
             if not isinstance(form, MessageForm):

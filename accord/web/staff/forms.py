@@ -11,6 +11,7 @@ from django import forms
 
 from accord.accounts.models import User
 from accord.cases.choices import Channel, ClockBadge, Source
+from accord.cases.queue import SORTS, View
 from accord.letters.models import Recipient
 from accord.letters.rendering import FIELDS as LETTER_FIELDS
 from accord.mediation.agreements import Term
@@ -81,6 +82,8 @@ class QueueFilterForm(AccessibleFormMixin, forms.Form):
         required=False,
         choices=[("", "Any"), *ClockBadge.choices],
     )
+    view = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
     cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
     def __init__(
@@ -100,6 +103,27 @@ class QueueFilterForm(AccessibleFormMixin, forms.Form):
             *((h.username, str(h)) for h in handlers),
         ]
         self.fields["stage"].choices = [("", "Any"), *stages]  # type: ignore[attr-defined]
+        self.fields["view"].choices = [("", "All open cases"), *View.choices]  # type: ignore[attr-defined]
+        self.fields["sort"].choices = [("", "Next deadline"), *((s, s) for s in SORTS)]  # type: ignore[attr-defined]
+
+
+class BulkAssignForm(AccessibleFormMixin, forms.Form):
+    """The queue's bulk assignment: the chosen cases (checkboxes named `case`, read by
+    the view) to a handler and/or a team."""
+
+    handler = forms.ChoiceField(label="Assign the chosen cases to", required=False)
+    team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, handlers: list[User], teams: list[Team], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="bulk", **kwargs)
+        self.fields["handler"].choices = [  # type: ignore[attr-defined]
+            ("", "Keep each case's handler"),
+            *((h.username, str(h)) for h in handlers),
+        ]
+        self.fields["team"].choices = [  # type: ignore[attr-defined]
+            ("", "Keep each case's team"),
+            *((t.pk, t.name) for t in teams),
+        ]
 
 
 class StepForm(AccessibleFormMixin, forms.Form):
@@ -270,6 +294,7 @@ class MessageForm(AccessibleFormMixin, forms.Form):
     def __init__(self, party: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, prefix=f"message-{party}", **kwargs)
         self.fields["body"].label = f"Write to the {party}"
+        self._bound_fields_cache.pop("body", None)  # type: ignore[attr-defined]  # made before the label was set
 
 
 class RelayForm(AccessibleFormMixin, forms.Form):

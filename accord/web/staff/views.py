@@ -10,14 +10,15 @@ from typing import Any
 
 from csp.decorators import csp_update
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.accounts.models import User
-from accord.cases import actions, engine, intake, queue
+from accord.cases import actions, bulk_assignment, engine, intake, queue
 from accord.cases.choices import VERBAL_CHANNELS, Channel, ClockBadge, Source
 from accord.cases.clocks import badge
 from accord.cases.errors import ActionRefused
@@ -28,14 +29,17 @@ from accord.mediation import threads
 from accord.mediation.choices import Party
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Organisation
+from accord.policy.roles import can_assign_in_bulk
+from accord.procedures.next_step import ends_unresolved
 from accord.procedures.registry import registry
 from accord.web.forms import add_refusal
 from accord.web.resubmission import once_per_submission
 from accord.web.staff.access import staff_required
-from accord.web.staff.casepage import handlers_of, teams_of
+from accord.web.staff.casepage import closing_words, handlers_of, teams_of
 from accord.web.staff.forms import (
     LOG_FIELDS,
     AssignForm,
+    BulkAssignForm,
     ClockForm,
     LetterForm,
     LogComplaintForm,
@@ -55,7 +59,7 @@ from accord.web.staff.responses import (
     staff_case,
     staff_user,
 )
-from accord.workdays.deadlines import Unit
+from accord.workdays.deadlines import Unit, working_days_between
 
 PAGE_SIZE = 50
 
@@ -83,20 +87,32 @@ def _stages(organisation: Organisation) -> list[tuple[str, str]]:
 
 @staff_required
 def work_queue(request: HttpRequest) -> HttpResponse:
+    return _queue(request)
+
+
+def _queue(
+    request: HttpRequest,
+    bulk_form: BulkAssignForm | None = None,
+    status: int = 200,
+    params: Any = None,
+) -> HttpResponse:
+    """The queue page for the query string `params` (the request's by default), with
+    the bulk assignment form that was sent, if any."""
     user = staff_user(request)
     organisation = _organisation(user)
-    form = QueueFilterForm(
-        request.GET,
-        teams=teams_of(organisation.pk),
-        handlers=handlers_of(organisation.pk),
-        stages=_stages(organisation),
-    )
+    params = request.GET if params is None else params
+    teams, handlers = teams_of(organisation.pk), handlers_of(organisation.pk)
+    form = QueueFilterForm(params, teams=teams, handlers=handlers, stages=_stages(organisation))
     now = timezone.now()
+    calendar = calendar_for(organisation)
     cases: list[Case] = []
     next_cursor: queue.Cursor | None = None
-    status = 200
+    sort = queue.DEFAULT_SORT
+    view: queue.View | None = None
     if form.is_valid():
         data = form.cleaned_data
+        sort = data["sort"] or queue.DEFAULT_SORT
+        view = queue.View(data["view"]) if data["view"] else None
         try:
             cursor = queue.Cursor.decode(data["cursor"]) if data["cursor"] else None
             cases, next_cursor = queue.page(
@@ -107,44 +123,145 @@ def work_queue(request: HttpRequest) -> HttpResponse:
                     stage=data["stage"] or None,
                     clock_state=ClockBadge(data["clock_state"]) if data["clock_state"] else None,
                     search=data["q"],
+                    view=view,
+                    tz=calendar.tz,
                 ),
                 now=now,
                 cursor=cursor,
                 limit=PAGE_SIZE,
+                sort=sort,
             )
         except ActionRefused as exc:
             add_refusal(form, exc)
             status = 400
     else:
         status = 400
-    rows = [_row(case, now) for case in cases]
+    today = calendar.local_date(now)
+    rows = [_row(case, now, today, calendar) for case in cases]
     next_query = ""
     if next_cursor is not None:
-        params = request.GET.copy()
-        params["cursor"] = next_cursor.encode()
-        next_query = params.urlencode()
+        query = params.copy()
+        query["cursor"] = next_cursor.encode()
+        next_query = query.urlencode()
+    may_bulk = can_assign_in_bulk(user, organisation.pk)
     context = {
         "form": form,
         "rows": rows,
         "next_query": next_query,
-        "first_page": not request.GET.get("cursor"),
+        "first_page": not params.get("cursor"),
         "organisation": organisation,
         "now": now,
+        "views": _view_links(params, view, queue.view_counts(user, now, calendar.tz)),
+        "view_label": view.label if view else "All open cases",
+        "columns": _sort_links(params, sort),
+        "bulk_form": bulk_form or (BulkAssignForm(handlers, teams) if may_bulk else None),
+        "may_bulk": may_bulk,
+        "back": params.urlencode(),
     }
     template = "web/staff/_queue_results.html" if request.htmx else "web/staff/queue.html"  # type: ignore[attr-defined]
     return render(request, template, context, status=status)
 
 
-def _row(case: Case, now: dt.datetime) -> dict[str, Any]:
+def _view_links(
+    params: Any, current: queue.View | None, counts: dict[queue.View, int]
+) -> list[dict[str, Any]]:
+    """Each view as a link that keeps the sort (and drops the other filters and the page)."""
+    links = []
+    for view in [None, *queue.View]:
+        query = QueryDict(mutable=True)
+        if view is not None:
+            query["view"] = view.value
+        if params.get("sort"):
+            query["sort"] = params["sort"]
+        links.append(
+            {
+                "label": view.label if view else "All open cases",
+                "count": _count_words(counts[view]) if view else None,
+                "query": query.urlencode(),
+                "current": view == current,
+            }
+        )
+    return links
+
+
+def _count_words(count: int) -> str:
+    return f"{queue.COUNT_CAP}+" if count >= queue.COUNT_CAP else str(count)
+
+
+# The sortable columns: (heading, sort ascending, sort descending, which way is "first").
+SORTABLE = {
+    "received": ("Received", "received", "-received"),
+    "age": ("Age (working days)", "-received", "received"),
+    "deadline": ("Next deadline", "deadline", "-deadline"),
+}
+
+
+def _sort_links(params: Any, sort: str) -> dict[str, dict[str, Any]]:
+    """Each sortable column's heading: a link to sort by it (the other way round when
+    it is the current sort), and its aria-sort."""
+    columns = {}
+    for name, (label, forwards, backwards) in SORTABLE.items():
+        active = sort in (forwards, backwards)
+        wanted = backwards if sort == forwards else forwards
+        query = params.copy()
+        query.pop("cursor", None)
+        query["sort"] = wanted
+        direction = ""
+        if active:
+            direction = "ascending" if sort == forwards else "descending"
+        columns[name] = {"label": label, "query": query.urlencode(), "aria_sort": direction}
+    return columns
+
+
+def _row(case: Case, now: dt.datetime, today: dt.date, calendar: Any) -> dict[str, Any]:
     procedure = engine.procedure_of(case)
     state = badge(case.next_deadline_at, case.next_at_risk_at, now)
+    received = calendar.local_date(case.received_at)
     return {
         "case": case,
         "stage_label": procedure.stages[case.stage].label,
         "badge": state,
         "badge_label": ClockBadge(state).label,
         "badge_class": f"badge-{ClockBadge(state).value.replace('_', '-')}",
+        "received": received,
+        "age": working_days_between(received, today, calendar),
     }
+
+
+@require_POST
+@staff_required
+@once_per_submission
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Assign the cases chosen on the queue page (`bulk_assignment.assign_many`)."""
+    user = staff_user(request)
+    organisation = _organisation(user)
+    back = QueryDict(request.POST.get("back", "")[:2000])
+    handlers, teams = handlers_of(organisation.pk), teams_of(organisation.pk)
+    form = BulkAssignForm(handlers, teams, request.POST)
+    if not can_assign_in_bulk(user, organisation.pk):
+        form.is_valid()
+        form.add_error(None, "Only managers, administrators and senior handlers assign cases.")
+        return _queue(request, form, 403, back)
+    if not form.is_valid():
+        return _queue(request, form, 400, back)
+    handler = next((h for h in handlers if h.username == form.cleaned_data["handler"]), None)
+    team = next((t for t in teams if t.pk == form.cleaned_data["team"]), None)
+    try:
+        result = bulk_assignment.assign_many(
+            request.POST.getlist("case"), user, handler=handler, team=team, now=timezone.now()
+        )
+    except ActionRefused as exc:
+        add_refusal(form, exc, {"cases": "__all__"})
+        return _queue(request, form, exc.status, back)
+    note = f"Assigned {len(result.changed)} case{pluralize(len(result.changed))}."
+    if result.unchanged:
+        note += f" {len(result.unchanged)} already had that assignment."
+    messages.success(request, note)
+    for reference, why in result.refused:
+        messages.error(request, f"{reference} was not assigned: {why}.")
+    return HttpResponseRedirect(
+        reverse("staff-queue") + (f"?{back.urlencode()}" if back else ""), status=303
+    )
 
 
 # --- The case page --------------------------------------------------------------------
@@ -166,7 +283,12 @@ def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse
         raise Http404("no such step")
     form = StepForm(action, transition, request.POST, procedure=procedure)
     name = f"step-{action}"
+    confirming = ends_unresolved(procedure, transition)
+    if confirming and request.POST.get("confirmed") != "yes":
+        return _confirmation(request, case, action, StepForm(action, transition, request.POST))
     if not form.is_valid():
+        if confirming:
+            return _confirmation(request, case, action, form, status=400)
         return invalid(request, reference, name, form)
     try:
         engine.take_step(
@@ -182,8 +304,51 @@ def take_step(request: HttpRequest, reference: str, action: str) -> HttpResponse
             now=timezone.now(),
         )
     except ActionRefused as exc:
+        if confirming:
+            add_refusal(form, exc, step_fields(transition))
+            return _confirmation(request, case, action, form, status=exc.status)
         return refused(request, reference, name, form, exc, step_fields(transition))
     return done(reference, f"Done: {transition.label}.", request, "steps")
+
+
+@staff_required
+def confirm_step(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+    """The page that asks before a step that ends the case unresolved (withdrawing it,
+    closing it out of remit): the step's form, sent with `confirmed`."""
+    case = staff_case(request, reference)
+    procedure = engine.procedure_of(case)
+    transition = procedure.transitions.get(action)
+    if transition is None or action not in engine.allowed_steps(
+        case, staff_user(request), timezone.now()
+    ):
+        label = transition.label if transition else action
+        messages.error(request, f"'{label}' is not a step you can take on this case now.")
+        return HttpResponseRedirect(
+            reverse("staff-case", kwargs={"reference": reference}) + "#steps", status=303
+        )
+    return _confirmation(request, case, action, StepForm(action, transition))
+
+
+def _confirmation(
+    request: HttpRequest, case: Case, action: str, form: StepForm, status: int = 200
+) -> HttpResponse:
+    procedure = engine.procedure_of(case)
+    transition = procedure.transitions[action]
+    form.set_outcome_labels(procedure)
+    return render(
+        request,
+        "web/staff/confirm_step.html",
+        {
+            "case": case,
+            "organisation": case.organisation,
+            "label": transition.label,
+            "action": action,
+            "form": form,
+            "closing": closing_words(procedure, transition),
+            "letters": [procedure.letters.get(n, n) for n in transition.letters],
+        },
+        status=status,
+    )
 
 
 @require_POST

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0019_case_letters_owed'),
+        ('cases', '0020_work_queue_views'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
