@@ -25,6 +25,7 @@ from accord.cases.search import search_text
 from accord.cases.tasks import send_receipt_notice
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Business, Organisation
+from accord.organisations.respondents import self_business
 from accord.procedures.definition import Guard, Procedure
 from accord.procedures.registry import UnknownProcedure, registry
 from accord.workdays.calendar import WorkingCalendar
@@ -248,7 +249,8 @@ def _respondent(organisation: Organisation, respondent_id: int | None) -> tuple[
         businesses = businesses.filter(pk=respondent_id)
         refusal = "no such business for this organisation"
     else:
-        businesses = businesses.filter(is_self=True)
+        own = self_business(organisation)
+        businesses = businesses.filter(pk=own.pk) if own is not None else businesses.none()
         refusal = "say which business the complaint is about"
     found = list(businesses.values_list("pk", "name")[:1])
     if not found:

@@ -25,3 +25,13 @@ def calendar_for(organisation: Organisation) -> WorkingCalendar:
         holidays_confirmed_through=holidays_confirmed_through(),
         closures_published_through=organisation.closures_published_through,
     )
+
+
+def calendar_changed(organisation: Organisation) -> None:
+    """The one place told that an organisation's working days moved (its nation, closing
+    time, closure days or closures published through): any cached calendar of it is
+    dropped here, and every open case's due dates are re-projected (a deferred task, run
+    after the change commits)."""
+    from accord.cases.recompute import recompute_after_calendar_change
+
+    recompute_after_calendar_change.enqueue(organisation.pk)

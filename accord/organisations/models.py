@@ -43,11 +43,20 @@ class Organisation(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from accord.procedures.registry import registry
+        from accord.procedures.registry import is_own_key, registry
 
-        known = set(registry().keys())
+        known = [  # the packs, and this organisation's own procedures (not another's)
+            key
+            for key in registry().keys()  # noqa: SIM118 (a Registry, not a dict)
+            if not is_own_key(key) or key.startswith(f"{self.slug}:")
+        ]
         if self.procedure_key not in known:
-            raise ValidationError({"procedure_key": f"no procedure '{self.procedure_key}'"})
+            raise ValidationError(
+                {
+                    "procedure_key": f"no procedure '{self.procedure_key}': choose one of "
+                    + ", ".join(known)
+                }
+            )
 
 
 class Team(models.Model):
