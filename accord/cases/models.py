@@ -87,6 +87,13 @@ class Case(models.Model):
     # When the mediator opened the case to the business complained about; until then it
     # does not know of the case (see accord.policy.disclosure).
     opened_to_respondent_at = models.DateTimeField(null=True, blank=True)
+    # Letters a step recorded as owed (a pack's letter that may follow the step, e.g.
+    # one that needs an attachment), not yet sent; the queue's "Letters owed" view and
+    # the sweep read it. Kept by accord.letters.owed in the step's transaction.
+    letters_owed = models.PositiveSmallIntegerField(default=0)
+    # The complainant's language (a code of settings.LANGUAGES): activated when a
+    # letter, page or e-mail is written for them.
+    language = models.CharField(max_length=12, default="en")
 
     # The earliest due instant of any running clock, kept by the engine; queues and
     # sweeps read this column, never recompute deadlines row by row.
@@ -152,6 +159,11 @@ class Case(models.Model):
             # An organisation's case ids from the index alone: the annual report joins
             # clocks to cases on it (its clock figures 800 -> 460 ms at 1M cases).
             models.Index(fields=["organisation", "id"], name="case_organisation_id"),
+            models.Index(
+                fields=["organisation", "next_deadline_at", "id"],
+                condition=models.Q(letters_owed__gt=0),
+                name="case_letters_owed",
+            ),
             models.Index(
                 fields=["organisation", "referred_to_regulator_at"],
                 condition=models.Q(referred_to_regulator_at__isnull=False),

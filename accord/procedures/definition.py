@@ -219,6 +219,58 @@ class Transition(_Strict):
     cites: str = ""
 
 
+class PartyText(_Strict):
+    """Party wording that differs by reader: the complainant's, and the business's in a
+    procedure that mediates (empty: the business is not told this)."""
+
+    complainant: str
+    respondent: str = ""
+
+
+# Party wording: one text for whichever party reads it, or a text per party.
+Text = str | PartyText
+
+
+class StepWording(_Strict):
+    """How a step reads to the parties: `done` in their timeline once it is taken ("We
+    acknowledged your complaint"); `action` on a party's own button where a party may
+    take it ("Withdraw my complaint")."""
+
+    done: Text
+    action: Text = ""
+
+
+class LetterWording(_Strict):
+    """What a pack says of one of its letters beyond its description: the kind it is
+    (when its name is not itself a kind), whether the step may be taken before it is
+    sent (it is then recorded as owed, and a clock the step stops runs until the letter
+    is sent), and this procedure's default wording for it (subject and body, a template
+    like the defaults in `accord.letters.defaults`)."""
+
+    kind: str | None = None
+    may_follow: bool = False
+    subject: str = ""
+    body: str = ""
+
+
+class Wording(_Strict):
+    """Everything a party reads of a procedure, in the reader's words: each stage (where
+    the complaint stands), step (what was done), clock (the promise, with ``{by}`` for
+    its due date: "We will acknowledge your complaint {by}.") and outcome, and the
+    letters' declarations. A pack may carry it as its `wording:` section; the shipped
+    packs have it beside them in `packs/<key>/wording.yaml`, for every version without
+    its own (published files are locked). `mediates`: whether the procedure mediates
+    between the complainant and a business (None: whether any step is the business's
+    or opens the case to it)."""
+
+    mediates: bool | None = None
+    stages: dict[str, Text] = Field(default_factory=dict)
+    steps: dict[str, StepWording] = Field(default_factory=dict)
+    clocks: dict[str, Text] = Field(default_factory=dict)
+    outcomes: dict[str, Text] = Field(default_factory=dict)
+    letters: dict[str, LetterWording] = Field(default_factory=dict)
+
+
 class Procedure(_Strict):
     """A complete, versioned procedure definition."""
 
@@ -244,6 +296,9 @@ class Procedure(_Strict):
     clocks: dict[str, Clock] = Field(default_factory=dict)
     transitions: dict[str, Transition]
     rights: dict[str, Right] = Field(default_factory=dict)
+    # The parties' wording (see `Wording`); the registry adds the pack's wording file to
+    # a version without its own.
+    wording: Wording | None = None
 
     @property
     def ref(self) -> str:

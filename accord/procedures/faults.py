@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 SECTIONS = ("stages", "transitions", "clocks", "outcomes", "rights", "letters", "milestones")
+WORDING = "wording"  # what the parties read: edited whole, as one field
 ABOUT = "about"  # the procedure's own fields: name, summary, initial stage, ...
 
 _ITEM = re.compile(r"^(transition|clock|right|outcome|stage) '([^']+)'(.*)$", re.S)
@@ -60,6 +61,8 @@ def locate(fault: str) -> Located:
     path, sep, message = fault.partition(": ")
     if sep and re.fullmatch(r"[\w.*-]+|\(top\)", path) and " " not in path:
         parts = path.split(".")
+        if parts[0] == WORDING:
+            return Located(message if len(parts) == 1 else fault, WORDING, "", WORDING)
         if parts[0] in SECTIONS:
             return Located(message, parts[0], *([*parts[1:3], "", ""])[:2])
         return Located(message, ABOUT, "", "" if parts[0] == "(top)" else parts[0])

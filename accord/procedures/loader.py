@@ -18,8 +18,15 @@ from accord.procedures.definition import (
     CLOCK_END_PREFIX,
     RECEIPT,
     RECEIVE,
+    PartyText,
     Procedure,
+    Text,
+    Wording,
 )
+
+# What a clock's promise may fill in: its due date in words ("by the end of Friday
+# 4 December 2026") and the day alone ("Friday 4 December 2026").
+WORDING_PLACEHOLDERS = {"by": "", "day": ""}
 
 
 class ProcedureError(Exception):
@@ -175,6 +182,10 @@ def coherence_faults(procedure: Procedure) -> list[str]:
         if not any(outcome in t.outcomes for t in transitions.values()):
             faults.append(f"outcome '{outcome}' is never set by any transition")
 
+    if procedure.wording is not None:
+        faults.extend(missing_wording(procedure, procedure.wording))
+        faults.extend(unknown_wording([procedure], procedure.wording))
+
     if procedure.initial_stage in stages:
         reachable = _reachable(procedure)
         for stage in stages:
@@ -184,6 +195,78 @@ def coherence_faults(procedure: Procedure) -> list[str]:
             if not stages[stage].terminal and not _can_close_from(procedure, stage):
                 faults.append(f"a case in stage '{stage}' can never close")
     return faults
+
+
+def _texts(text: Text) -> list[str]:
+    if isinstance(text, PartyText):
+        return [t for t in (text.complainant, text.respondent) if t]
+    return [text]
+
+
+def _placeholder_faults(where: str, text: Text) -> list[str]:
+    faults = []
+    for part in _texts(text):
+        try:
+            part.format(**WORDING_PLACEHOLDERS)
+        except (KeyError, IndexError, ValueError) as exc:
+            faults.append(f"wording of {where}: only {{by}} and {{day}} may be filled in ({exc!r})")
+    return faults
+
+
+def missing_wording(procedure: Procedure, wording: Wording) -> list[str]:
+    """The stages, steps, clocks and outcomes of `procedure` that `wording` leaves
+    without party wording (a party must never read a staff label or a key instead)."""
+    faults = []
+    for section, keys in (
+        ("stages", procedure.stages),
+        ("steps", procedure.transitions),
+        ("clocks", procedure.clocks),
+        ("outcomes", procedure.outcomes),
+    ):
+        declared = getattr(wording, section)
+        for key in keys:
+            if key not in declared:
+                faults.append(f"wording: {section} has no party wording for '{key}'")
+    for key, clock_text in wording.clocks.items():
+        faults.extend(_placeholder_faults(f"clock '{key}'", clock_text))
+    return faults
+
+
+def unknown_wording(procedures: list[Procedure], wording: Wording) -> list[str]:
+    """Wording for a stage, step, clock, outcome or letter that no version of the
+    procedure has: a typo, or wording left behind by a renamed key."""
+    faults = []
+    for section, attribute in (
+        ("stages", "stages"),
+        ("steps", "transitions"),
+        ("clocks", "clocks"),
+        ("outcomes", "outcomes"),
+        ("letters", "letters"),
+    ):
+        known = {key for procedure in procedures for key in getattr(procedure, attribute)}
+        for key in getattr(wording, section):
+            if key not in known:
+                faults.append(f"wording: {section} names unknown '{key}'")
+    return faults
+
+
+def load_wording(path: Path) -> Wording:
+    """Parse and validate a pack's wording file (its keys are checked by the registry
+    against every version of the pack)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProcedureError(str(path), [f"not valid YAML: {exc}"]) from exc
+    if not isinstance(raw, dict):
+        raise ProcedureError(str(path), ["the file must contain a mapping at the top level"])
+    try:
+        return Wording.model_validate(raw)
+    except ValidationError as exc:
+        faults = [
+            f"{'.'.join(str(part) for part in error['loc']) or '(top)'}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise ProcedureError(str(path), faults) from exc
 
 
 def _marked_anywhere(procedure: Procedure, milestone: str) -> bool:

@@ -24,10 +24,17 @@ from pathlib import Path
 from typing import Protocol
 
 from accord.procedures.definition import Procedure
-from accord.procedures.loader import ProcedureError, load_file
+from accord.procedures.loader import (
+    ProcedureError,
+    load_file,
+    load_wording,
+    missing_wording,
+    unknown_wording,
+)
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 LOCK_FILE = PACKS_DIR / "published.lock"
+WORDING_FILE = "wording.yaml"
 NAMESPACE_SEPARATOR = ":"
 
 
@@ -92,23 +99,45 @@ class Registry:
                     ],
                 )
             self._versions.setdefault(procedure.key, {})[procedure.version] = loaded
+        for key, versions in self._versions.items():
+            self._add_wording(key, versions)
+
+    def _add_wording(self, key: str, versions: dict[int, LoadedProcedure]) -> None:
+        """Give every version of `key` without a `wording:` section of its own the
+        pack's wording file (`<key>/wording.yaml`, not locked: wording may improve
+        for cases already received), checked against each version's keys."""
+        path = self.packs_dir / key / WORDING_FILE
+        if not path.exists():
+            return
+        wording = load_wording(path)
+        faults = unknown_wording([loaded.procedure for loaded in versions.values()], wording)
+        for version, loaded in sorted(versions.items()):
+            if loaded.procedure.wording is not None:
+                continue
+            faults.extend(
+                f"{loaded.procedure.ref}: {fault}"
+                for fault in missing_wording(loaded.procedure, wording)
+            )
+            versions[version] = LoadedProcedure(
+                loaded.procedure.model_copy(update={"wording": wording}),
+                loaded.path,
+                loaded.sha256,
+            )
+        if faults:
+            raise ProcedureError(str(path), faults)
 
     def keys(self) -> list[str]:
         own = self.own.keys() if self.own is not None else []
         return sorted(self._versions) + sorted(own)
 
-    def shipped(self) -> list[LoadedProcedure]:
-        """The packs' versions (the files only: no database needed)."""
+    def all(self) -> list[LoadedProcedure]:
+        """Every version of the shipped packs (the files: no database needed). An
+        organisation's own procedure's versions: `versions_of(key)`."""
         return [
             self._versions[key][version]
             for key in sorted(self._versions)
             for version in sorted(self._versions[key])
         ]
-
-    def all(self) -> list[LoadedProcedure]:
-        """Every version: the packs', then the organisations' own."""
-        own = self.own.keys() if self.own is not None else []
-        return self.shipped() + [loaded for key in own for loaded in self.versions_of(key)]
 
     def versions_of(self, key: str) -> list[LoadedProcedure]:
         """Every version of one procedure, oldest first ([] if there is none)."""
@@ -142,7 +171,7 @@ class Registry:
 
     def unpublished(self) -> list[LoadedProcedure]:
         locked = _read_lock(self.lock_file)
-        return [loaded for loaded in self.shipped() if loaded.procedure.ref not in locked]
+        return [loaded for loaded in self.all() if loaded.procedure.ref not in locked]
 
     def publish(self, only: set[str] | None = None) -> list[str]:
         """Record not-yet-published versions (all, or those named like ``key@2``) in the

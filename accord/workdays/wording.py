@@ -28,6 +28,7 @@ __all__ = [
     "day_words",
     "due_day_words",
     "due_words",
+    "fill_due",
     "format_day",
     "format_instant",
     "last_day",
@@ -111,6 +112,21 @@ def due_words(
         calendar=calendar,
     )
     return DueWords(text, relative, passed)
+
+
+def fill_due(
+    text: str,
+    due_at: datetime,
+    *,
+    calendar: WorkingCalendar | None = None,
+    tz: ZoneInfo | None = None,
+) -> str:
+    """A party's promise with its due date filled in: ``{by}`` becomes the deadline in
+    words ("by the end of Friday 4 December 2026"), ``{day}`` the day alone ("Friday
+    4 December 2026")."""
+    zone = calendar.tz if calendar is not None else (tz or LONDON)
+    by = due_words(due_at, calendar=calendar, tz=zone).text
+    return text.format(by=by, day=format_day(last_day(due_at, zone)))
 
 
 def opens_words(at: datetime, tz: ZoneInfo = LONDON) -> str:

@@ -325,3 +325,29 @@ def test_publishing_makes_a_version_complaints_follow(
         client.get(f"/staff/settings/procedure/drafts/{draft.pk}/diff/", {"from": "9"}).status_code
         == 404
     )
+
+
+def test_the_parties_wording_travels_with_a_copy_and_is_checked(client: Client) -> None:
+    draft = start(client, "lettings@3")
+    wording = yaml.safe_load(draft.draft)["wording"]
+    assert wording["stages"]  # the pack's wording file, folded into the draft
+    added = client.post(
+        item_url(draft, "stages"), {"key": "stage3_review", "label": "Stage 3 - review"}
+    )
+    assert added.status_code == 303
+    overview = client.get(f"/staff/settings/procedure/drafts/{draft.pk}/").content.decode()
+    assert "no party wording for &#x27;stage3_review&#x27;" in overview
+    assert "edit/wording/#id_wording" in overview
+    page = client.get(item_url(draft, "wording"))
+    html = page.content.decode()
+    assert re.search(r'id="id_wording_error"[^>]*>.*no party wording', html)
+    text = form_values(html)["wording"]
+    fixed = text.replace(
+        "stages:\n", "stages:\n  stage3_review: Your complaint is being reviewed.\n", 1
+    )
+    response = client.post(item_url(draft, "wording"), {"wording": fixed})
+    assert response.status_code == 303, response.content.decode()[:3000]
+    draft.refresh_from_db()
+    stages = yaml.safe_load(draft.draft)["wording"]["stages"]
+    assert stages["stage3_review"] == "Your complaint is being reviewed."
+    assert client.post(item_url(draft, "wording"), {"wording": "stages: [x"}).status_code == 422

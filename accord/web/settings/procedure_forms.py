@@ -31,7 +31,7 @@ from accord.procedures.definition import (
     Stage,
     Transition,
 )
-from accord.procedures.faults import ABOUT, Located
+from accord.procedures.faults import ABOUT, WORDING, Located
 from accord.web.forms import AccessibleFormMixin
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -51,6 +51,7 @@ SECTION_TITLES = {
     "rights": "The complainant's rights",
     "letters": "Letters",
     "milestones": "Milestones",
+    WORDING: "What the parties read",
 }
 ABOUT_FIELDS = (
     "name",
@@ -111,8 +112,13 @@ LABELS = {
     "closes_after": "Closes after",
     "closes_from": "Counted from when we",
     "description": "What it is",
+    WORDING: "The parties' wording",
 }
 HELP = {
+    WORDING: "As YAML, in the wording format: for each stage, step (done, action), "
+    "time limit (a promise with {by} for its due date) and outcome, the words the "
+    "complainant (and the business) read; for each letter, its default subject and "
+    "body. Leave it empty to show the staff labels.",
     "inputs": "As YAML: each input's name, then its label, kind (date or text) and "
     "whether it is required. For example:\nanticipated_date:\n  label: When we expect "
     "to respond\n  kind: date",
@@ -265,13 +271,15 @@ class ItemForm(AccessibleFormMixin, forms.Form):
                 label=label, required=required, min_value=0, max_value=100000
             )
         else:
-            long = name in {"cites", "summary"}
+            long = name in {"cites", "summary", WORDING}
             self.fields[name] = forms.CharField(
                 label=label,
                 help_text=help_text,
                 required=required,
                 max_length=4000,
-                widget=forms.Textarea({"rows": 3}) if long else forms.TextInput(),
+                widget=forms.Textarea({"rows": 20 if name == WORDING else 3})
+                if long
+                else forms.TextInput(),
             )
 
     def values(self) -> dict[str, Any]:
@@ -297,6 +305,16 @@ class ItemForm(AccessibleFormMixin, forms.Form):
                 continue
             out[name] = value
         return out
+
+    def clean_wording(self) -> str:
+        text = str(self.cleaned_data.get(WORDING) or "")
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError as exc:
+            raise forms.ValidationError(f"Not valid YAML: {exc}") from exc
+        if value is not None and not isinstance(value, dict):
+            raise forms.ValidationError("Give the wording of each section: stages, steps, …")
+        return text
 
     def clean_inputs(self) -> str:
         text = str(self.cleaned_data.get("inputs") or "")
@@ -348,6 +366,8 @@ def fields_of(section: str) -> list[tuple[str, FieldInfo]]:
         return [(name, info[name]) for name in ABOUT_FIELDS]
     if section in TEXT_SECTIONS:
         return [("description", FieldInfo(annotation=str, default=...))]
+    if section == WORDING:
+        return [(WORDING, FieldInfo(annotation=str, default=""))]
     model = MODELS[section]
     return [(_field_name(name, info), info) for name, info in model.model_fields.items()]
 
@@ -387,6 +407,11 @@ def item_of(draft: dict[str, Any], section: str, item: str) -> dict[str, Any] | 
     """The item's current values (None: no such item)."""
     if section == ABOUT:
         return {name: draft.get(name) for name in ABOUT_FIELDS}
+    if section == WORDING:
+        wording = draft.get(WORDING)
+        return {
+            WORDING: yaml.safe_dump(wording, sort_keys=False, allow_unicode=True) if wording else ""
+        }
     items = draft.get(section)
     if not isinstance(items, dict) or item not in items:
         return None
@@ -403,6 +428,14 @@ def put_item(draft: dict[str, Any], section: str, item: str, values: dict[str, A
                 draft[name] = values[name]
             else:
                 draft.pop(name, None)
+        return
+    if section == WORDING:
+        text = str(values.get(WORDING) or "")
+        wording = yaml.safe_load(text) if text.strip() else None
+        if wording:
+            draft[WORDING] = wording
+        else:
+            draft.pop(WORDING, None)
         return
     items = draft.setdefault(section, {})
     items[item] = values["description"] if section in TEXT_SECTIONS else values

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accord.cases.errors import ActionRefused
 from accord.organisations.calendar import calendar_for
 from accord.procedures import own
-from accord.procedures.faults import ABOUT, SECTIONS, Located
+from accord.procedures.faults import ABOUT, SECTIONS, WORDING, Located
 from accord.procedures.models import OwnProcedure, OwnVersion
 from accord.procedures.simulation import SimulatedStep
 from accord.procedures.simulation import simulate as run_simulation
@@ -41,7 +41,8 @@ from accord.web.settings.procedure_forms import (
 )
 from accord.workdays.calendar import LONDON, Nation
 
-EDITABLE = (ABOUT, *SECTIONS)
+EDITABLE = (ABOUT, *SECTIONS, WORDING)
+WHOLE = (ABOUT, WORDING)  # edited as one form, not item by item
 
 
 def _draft(request: HttpRequest, draft_id: int) -> OwnProcedure:
@@ -96,7 +97,7 @@ def draft(request: HttpRequest, draft_id: int) -> HttpResponse:
     checked = own.check(mine, today=_today())
     data = checked.data or {}
     sections = [
-        (name, SECTION_TITLES[name], len(data.get(name) or {}) if name != ABOUT else None)
+        (name, SECTION_TITLES[name], len(data.get(name) or {}) if name not in WHOLE else None)
         for name in EDITABLE
     ]
     return _page(
@@ -147,7 +148,7 @@ def _section_or_404(section: str) -> str:
 def section(request: HttpRequest, draft_id: int, section: str) -> HttpResponse:
     mine = _draft(request, draft_id)
     _section_or_404(section)
-    if section == ABOUT:
+    if section in WHOLE:
         return item(request, draft_id, section, "")
     checked = own.check(mine, today=_today())
     data = checked.data
@@ -208,7 +209,7 @@ def item(request: HttpRequest, draft_id: int, section: str, item: str) -> HttpRe
     if current is None:
         raise Http404("no such item")
     fields = fields_of(section)
-    if request.method == "POST" and "delete" in request.POST and section != ABOUT:
+    if request.method == "POST" and "delete" in request.POST and section not in WHOLE:
         del data[section][item]
         own.save_draft(mine, own.dump(data), administrator(request), now=timezone.now())
         messages.success(request, f"{item} is removed from the draft.")

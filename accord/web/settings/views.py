@@ -323,7 +323,7 @@ def _choices(organisation: Organisation) -> list[Any]:
     """The latest version of every shipped pack, and the organisation's own procedures
     with a published version."""
     latest: dict[str, Any] = {}
-    for loaded in registry().shipped():
+    for loaded in registry().all():
         latest[loaded.procedure.key] = loaded.procedure
     for mine in OwnProcedure.objects.filter(
         organisation=organisation, versions__isnull=False
