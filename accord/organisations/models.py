@@ -36,6 +36,14 @@ class Organisation(models.Model):
     email = models.EmailField(blank=True)
     complaints_email = models.EmailField(blank=True)
     website = models.URLField(blank=True)
+    # The letterhead and the signatory of the organisation's letters (set in Settings).
+    letterhead = models.TextField(
+        blank=True,
+        help_text="The lines at the top of every letter: for example the name, address "
+        "and how to get in touch. Empty: the name and contact details above.",
+    )
+    signatory_name = models.CharField(max_length=200, blank=True)
+    signatory_role = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -121,7 +121,16 @@ def test_a_new_organisation_sets_itself_up_and_publishes_its_own_procedure(
     success(page)
     look(page, "bodies")
 
+    page.get_by_role("link", name="Letterhead", exact=True).first.click()
+    page.get_by_label("Letterhead").fill("Lough Homes\n2 Quay Street, Enniskillen")
+    page.get_by_label("Letters are signed by").fill("Aoife Byrne")
+    page.get_by_label("Their role").fill("Head of Housing Services")
+    press(page, page.get_by_role("button", name="Save"))
+    success(page)
+    look(page, "letterhead")
+
     organisation.refresh_from_db()
+    assert organisation.signatory_name == "Aoife Byrne"
     assert organisation.nation == "NIR"
     assert organisation.closing_time == dt.time(16, 30)
     assert ClosureDay.objects.filter(organisation=organisation).count() == 1

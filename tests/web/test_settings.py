@@ -299,3 +299,21 @@ def test_the_procedure_is_chosen_from_a_list_of_packs(acme: Organisation, client
     bad = client.post("/staff/settings/procedure/", {"procedure_key": "housing"})
     assert bad.status_code == 422
     assert "Select a valid choice" in bad.content.decode()
+
+
+def test_letterhead_and_signatory(acme: Organisation, client: Client) -> None:
+    data = {
+        "letterhead": "Acme Homes\n1 High Street, Belfast",
+        "signatory_name": "Ada Lovelace",
+        "signatory_role": "Head of Customer Resolution",
+    }
+    assert client.post("/staff/settings/letterhead/", data).status_code == 303
+    acme.refresh_from_db()
+    assert acme.signatory_name == "Ada Lovelace"
+    bad = client.post("/staff/settings/letterhead/", {**data, "signatory_name": "x" * 201})
+    assert bad.status_code == 422
+    assert "Ensure this value has at most 200 characters" in bad.content.decode()
+    assert (
+        client.post("/staff/settings/letterhead/", {**data, "letterhead": "\x00"}).status_code
+        == 422
+    )

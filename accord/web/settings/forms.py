@@ -260,3 +260,16 @@ class SimulatorForm(AccessibleFormMixin, forms.Form):
             if data.get(f"on_{n}") and not data.get(f"step_{n}"):
                 self.add_error(f"step_{n}", "Choose the step taken on this day.")
         return data
+
+
+class LetterheadForm(AccessibleFormMixin, forms.ModelForm[Organisation]):
+    class Meta:
+        model = Organisation
+        fields = ["letterhead", "signatory_name", "signatory_role"]
+        labels = {
+            "letterhead": "Letterhead",
+            "signatory_name": "Letters are signed by",
+            "signatory_role": "Their role",
+        }
+        help_texts = {"signatory_role": "For example, Head of Customer Resolution."}
+        widgets = {"letterhead": forms.Textarea(attrs={"rows": 5})}

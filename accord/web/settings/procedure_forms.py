@@ -382,6 +382,8 @@ def as_post(form_fields: list[tuple[str, FieldInfo]], current: dict[str, Any]) -
                 data[f"{name}__amount"] = str(value.get("amount", ""))
                 data[f"{name}__unit"] = str(value.get("unit") or "")
             continue
+        if value is None and info.annotation in (int, str, bool) and not info.is_required():
+            value = info.default  # shown as the format's default (left out of the YAML)
         if value is None:
             continue
         if name == "inputs":

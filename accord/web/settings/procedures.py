@@ -248,6 +248,9 @@ def item(request: HttpRequest, draft_id: int, section: str, item: str) -> HttpRe
             "draft": mine,
             "section": section,
             "item": item,
+            "heading": (current.get("label") if isinstance(current.get("label"), str) else "")
+            or item
+            or SECTION_TITLES[section],
             "form": form,
             "model": MODELS.get(section),
             "other_faults": [

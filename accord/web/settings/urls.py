@@ -7,6 +7,7 @@ from accord.web.settings import procedures, views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="settings"),
     path("details/", views.details, name="settings-details"),
+    path("letterhead/", views.letterhead, name="settings-letterhead"),
     path("closures/", views.closures, name="settings-closures"),
     path("closures/<int:day_id>/remove/", views.remove_closure, name="settings-remove-closure"),
     path("teams/", views.teams, name="settings-teams"),

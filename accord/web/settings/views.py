@@ -29,6 +29,7 @@ from accord.web.settings.forms import (
     ClosureForm,
     DetailsForm,
     ExternalBodyForm,
+    LetterheadForm,
     NewStaffForm,
     ProcedureChoiceForm,
     StaffChangeForm,
@@ -93,6 +94,19 @@ def details(request: HttpRequest) -> HttpResponse:
         configuration.details_saved(organisation, form.changed_data)
         return _done(request, "settings-details", "The organisation's details are saved.")
     return _page(request, "details.html", {"form": form})
+
+
+@administrator_required
+def letterhead(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_of(request)
+    form = LetterheadForm(request.POST or None, instance=organisation)
+    if request.method == "POST":
+        if not form.is_valid():
+            organisation.refresh_from_db()
+            return _invalid(request, "letterhead.html", {"form": form})
+        form.save()
+        return _done(request, "settings-letterhead", "The letterhead and signatory are saved.")
+    return _page(request, "letterhead.html", {"form": form})
 
 
 # --- Closure days -------------------------------------------------------------------
