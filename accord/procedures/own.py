@@ -299,7 +299,11 @@ def publish(
             data,
             own.key,
             author=author.get_full_name() or author.username,
-            approved_by=(approver.get_full_name() or approver.username) if approver else "",
+            approved_by=(
+                (approver.get_full_name() or approver.username)
+                if approver is not None and approver.pk != author.pk
+                else f"self-approved: {details.self_approval_reason.strip()}"
+            ),
             summary=details.summary,
             today=today,
             effective_from=details.effective_from,

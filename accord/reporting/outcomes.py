@@ -45,7 +45,5 @@ def outcome_kind(procedure_key: str, version: int, outcome: str) -> OutcomeKind:
 def has_upheld_outcomes(procedure_key: str) -> bool:
     """Whether any version of the procedure can end in an upheld outcome."""
     return any(
-        UPHELD & set(loaded.procedure.outcomes)
-        for loaded in registry().all()
-        if loaded.procedure.key == procedure_key
+        UPHELD & set(loaded.procedure.outcomes) for loaded in registry().versions_of(procedure_key)
     )

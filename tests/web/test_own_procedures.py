@@ -313,7 +313,10 @@ def test_publishing_makes_a_version_complaints_follow(
     draft.draft = draft.draft.replace("amount: 7\n", "amount: 4\n", 1)
     draft.save()
     assert publish(client, draft, self_approval_reason="I am the only manager.").status_code == 303
-    assert registry().in_force("acme:housing-ombudsman", NOW.date()).version == 2
+    second = registry().in_force("acme:housing-ombudsman", NOW.date())
+    assert second.version == 2
+    assert second.revisions[-1].approved_by == "self-approved: I am the only manager."
+    assert [r.version for r in second.revisions] == ["1", "2"]
     case.refresh_from_db()
     assert case.procedure_version == 1
     diff = client.get(
