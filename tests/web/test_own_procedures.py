@@ -354,3 +354,22 @@ def test_the_parties_wording_travels_with_a_copy_and_is_checked(client: Client) 
     stages = yaml.safe_load(draft.draft)["wording"]["stages"]
     assert stages["stage3_review"] == "Your complaint is being reviewed."
     assert client.post(item_url(draft, "wording"), {"wording": "stages: [x"}).status_code == 422
+
+
+def test_another_organisations_administrator_sees_nothing_of_a_draft(client: Client) -> None:
+    draft = start(client)
+    other = Organisation.objects.create(
+        slug="other",
+        name="Other Homes",
+        kind="in_house",
+        nation="ENG",
+        reference_prefix="OTH",
+        procedure_key="housing-ombudsman",
+    )
+    stranger = verified_client(make_staff(other, "administrator", "Sam"))
+    base = f"/staff/settings/procedure/drafts/{draft.pk}/"
+    for path in ("", "yaml/", "edit/clocks/", "simulate/", "publish/", "diff/"):
+        assert stranger.get(base + path).status_code == 404, path
+    assert stranger.post(base + "yaml/", {"text": "key: x"}).status_code == 404
+    handler = verified_client(make_staff(draft.organisation, "handler", "Hal"))
+    assert handler.get(base).status_code == 403
