@@ -172,10 +172,20 @@ def save_draft(own: OwnProcedure, text: str, user: User, *, now: dt.datetime) ->
     own.save(update_fields=["draft", "updated_at", "updated_by"])
 
 
+class _NoAliases(yaml.SafeLoader):
+    """YAML without aliases: a draft is written by a person, and an alias repeated
+    within itself could grow without bound when the draft is written out again."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("aliases (*name) are not allowed in a procedure")
+        return super().compose_node(parent, index)
+
+
 def read(text: str) -> tuple[dict[str, Any] | None, list[Located]]:
     """The draft's YAML as a mapping, or the reason it is not one."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_NoAliases)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         return None, [Located(f"not valid YAML: {exc}")]
     if not isinstance(data, dict):

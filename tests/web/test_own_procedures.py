@@ -196,6 +196,8 @@ def test_the_yaml_is_saved_and_checked_by_the_loader(client: Client) -> None:
     assert "transitions/acknowledge_stage1/#id_to" in page
     assert client.post(url, {"text": "key: [unclosed"}).status_code == 303
     assert "not valid YAML" in client.get(url).content.decode()
+    assert client.post(url, {"text": "a: &x [1, 2]\nb: [*x, *x]"}).status_code == 303
+    assert "aliases (*name) are not allowed" in client.get(url).content.decode()
     nul = client.post(url, {"text": "key: a\x00"})
     assert nul.status_code == 422
     assert "NUL character" in nul.content.decode()
