@@ -56,6 +56,11 @@ class DatabaseVersions:
             text = OwnVersion.objects.values_list("text", flat=True).get(
                 procedure__key=key, version=version
             )
+            if digest(text) != sha256:  # changed behind the model's back (raw SQL)
+                raise ProcedureError(
+                    f"{key}@{version}",
+                    ["was published and has since changed; cases are pinned to it"],
+                )
             procedure = parse(yaml.safe_load(text), source=f"{key}@{version}")
             cached = LoadedProcedure(procedure, None, sha256)
             self._parsed[(key, version, sha256)] = cached
