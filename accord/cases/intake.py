@@ -26,6 +26,7 @@ from accord.cases.search import search_text
 from accord.cases.tasks import send_receipt_notice
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Business, Organisation
+from accord.organisations.respondents import self_business
 from accord.procedures.definition import Guard, Procedure
 from accord.procedures.registry import UnknownProcedure, registry
 from accord.workdays.calendar import WorkingCalendar
@@ -251,8 +252,11 @@ def _respondent(organisation: Organisation, respondent_id: int | None) -> tuple[
         which, value = pk, respondent_id
         refusal = "no such business for this organisation"
     else:
-        which, value = rows.column(Business, "is_self"), True
-        refusal = "say which business the complaint is about"
+        # An in-house organisation is its own respondent (made the first time it is needed).
+        own = self_business(organisation)
+        if own is None:
+            raise InvalidAction("say which business the complaint is about", field="respondent_id")
+        return own.pk, own.name
     # One small query, written out: the ORM's query building cost more than the query.
     # Names from the model's meta; every value is a parameter.
     sql = (

@@ -35,7 +35,6 @@ from accord.mediation.choices import Party
 from accord.organisations.calendar import calendar_for
 from accord.policy.disclosure import told_in_letter
 from accord.procedures.definition import Procedure, Role
-from accord.procedures.registry import registry
 from accord.procedures.wording import party_wording
 from accord.workdays.wording import due_day_words, due_words, format_day
 
@@ -416,7 +415,9 @@ def render_letter(
     case: Case, request: LetterRequest, now: dt.datetime, actor: User | None = None
 ) -> Rendered:
     """Render the letter without storing or sending anything, in the reader's language."""
-    procedure = registry().get(case.procedure_key, case.procedure_version)
+    from accord.cases.engine import procedure_of
+
+    procedure = procedure_of(case)
     kind = _letter_kind(procedure, request.name)
     try:
         recipient = Recipient(request.recipient)

@@ -7,7 +7,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accord.organisations.calendar import calendar_changed
 from accord.organisations.models import Business, ClosureDay, ExternalBody, Organisation, Team
+from accord.organisations.respondents import self_business
 
 
 def _own_organisation_id(request: HttpRequest) -> int | None:
@@ -53,9 +55,8 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
         )
         if change and (calendar_fields & set(form.changed_data) or closures_changed):
             # The organisation's working days moved: every open case's due dates follow.
-            from accord.cases.recompute import recompute_after_calendar_change
-
-            recompute_after_calendar_change.enqueue(form.instance.pk)
+            calendar_changed(form.instance)
+        self_business(form.instance)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Which procedure an organisation runs is set by a superuser (and checked).

@@ -69,3 +69,15 @@ def calendar_for(organisation: Organisation) -> WorkingCalendar:
     with _lock:
         _cache[organisation.pk] = (key, calendar)
     return calendar
+
+
+def calendar_changed(organisation: Organisation) -> None:
+    """The one place told that an organisation's working days moved (its nation, closing
+    time, closure days or closures published through): any cached calendar of it is
+    dropped here, and every open case's due dates are re-projected (a deferred task, run
+    after the change commits)."""
+    from accord.cases.recompute import recompute_after_calendar_change
+
+    with _lock:
+        _cache.pop(organisation.pk, None)
+    recompute_after_calendar_change.enqueue(organisation.pk)

@@ -36,8 +36,14 @@ class Organisation(models.Model):
     email = models.EmailField(blank=True)
     complaints_email = models.EmailField(blank=True)
     website = models.URLField(blank=True)
-    # Who signs the organisation's letters (a named person and their role). Empty: the
-    # member of staff who sends the letter signs it, as the complaints team.
+    # The letterhead (set in Settings). Who signs the organisation's letters (a named
+    # person and their role); empty: the member of staff who sends the letter signs it,
+    # as the complaints team.
+    letterhead = models.TextField(
+        blank=True,
+        help_text="The lines at the top of every letter: for example the name, address "
+        "and how to get in touch. Empty: the name and contact details above.",
+    )
     signatory_name = models.CharField(max_length=200, blank=True)
     signatory_role = models.CharField(max_length=200, blank=True)
 
@@ -47,11 +53,20 @@ class Organisation(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from accord.procedures.registry import registry
+        from accord.procedures.registry import is_own_key, registry
 
-        known = set(registry().keys())
+        known = [  # the packs, and this organisation's own procedures (not another's)
+            key
+            for key in registry().keys()  # noqa: SIM118 (a Registry, not a dict)
+            if not is_own_key(key) or key.startswith(f"{self.slug}:")
+        ]
         if self.procedure_key not in known:
-            raise ValidationError({"procedure_key": f"no procedure '{self.procedure_key}'"})
+            raise ValidationError(
+                {
+                    "procedure_key": f"no procedure '{self.procedure_key}': choose one of "
+                    + ", ".join(known)
+                }
+            )
 
 
 class Team(models.Model):

@@ -303,7 +303,9 @@ class Wording(_Strict):
 class Procedure(_Strict):
     """A complete, versioned procedure definition."""
 
-    key: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    # A shipped pack's key (`housing-ombudsman`), or an organisation's own procedure's,
+    # in that organisation's namespace (`acme:housing-ombudsman`; see registry).
+    key: str = Field(pattern=r"^([a-z][a-z0-9-]*:)?[a-z][a-z0-9-]*$", max_length=60)
     name: str
     version: int = Field(ge=1)
     effective_from: dt.date

@@ -1,9 +1,16 @@
-"""All procedure versions shipped with Accord, and which one is in force on a date.
+"""All procedure versions — shipped with Accord, or written and published by an
+organisation — and which one is in force on a date.
 
 Packs live in `packs/<key>/v<version>.yaml`. A case is pinned to the version in force
 when it was received, so a published version must never change under it:
 `packs/published.lock` holds the SHA-256 of every published version, and loading
 refuses a file whose content no longer matches (publish a new version instead).
+
+An organisation's own procedures are the same format, checked by the same loader, and
+found here like files: their keys are in the organisation's namespace
+(`<slug>:<key>`, see `is_own_key`) and their published versions come from an
+`OwnVersions` source (the database: `accord.procedures.own`), where a published version
+never changes either.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import json
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from accord.procedures import declarations
 from accord.procedures.definition import Procedure
@@ -28,6 +36,12 @@ from accord.procedures.loader import (
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 LOCK_FILE = PACKS_DIR / "published.lock"
 WORDING_FILE = "wording.yaml"
+NAMESPACE_SEPARATOR = ":"
+
+
+def is_own_key(key: str) -> bool:
+    """An organisation's own procedure (`acme:housing-ombudsman`), not a shipped pack."""
+    return NAMESPACE_SEPARATOR in key
 
 
 @dataclass(frozen=True)
@@ -35,7 +49,7 @@ class LoadedProcedure:
     """A validated procedure and where it came from."""
 
     procedure: Procedure
-    path: Path
+    path: Path | None  # None: an organisation's own version, kept in the database
     sha256: str
 
 
@@ -43,18 +57,34 @@ class UnknownProcedure(LookupError):
     """No such procedure, or no version of it in force on the date asked."""
 
 
-class Registry:
-    """Every version of every procedure in a folder, validated."""
+class OwnVersions(Protocol):
+    """Where organisations' own published versions are kept."""
 
-    def __init__(self, packs_dir: Path, lock_file: Path | None = None) -> None:
+    def keys(self) -> list[str]: ...
+
+    def versions(self, key: str) -> dict[int, LoadedProcedure]: ...
+
+
+class Registry:
+    """Every version of every procedure in a folder, validated; with `own`, also every
+    organisation's own published versions."""
+
+    def __init__(
+        self, packs_dir: Path, lock_file: Path | None = None, own: OwnVersions | None = None
+    ) -> None:
         self.packs_dir = packs_dir
         self.lock_file = lock_file
+        self.own = own
         self._versions: dict[str, dict[int, LoadedProcedure]] = {}
         locked = _read_lock(lock_file)
         for path in sorted(packs_dir.glob("*/v*.yaml")):
             loaded = _load(path)
             procedure = loaded.procedure
             expected_name = f"v{procedure.version}.yaml"
+            if is_own_key(procedure.key):
+                raise ProcedureError(
+                    str(path), ["a shipped pack's key has no organisation's namespace"]
+                )
             if path.name != expected_name or path.parent.name != procedure.key:
                 raise ProcedureError(
                     str(path),
@@ -125,24 +155,37 @@ class Registry:
             raise ProcedureError(str(path), faults)
 
     def keys(self) -> list[str]:
-        return sorted(self._versions)
+        own = self.own.keys() if self.own is not None else []
+        return sorted(self._versions) + sorted(own)
 
     def all(self) -> list[LoadedProcedure]:
+        """Every version of the shipped packs (the files: no database needed). An
+        organisation's own procedure's versions: `versions_of(key)`."""
         return [
             self._versions[key][version]
-            for key in self.keys()
+            for key in sorted(self._versions)
             for version in sorted(self._versions[key])
         ]
 
+    def versions_of(self, key: str) -> list[LoadedProcedure]:
+        """Every version of one procedure, oldest first ([] if there is none)."""
+        versions = self._versions_of(key)
+        return [versions[version] for version in sorted(versions)]
+
+    def _versions_of(self, key: str) -> dict[int, LoadedProcedure]:
+        if is_own_key(key):
+            return self.own.versions(key) if self.own is not None else {}
+        return self._versions.get(key, {})
+
     def get(self, key: str, version: int) -> Procedure:
         try:
-            return self._versions[key][version].procedure
+            return self._versions_of(key)[version].procedure
         except KeyError:
             raise UnknownProcedure(f"no procedure {key}@{version}") from None
 
     def in_force(self, key: str, on: dt.date) -> Procedure:
         """The latest version of `key` whose effective date is on or before `on`."""
-        versions = self._versions.get(key)
+        versions = self._versions_of(key)
         if not versions:
             raise UnknownProcedure(f"no procedure '{key}'")
         candidates = [
@@ -198,5 +241,8 @@ def _read_lock(lock_file: Path | None) -> dict[str, str]:
 
 @cache
 def registry() -> Registry:
-    """The packs shipped with Accord (loaded once per process; packs change only on deploy)."""
-    return Registry(PACKS_DIR, LOCK_FILE)
+    """The packs shipped with Accord (loaded once per process; packs change only on
+    deploy) and the organisations' own published versions (from the database)."""
+    from accord.procedures.own import DatabaseVersions
+
+    return Registry(PACKS_DIR, LOCK_FILE, own=DatabaseVersions())

@@ -112,9 +112,8 @@ def open_cases(organisation_id: int) -> QuerySet[Case]:
 
 def _stage_labels(procedure_key: str) -> dict[str, str]:
     labels: dict[str, str] = {}
-    for loaded in registry().all():
-        if loaded.procedure.key == procedure_key:
-            labels.update({k: s.label for k, s in loaded.procedure.stages.items()})
+    for loaded in registry().versions_of(procedure_key):
+        labels.update({k: s.label for k, s in loaded.procedure.stages.items()})
     return labels
 
 

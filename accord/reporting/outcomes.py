@@ -45,6 +45,5 @@ def has_upheld_outcomes(procedure_key: str) -> bool:
     """Whether any version of the procedure can end in an upheld outcome."""
     return any(
         any(defined.upheld for defined in loaded.procedure.outcomes.values())
-        for loaded in registry().all()
-        if loaded.procedure.key == procedure_key
+        for loaded in registry().versions_of(procedure_key)
     )

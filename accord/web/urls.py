@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("staff/settings/", include("accord.web.settings.urls")),
     path("staff/", include("accord.web.staff.urls")),
     path("my/", include("accord.web.parties.urls")),
     path("", include("accord.web.public.urls")),

@@ -34,7 +34,9 @@ from accord.accounts.models import User
 from accord.cases import engine
 from accord.cases.complainant_links import link_path
 from accord.cases.models import Case
-from accord.organisations.models import Organisation
+from accord.organisations.models import ClosureDay, Organisation
+from accord.procedures import own
+from accord.procedures.registry import registry
 from accord.quality.actions import ActionDetails, create_action
 from accord.web.public.views import SUBMITTED
 from tests.browser.conftest import SCREENSHOTS, assert_accessible
@@ -139,10 +141,25 @@ def build_world() -> dict[str, Any]:
     session[SUBMITTED] = [public_case.pk]
     session.save()
     complainant = User.objects.get(username="complainant")
+    administrator = User.objects.get(username="occs-administrator")
+    ClosureDay.objects.get_or_create(
+        organisation=occs, date=dt.date(2027, 12, 24), defaults={"name": "Christmas Eve"}
+    )
+    procedure = registry().in_force(occs.procedure_key, timezone.localdate())
+    draft = own.start_draft(occs, administrator, source=procedure.ref, now=timezone.now())
     letter = sent_letter(complainant)
     return {
         "inbound": held_email(),
         "letter": letter,
+        "settings": {
+            "day_id": occs.closure_days.first().pk,  # type: ignore[union-attr]
+            "team_id": occs.teams.first().pk,  # type: ignore[union-attr]
+            "user_id": manager.pk,
+            "body_id": occs.external_bodies.first().pk,  # type: ignore[union-attr]
+            "draft_id": draft.pk,
+            "section": "clocks",
+            "item": next(iter(procedure.clocks)),
+        },
         "action": action,
         "public_case": public_case,
         "clients": {
@@ -153,6 +170,7 @@ def build_world() -> dict[str, Any]:
             "complainant": party_session(complainant),
             "respondent": party_session(User.objects.get(username="occs-practice")),
             "occs manager": staff_session(manager),
+            "occs administrator": staff_session(administrator),
             **{
                 f"{slug} handler": staff_session(User.objects.get(username=f"{slug}-handler"))
                 for slug in ("occs", "optimised", "ocasa")
@@ -274,6 +292,12 @@ def candidates(world: dict[str, Any]) -> list[tuple[str, str, str]]:
                 out.append((name, url(reference=case.reference), "occs manager"))
             else:
                 out.append((name, url(), "occs manager"))
+        elif route.startswith("staff/settings/"):
+            path = url(**{param: world["settings"][param] for param in names})
+            out.append((name, path, "occs administrator"))
+            if name == "settings-draft-simulate":
+                dates = "?nation=NIR&received_on=2027-03-15&received_time=10:00"
+                out.append((name, path + dates, "occs administrator"))
         elif route.startswith("staff/"):
             if "inbound_id" in names:
                 values = {"inbound_id": world["inbound"].pk}

@@ -75,10 +75,8 @@ def _organisation(user: User) -> Organisation:
 def _stages(organisation: Organisation) -> list[tuple[str, str]]:
     """The open stages of every version of the organisation's procedure."""
     seen: dict[str, str] = {}
-    for loaded in registry().all():
+    for loaded in registry().versions_of(organisation.procedure_key):
         procedure = loaded.procedure
-        if procedure.key != organisation.procedure_key:
-            continue
         for key, stage in procedure.stages.items():
             if not stage.terminal:
                 seen.setdefault(key, stage.label)

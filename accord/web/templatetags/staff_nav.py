@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from accord.permissions import can_see_reports
+from accord.policy.roles import can_administer
 
 register = template.Library()
 
@@ -15,3 +16,9 @@ register = template.Library()
 def sees_reports(user: Any) -> bool:
     organisation_id = getattr(user, "organisation_id", None)
     return organisation_id is not None and can_see_reports(user, organisation_id)
+
+
+@register.filter
+def administers(user: Any) -> bool:
+    organisation_id = getattr(user, "organisation_id", None)
+    return organisation_id is not None and can_administer(user, organisation_id)
