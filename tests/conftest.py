@@ -167,6 +167,7 @@ def typical_letter_fields(reference: str, action: str, has_reason: bool) -> dict
     from accord.cases.engine import procedure_of
     from accord.cases.models import Case
     from accord.letters.kinds import kind_of, typed_fields
+    from accord.procedures.definition import Role
     from accord.procedures.wording import party_wording
 
     case = Case.objects.filter(reference=reference).first()
@@ -194,7 +195,12 @@ def typical_letter_fields(reference: str, action: str, has_reason: bool) -> dict
             fields["anticipated_date"] = (
                 (case.received_at + dt.timedelta(days=21)).date().isoformat()
             )
-        if not has_reason and any(f.name == "reason" for f in typed_fields(kind, mediates=False)):
+        # A step's own reason is staff's and reaches only the complainant's copy (the case
+        # policy); a letter the business gets too says why in words typed for it.
+        to_business = Role.RESPONDENT in party_wording(procedure).letter(name).to
+        if (not has_reason or to_business) and any(
+            f.name == "reason" for f in typed_fields(kind, mediates=False)
+        ):
             fields["reason"] = "The reasons, as the handler wrote them."
         typed[name] = fields
     return typed
