@@ -130,6 +130,7 @@ def send_with_step(
     from accord.letters.kinds import NEEDS_BODY, kind_of
     from accord.letters.rendering import signposted_body
     from accord.letters.sending import deliver
+
     procedure = letters.procedure  # the version the engine took the step under
     stored: list[StoredFile] = []
     try:

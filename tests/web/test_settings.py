@@ -122,11 +122,11 @@ def test_details_change_the_calendar_through_its_one_invalidation_point(
     ("field", "value", "message"),
     [
         ("name", "", "This field is required."),
-        ("name", "Acme\x00Homes", "Null characters are not allowed."),
+        ("name", "Acme\x00Homes", "Contains NUL (U+0000), which cannot be stored; remove it."),
         ("nation", "XXX", "Select a valid choice"),
         ("closing_time", "25:99", "Enter a valid time."),
         ("email", "not-an-address", "Enter a valid email address."),
-        ("address", "a\x00b", "Null characters are not allowed."),
+        ("address", "a\x00b", "Contains NUL (U+0000), which cannot be stored; remove it."),
     ],
 )
 def test_bad_details_are_form_errors(
