@@ -53,8 +53,10 @@ types: setup
 migrations-check: setup
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Both cores run tests (pytest-xdist); JOBS=1 runs them in one process.
+JOBS ?= 2
 pytest: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS)
 
 test: lint types migrations-check pytest
 

@@ -69,7 +69,12 @@ def run_steps(machine: Any, min_steps: int, steps_per_example: int) -> None:
             examples = math.ceil((min_steps - machine.steps_run) / steps_per_example)
             run_state_machine_as_test(
                 machine,
+                # Random each call (CI's profile would derandomize: every call, and
+                # every part of a split run, would replay the same examples); a failure
+                # prints its steps, which is how it is reproduced.
                 settings=settings(
+                    derandomize=False,
+                    database=None,
                     max_examples=examples,
                     stateful_step_count=steps_per_example,
                     deadline=None,

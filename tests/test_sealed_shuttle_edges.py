@@ -239,6 +239,22 @@ def test_the_business_does_not_know_of_the_case_until_it_is_opened(sides) -> Non
     assert business.reference in business.listing()
 
 
+def test_accepting_a_safeguarding_concern_does_not_open_it_to_the_business(sides) -> None:
+    """Found by the case-policy property: acceptance opens a case to the business, but
+    never one flagged as a safeguarding concern."""
+    business = sides["business"]
+    step(sides, "confirm_complaint")
+    flagged = sides["handler"].post("/flags", {"safeguarding_concern": True, "reason": "At risk."})
+    assert flagged.status_code == 200, flagged.content
+    step(sides, "accept_for_mediation")
+    assert business.get().status_code == 404
+    assert business.page().status_code == 404
+    assert business.reference not in business.listing()
+    opened = sides["handler"].post("/open-to-respondent")
+    assert opened.status_code == 409, opened.content
+    assert "safeguarding" in opened.json()["message"]
+
+
 @pytest.mark.parametrize(
     ("steps", "outcome"),
     [

@@ -170,9 +170,11 @@ def apply_effect(case: Case, effect: Effect, now: dt.datetime) -> None:
     elif effect == Effect.ACCEPT_LATE_COMPLAINT:
         case.late_complaint_accepted = True
     elif effect == Effect.OPEN_TO_RESPONDENT:
-        from accord.policy.disclosure import has_respondent_party
+        from accord.policy.disclosure import opening_refusal
 
-        if case.opened_to_respondent_at is None and has_respondent_party(case):
+        # The policy decides: never a case concealed from the business (a safeguarding
+        # concern, a referral), nor one about the organisation itself.
+        if opening_refusal(case) is None:
             case.opened_to_respondent_at = now
     # RECORD_AGREEMENT changes nothing on the case: the binding agreement (its guard) is
     # the record; the effect says which step the system takes once it is binding.

@@ -56,7 +56,10 @@ def opening_refusal(case: Case) -> str | None:
     if not case.is_open:
         return "the case is closed"
     if concealed_from_respondent(case):
-        return "the case was referred to the regulator: it is not opened to the business"
+        return (
+            "the case is a safeguarding concern or was referred to the regulator: "
+            "it is not opened to the business"
+        )
     return None
 
 

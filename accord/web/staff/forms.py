@@ -161,9 +161,11 @@ class StepForm(AccessibleFormMixin, forms.Form):
             label="Reason" if transition.reason_required else "Note for the timeline",
             required=transition.reason_required,
             max_length=5000,
+            # A staff reason fills the reasons of the step's letters to the complainant
+            # (never the business's): say so wherever the step sends letters.
             help_text=(
-                "Goes into the letters this step requires."
-                if transition.letters and transition.reason_required
+                "Goes into the letters this step sends to the complainant."
+                if transition.letters
                 else ""
             ),
             widget=forms.Textarea(attrs={"rows": 3}),
