@@ -142,8 +142,24 @@ def test_a_letter_for_both_parties_is_one_letter_each(occs, staff) -> None:
     step(handler, case, "notify_delay", reason="The practice's records are in storage.")
     letters = Letter.objects.filter(case=case, name="delay_notice")
     assert sorted(letters.values_list("recipient", flat=True)) == ["complainant", "respondent"]
-    to = {m.to[0] for m in OutboundMessage.objects.filter(case=case, purpose="letter:delay_notice")}
-    assert to == {case.complainant.email, case.respondent.email}
+    mails = {
+        m.to[0]: m for m in OutboundMessage.objects.filter(case=case, purpose="letter:delay_notice")
+    }
+    assert set(mails) == {case.complainant.email, case.respondent.email}
+    # Each e-mail carries its party's letter and the way to that party's own page: the
+    # complainant's signed link, the business's page behind its sign-in.
+    consumer, business = mails[case.complainant.email], mails[case.respondent.email]
+    assert "/my/link/" in consumer.text
+    assert f"/my/cases/{case.reference}/" not in consumer.text
+    assert f"/my/cases/{case.reference}/" in business.text
+    assert "/my/link/" not in business.text
+    assert "Sign in with your password to see it." in business.text
+    for letter in letters:
+        mail = mails[consumer.to[0] if letter.recipient == "complainant" else business.to[0]]
+        assert letter.subject == mail.subject
+        dear = next(line for line in letter.text.splitlines() if line.startswith("Dear "))
+        assert dear in mail.text
+        assert mail.attachments.count() == 1
 
 
 def test_a_final_response_is_sent_once(optimised, staff) -> None:

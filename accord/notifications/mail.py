@@ -14,7 +14,7 @@ from django.utils import translation
 from accord.cases.models import Case
 from accord.mediation.choices import Party
 from accord.notifications.plain import html_to_text
-from accord.outbox.queue import queue_email
+from accord.outbox import queue
 from accord.outbox.threads import STAFF
 
 
@@ -86,9 +86,12 @@ def send(
     purpose: str,
     to: list[str] | None = None,
     automatic: bool = True,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+    subject_as_written: bool = False,
 ) -> Any:
     """Queue one notice to `audience` of `case` (None if it has nobody to go to).
-    `subject` is translated and formatted with the case's reference and organisation."""
+    `subject` is translated and formatted with the case's reference and organisation,
+    unless it is already written for its reader (`subject_as_written`: a letter's)."""
     to = to if to is not None else recipients(case, audience)
     if not to:
         return None
@@ -105,10 +108,14 @@ def send(
             **(context or {}),
         }
         text, html = render(template, full)
-        title = translation.gettext(subject).format(
-            reference=case.reference, organisation=case.organisation.name
+        title = (
+            subject
+            if subject_as_written
+            else translation.gettext(subject).format(
+                reference=case.reference, organisation=case.organisation.name
+            )
         )
-    return queue_email(
+    return queue.queue_email(
         to=to,
         subject=title,
         text=text,
@@ -118,6 +125,7 @@ def send(
         automatic=automatic,
         key=key,
         purpose=purpose,
+        attachments=attachments,
     )
 
 
