@@ -1,8 +1,8 @@
 """From a case's events to what each audience is told of them. Every item is asked of
 the case policy: a party hears of a message only in its own thread (a relayed copy is
 the mediator's passing-on), of a proposal as its page shows it, of a step only as its
-timeline shows it, in its pack's party wording; the business hears of nothing before the
-case is open to it. Staff hear that a party wrote or acted, and that a case was
+timeline shows it, in its pack's party wording, of an invitation to give feedback where
+the policy invited it; the business hears of nothing before the case is open to it. Staff hear that a party wrote or acted, and that a case was
 assigned to them: the case page says what."""
 
 from __future__ import annotations
@@ -116,6 +116,13 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
             )
             if text:
                 digest.add("step", text=text)
+    elif kind == EventKind.FEEDBACK and party.value in data.get("invited", ()):
+        from accord.mediation.models import Feedback
+
+        # Invited (the case policy chose who, when the case closed), and still asked.
+        row = Feedback.objects.filter(case=case, party=party.value).first()
+        if policy.feedback_refusal(st, party, row) is None:
+            digest.add("feedback")
     elif kind == EventKind.LETTER_SENT and data.get("recipient") == party.value:
         # The letter is its own e-mail, threaded with these; the step it reports is
         # told by the letter, so the window's step notices are left out (see fold).
