@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import weasyprint
-from django.conf import settings
 from django.db.models import Q
 from django.template import Context, Engine, Template
 from django.template.defaultfilters import linebreaks_filter
@@ -414,10 +413,11 @@ def _paragraphs(escaped: str) -> SafeString:
 
 
 def language_for(case: Case, recipient: Recipient) -> str:
-    """The language a letter to `recipient` is written in: the complainant's own."""
-    if recipient == Recipient.COMPLAINANT and case.language:
-        return case.language
-    return settings.LANGUAGE_CODE
+    """The language a letter to `recipient` is written in: its reader's, as the e-mail
+    carrying it (the complainant's own)."""
+    from accord.notifications.mail import language
+
+    return language(case, recipient.value)
 
 
 def render_letter(

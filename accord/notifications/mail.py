@@ -63,10 +63,12 @@ def recipients(case: Case, audience: str) -> list[str]:
 
 
 def language(case: Case, audience: str) -> str:
-    """A party reads its case's language; staff the site's."""
-    if audience == STAFF:
-        return str(settings.LANGUAGE_CODE)
-    return str(getattr(case, "language", "") or "en")
+    """The language what `audience` reads is written in (a notice, and the letter an
+    e-mail carries): the complainant's own (`Case.language`); the business's and staff's
+    the site's."""
+    if audience == Party.COMPLAINANT and case.language:
+        return str(case.language)
+    return str(settings.LANGUAGE_CODE)
 
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
