@@ -2,8 +2,9 @@
 the case policy: a party hears of a message only in its own thread (a relayed copy is
 the mediator's passing-on), of a proposal as its page shows it, of a step only as its
 timeline shows it, in its pack's party wording, of an invitation to give feedback where
-the policy invited it; the business hears of nothing before the case is open to it. Staff hear that a party wrote or acted, and that a case was
-assigned to them: the case page says what."""
+the policy invited it; the business hears of nothing before the case is open to it. Staff hear that a party wrote or acted, that a step a party or the
+system took left a letter owed, and that a case was assigned to them: the case page says
+what."""
 
 from __future__ import annotations
 
@@ -142,10 +143,25 @@ STAFF_TOLD: dict[str, str] = {
 }
 
 
+def _owed_by(case: Case, event: Event) -> list[str]:
+    """The letters a step taken by a party or the system left owed (they do not write
+    letters) and that are still not sent, as staff read them."""
+    if event.kind != EventKind.TRANSITION or event.actor_role not in {*PARTY_VALUES, "system"}:
+        return []
+    if not event.data.get("letters_owed"):
+        return []
+    from accord.letters.owed import outstanding, owed_words
+
+    return owed_words(case, [o for o in outstanding(case) if o.step_seq == event.seq])
+
+
 def _for_staff(case: Case, event: Event, digest: Digest) -> None:
     if event.kind == EventKind.ASSIGNED and event.data.get("handler"):
         digest.add("assigned")
         return
+    owed = _owed_by(case, event)
+    if owed:
+        digest.add("letter_owed", letters=owed)
     if event.actor_role in PARTY_VALUES and event.kind in STAFF_TOLD:
         who = Party(event.actor_role)
         item: dict[str, Any] = {"party": who.value}
