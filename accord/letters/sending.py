@@ -6,9 +6,10 @@ once to each party; a final response once per stage), check nothing said without
 prejudice in mediation leaves in the letter, keep the PDF, store the letter as sent,
 write one `letter_sent` event (the letter's id, never its wording) and queue the e-mail
 to that party only: the letter, the PDF attached, and the link to the party's own page
-where its letters are (`accord.notifications.mail`, as every notice). A letter a step requires is sent by the step
-itself (`accord.letters.steps`), in the step's transaction; sending one the step left
-owed counts it off `Case.letters_owed` and lets the clocks it discharges stop.
+where its letters are (`accord.notifications.mail`, as every notice). A letter a step
+requires is sent by the step itself (`accord.letters.steps`), in the step's
+transaction; sending one the step left owed counts it off `Case.letters_owed` and lets
+the clocks it discharges stop.
 """
 
 from __future__ import annotations
