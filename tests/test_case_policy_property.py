@@ -50,8 +50,9 @@ from accord.cases import engine
 from accord.cases.models import Case
 from accord.mediation.choices import MONEY_KINDS, Party, ProposalKind
 from accord.mediation.consent import publish_form
-from accord.mediation.feedback import invite_closed_cases, send_feedback_invitations
+from accord.mediation.feedback import invite_closed_cases
 from accord.mediation.models import Message
+from accord.notifications.tasks import fold_notices
 from accord.organisations.models import Business, Organisation
 from accord.outbox.models import OutboundMessage
 from accord.outbox.queue import party_addresses
@@ -583,10 +584,12 @@ class CasePolicy(RuleBasedStateMachine):
 
     @rule(case=st.sampled_from(CASES))
     def sweep_feedback(self, case: str) -> None:
-        """The sweep invites the parties of closed cases to give feedback, by e-mail."""
+        """The sweep invites the parties of closed cases to give feedback, by e-mail (the
+        case's notices, folded at once)."""
         self.begin(case)
         if invite_closed_cases(AT + dt.timedelta(minutes=1)):
-            send_feedback_invitations.call([made.pk for made in self.world.cases.values()])
+            for made in self.world.cases.values():
+                fold_notices.call(made.pk)
 
     @rule(case=st.sampled_from(CASES), party=PARTIES, rating=st.integers(1, 5), words=WORDS)
     def give_feedback(self, case: str, party: str, rating: int, words: str) -> None:

@@ -15,8 +15,10 @@ from django_tasks_db.models import DBTaskResult
 from accord.cases.models import Case, Event
 from accord.cases.sweep import sweep_once
 from accord.mediation import feedback
-from accord.mediation.feedback import send_feedback_invitations
 from accord.mediation.models import Feedback
+from accord.notifications.tasks import fold_notices
+from accord.outbox.models import OutboundMessage
+from accord.outbox.threads import thread_root
 from tests.conftest import london
 from tests.test_proposals import call, make_world
 
@@ -79,20 +81,38 @@ def test_closure_invites_both_parties_once(world) -> None:
     assert sweep_once(LATER).feedback_invited == 0
     event = Event.objects.get(case__reference=world["reference"], kind="feedback")
     assert event.data == {"invited": ["complainant", "respondent"]}
-    queued = DBTaskResult.objects.get(task_path__endswith="send_feedback_invitations")
-    from accord.outbox.delivery import deliver_pending as _earlier
-
-    _earlier()  # what was queued before (the steps' letters)
-    mail.outbox.clear()
-    send_feedback_invitations.call(*queued.args_kwargs["args"])
-    from accord.outbox.delivery import deliver_pending
-
-    deliver_pending()  # the e-mails go through the outbox
-    practice = Case.objects.get(reference=world["reference"]).respondent
-    assert sorted(tuple(m.to) for m in mail.outbox) == sorted(
+    # Each invited party is told by the case's notices, as of anything else: one e-mail
+    # with what else the window holds, in its own thread, linking to its own page.
+    case = Case.objects.get(reference=world["reference"])
+    with time_machine.travel(LATER, tick=False):
+        fold_notices.call(case.pk)
+    told = OutboundMessage.objects.filter(case=case, purpose__startswith="notice:")
+    invitations = [m for m in told if "1 (poor) to 5 (excellent)" in m.text]
+    practice = case.respondent
+    assert sorted(tuple(m.to) for m in invitations) == sorted(
         [("alex@example.com",), tuple(sorted({practice.email, "rep@practice.example"}))]
     )
-    assert all("1 (poor) to 5 (excellent)" in m.body for m in mail.outbox)
+    for invitation in invitations:
+        party = "complainant" if "alex@example.com" in invitation.to else "respondent"
+        assert invitation.purpose == f"notice:{party}"
+        assert invitation.headers["References"] == thread_root(case.pk, party)
+        assert invitation.headers["Auto-Submitted"] == "auto-generated"
+        assert invitation.html
+        own_page = "/my/link/" if party == "complainant" else f"/my/cases/{case.reference}/"
+        assert own_page in invitation.text
+    assert not DBTaskResult.objects.filter(task_path__endswith="send_feedback_invitations")
+    # Folding again tells nobody twice.
+    with time_machine.travel(LATER, tick=False):
+        fold_notices.call(case.pk)
+    assert OutboundMessage.objects.filter(case=case, purpose__startswith="notice:").count() == (
+        told.count()
+    )
+    from accord.outbox.delivery import deliver_pending
+
+    mail.outbox.clear()
+    with time_machine.travel(LATER, tick=False):
+        deliver_pending()  # the e-mails go through the outbox
+    assert sum("1 (poor) to 5 (excellent)" in m.body for m in mail.outbox) == 2
 
 
 def test_a_closure_long_past_is_not_invited(world) -> None:

@@ -282,3 +282,49 @@ def test_lettings_in_house_two_stages(ocasa: Any, staff: Any) -> None:
     assert any("Head of" in m.text for m in after)
     check_thread(j, [receipt, *mails, *after], "complainant")
     assert "Property Redress Scheme" not in everything([receipt, *mails])  # not yet exhausted
+
+
+def test_staff_hear_of_a_letter_a_complainants_step_left_owed(optimised: Any, staff: Any) -> None:
+    """The client escalates on their page: the escalation acknowledgement that step
+    requires is owed (a party writes no letters), and the staff who hold the case now
+    are told so, with the link to the case; once sent, nothing is owed."""
+    j = Journey("optimised", staff)
+    manager = staff("optimised", "manager")
+    j.later(hours=1)
+    j.step("acknowledge")
+    j.later(days=1)
+    j.step(
+        "propose_resolution",
+        letters={
+            "proposed_resolution": {
+                "remedy": "A replacement pair of lenses.",
+                "timeframe": "Within 10 working days.",
+            }
+        },
+    )
+    j.flush()
+    j.inbox(CONSUMER)
+    j.inbox(manager.email)
+    j.later(hours=1)
+    party_step_via_page(j, "escalate", "I want someone senior to look at this.", ends=False)
+    j.flush()
+    assert j.inbox(CONSUMER) == []  # their own step: nothing to tell them
+    [alert] = j.inbox(manager.email)  # the escalation handed the case on: its managers
+    show([alert])
+    assert alert.subject == f"{j.ref}: letter owed"
+    assert Case.objects.get(pk=j.case.pk).letters_owed == 1
+    assert "Letter owed: " in alert.text
+    assert "(to the complainant). Send it from the case page." in alert.text
+    assert "The complainant took a step" in alert.text
+    assert f"/staff/cases/{j.ref}/" in alert.text
+    with time_machine.travel(j.later(hours=1), tick=False):
+        sent = ApiClient(manager).post(
+            f"/letters/cases/{j.ref}/send", {"name": "escalation_acknowledgement"}
+        )
+    assert sent.status_code == 201, sent.content
+    assert Case.objects.get(pk=j.case.pk).letters_owed == 0
+    j.flush()
+    [letter] = j.inbox(CONSUMER)
+    assert letter.purpose == "letter:escalation_acknowledgement"
+    assert "/my/link/" in letter.text
+    assert j.inbox(manager.email) == []  # a letter sent is nothing to alert staff of

@@ -122,3 +122,40 @@ def test_the_occs_deadlock_letter_gives_both_options(occs, staff) -> None:
     assert "Accept the practice's response" in text
     assert "Ask for a senior mediator" in text
     assert "General Optical Council" not in text
+
+
+def test_the_letterhead_set_in_settings_heads_the_letters_sent(optimised, staff) -> None:
+    """An administrator types the letterhead in Settings; the next letter a step sends
+    carries it, line by line, at its head: in the PDF, the HTML and the text, and in the
+    e-mail that carries it. Without one, the name and contact details head the letter."""
+    from accord.letters.models import Letter
+    from accord.letters.sending import pdf_path
+    from accord.outbox.models import OutboundMessage
+    from tests.conftest import verified_client
+    from tests.test_letters import step
+
+    lines = ["Optimised Group", "Lancaster House, Blackpool FY4 2RP", "Telephone 0333 370 2024"]
+    settings_page = verified_client(staff("optimised", "administrator"))
+    saved = settings_page.post(
+        "/staff/settings/letterhead/",
+        {
+            "letterhead": "\n".join([lines[0], "", *lines[1:]]),
+            "signatory_name": "Sam Patel",
+            "signatory_role": "Head of Client Services",
+        },
+    )
+    assert saved.status_code == 303, saved.content
+    case = submit("optimised")
+    step(staff("optimised", "handler"), case, "acknowledge")
+    letter = Letter.objects.get(case=case, name="acknowledgement")
+    text = pdf_text(pdf_path(letter).read_bytes())
+    assert text.startswith(" ".join(lines)), text[:200]
+    assert "Sam Patel Head of Client Services" in text
+    assert letter.text.startswith("\n".join(lines) + "\n\n")
+    head = letter.html.split('class="letterhead"')[1].split("</p>")[0]
+    assert all(line in head for line in lines)
+    assert optimised.address.splitlines()[0] not in head  # the letterhead replaces them
+    carried = OutboundMessage.objects.get(case=case, purpose="letter:acknowledgement")
+    assert carried.text.split("\n\n")[1] == "\n".join(lines)  # after the one-line cover
+    found = ARITHMETIC.search(text)
+    assert found is None, found

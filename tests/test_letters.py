@@ -139,8 +139,17 @@ def test_a_sent_letter_is_stored_on_the_timeline_and_goes_to_its_party_only(
     assert len(outbox) == 1
     assert outbox[0]["to"] == ["alex@example.com"]
     assert outbox[0]["attachments"][0][2] == "application/pdf"
-    assert outbox[0]["text"] == letter.text
-    assert outbox[0]["html"] == letter.html
+    # The e-mail carries the letter, and the link to the complainant's page where their
+    # letters are (their signed link, as every notice to them).
+    carried = outbox[0]
+    for line in letter.text.splitlines():
+        assert line.strip() in carried["text"], line
+    assert "Read this letter and our other letters on your page" in carried["text"]
+    link = carried["text"].split("answer us there: ")[1].split()[0]
+    assert "/my/link/" in link
+    assert f'href="{link}"' in carried["html"]
+    assert carried["subject"] == letter.subject
+    assert carried["automatic"] is False  # a letter is a person's, not an automatic notice
     event = Event.objects.get(case=case, kind="letter_sent")
     assert event.data["letter"] == letter.pk
     assert letter.text not in str(event.data)

@@ -17,7 +17,8 @@ from accord.accounts.models import User
 from accord.cases.models import Case
 from accord.letters.models import Letter
 from accord.mediation.consent import publish_form
-from accord.mediation.feedback import invite_closed_cases, send_feedback_invitations
+from accord.mediation.feedback import invite_closed_cases
+from accord.notifications.tasks import fold_notices
 from accord.organisations.models import Organisation
 from accord.outbox.models import OutboundMessage
 from tests.conftest import ApiClient, complaint_body, london, make_staff
@@ -284,11 +285,14 @@ def test_the_business_is_asked_for_no_feedback_on_a_safeguarding_referral(sides)
     assert flagged.status_code == 200, flagged.content
     step(sides, "refer_to_regulator", reason="Safeguarding.")
     invite_closed_cases(AT + dt.timedelta(minutes=5))
-    send_feedback_invitations.call([Case.objects.get(reference=sides["business"].reference).pk])
+    with time_machine.travel(AT + dt.timedelta(minutes=5), tick=False):
+        fold_notices.call(Case.objects.get(reference=sides["business"].reference).pk)
     assert sides["business"].get("/feedback").json() == []
     assert "feedback" not in sides["business"].page().content.decode().lower().split("<main")[-1]
     business_mail = [m for m in OutboundMessage.objects.all() if "rep@practice.example" in m.to]
-    assert business_mail == []
+    assert not any("how did we do" in f"{m.subject}\n{m.text}".lower() for m in business_mail)
+    consumer_mail = [m for m in OutboundMessage.objects.all() if "how did we do" in m.subject]
+    assert [m.purpose for m in consumer_mail] == ["notice:complainant"]
     assert [r["party"] for r in sides["consumer"].get("/feedback").json()] == ["complainant"]
 
 

@@ -95,6 +95,54 @@ def test_an_owed_letter_past_its_clock_is_breached_by_the_sweep(optimised, staff
     assert Event.objects.filter(case=case, kind="clock_breached").exists()
 
 
+def test_staff_are_alerted_to_a_letter_owed_past_its_clock(optimised, staff) -> None:
+    """A letter left owed holds the clock its step would meet: the sweep's at-risk and
+    breach alerts say which letter is owed and link to the case; the case page and the
+    queue show "letter owed"."""
+    from accord.cases.sweep import sweep_once
+    from tests.conftest import verified_client
+    from tests.notices import run_tasks
+
+    case = submit("optimised")
+    handler = staff("optimised", "handler")
+    senior = staff("optimised", "senior_handler")
+    ApiClient(handler).post(f"/cases/{case.reference}/assign", {"handler": handler.username})
+    _incomplete_acknowledgement(optimised)
+    engine.take_step(case.pk, handler, "acknowledge", engine.StepRequest(), now=AT)
+    clock = _clock(case, "acknowledgement")
+    label = engine.procedure_of(case).letters["acknowledgement"]
+    owed = f"{label} (to the complainant)"
+    for when, kind, to in (
+        (clock.at_risk_at + dt.timedelta(minutes=1), "at_risk", handler),
+        (clock.due_at + dt.timedelta(hours=1), "breached", senior),
+    ):
+        with time_machine.travel(when, tick=False):
+            sweep_once(now=when)
+            run_tasks(only="notify_clocks")
+        [alert] = OutboundMessage.objects.filter(case=case, purpose=f"clock_{kind}")
+        assert to.email in alert.to
+        assert alert.subject.endswith(": letter owed"), alert.subject
+        assert "Letter owed: the clock is met only once it is sent." in alert.text
+        assert owed in alert.text
+        assert f"/staff/cases/{case.reference}/" in alert.text
+    page = verified_client(handler).get(f"/staff/cases/{case.reference}/").content.decode()
+    assert f"<strong>Letter owed:</strong> {owed}." in page
+    assert f"letter owed</span> Met once it is sent: {owed}." in page
+    queue = verified_client(handler).get("/staff/?view=letters_owed").content.decode()
+    assert case.reference in queue
+    assert "letter owed" in queue
+    # Sent, the letter is no longer owed: the page says nothing of it.
+    LetterTemplate.objects.filter(organisation=optimised).delete()
+    with time_machine.travel(clock.due_at + dt.timedelta(hours=2), tick=False):
+        sent = ApiClient(handler).post(
+            f"/letters/cases/{case.reference}/send", {"name": "acknowledgement"}
+        )
+    assert sent.status_code == 201, sent.content
+    page = verified_client(handler).get(f"/staff/cases/{case.reference}/").content.decode()
+    assert "Letter owed" not in page
+    assert "letter owed" not in page
+
+
 def test_a_letter_the_step_needs_that_cannot_be_sent_undoes_the_step(optimised, staff) -> None:
     case = submit("optimised")
     handler = staff("optimised", "handler")
@@ -142,8 +190,24 @@ def test_a_letter_for_both_parties_is_one_letter_each(occs, staff) -> None:
     step(handler, case, "notify_delay", reason="The practice's records are in storage.")
     letters = Letter.objects.filter(case=case, name="delay_notice")
     assert sorted(letters.values_list("recipient", flat=True)) == ["complainant", "respondent"]
-    to = {m.to[0] for m in OutboundMessage.objects.filter(case=case, purpose="letter:delay_notice")}
-    assert to == {case.complainant.email, case.respondent.email}
+    mails = {
+        m.to[0]: m for m in OutboundMessage.objects.filter(case=case, purpose="letter:delay_notice")
+    }
+    assert set(mails) == {case.complainant.email, case.respondent.email}
+    # Each e-mail carries its party's letter and the way to that party's own page: the
+    # complainant's signed link, the business's page behind its sign-in.
+    consumer, business = mails[case.complainant.email], mails[case.respondent.email]
+    assert "/my/link/" in consumer.text
+    assert f"/my/cases/{case.reference}/" not in consumer.text
+    assert f"/my/cases/{case.reference}/" in business.text
+    assert "/my/link/" not in business.text
+    assert "Sign in with your password to see it." in business.text
+    for letter in letters:
+        mail = mails[consumer.to[0] if letter.recipient == "complainant" else business.to[0]]
+        assert letter.subject == mail.subject
+        dear = next(line for line in letter.text.splitlines() if line.startswith("Dear "))
+        assert dear in mail.text
+        assert mail.attachments.count() == 1
 
 
 def test_a_final_response_is_sent_once(optimised, staff) -> None:

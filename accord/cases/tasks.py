@@ -73,14 +73,19 @@ def notify_clocks(notices: list[list[Any]]) -> str:
 
 
 def send_clock_notice(case_id: int, clock_key: str, kind: str) -> bool:
-    """Queue an e-mail to staff that a clock on a case is at risk or breached; False if
-    nobody to tell."""
+    """Queue an e-mail to staff that a clock on a case is at risk or breached (and which
+    owed letters it waits for, if any), with the link to the case; False if nobody to
+    tell."""
     case = Case.objects.select_related("organisation", "handler").get(pk=case_id)
     clock = case.clocks.get(key=clock_key)
     recipients = clock_recipients(case, kind)
     if not recipients:
         return False
     state = "is at risk" if kind == "at_risk" else "has been breached"
+    # A clock a step would have met runs on while a letter of the step is owed: say so.
+    from accord.letters.owed import awaiting, owed_words
+
+    letters_owed = owed_words(case, awaiting(case).get(clock_key, []))
     due = (
         str(due_words(clock.due_at, now=timezone.now(), calendar=calendar_for(case.organisation)))
         if clock.due_at
@@ -94,8 +99,9 @@ def send_clock_notice(case_id: int, clock_key: str, kind: str) -> bool:
             case,
             STAFF,
             template="notifications/clock.html",
-            subject=f"{{reference}}: '{clock.label}' {state}",
-            context={"clock": clock, "state": state, "due": due},
+            subject=f"{{reference}}: '{clock.label}' {state}"
+            + (": letter owed" if letters_owed else ""),
+            context={"clock": clock, "state": state, "due": due, "letters_owed": letters_owed},
             to=recipients,
             key=f"clock:{case.pk}:{clock_key}:{kind}:{due_at}",
             purpose=f"clock_{kind}",

@@ -48,3 +48,39 @@ def recount_owed(case: Case) -> int:
     """Set `case.letters_owed` (the caller saves the case, in its transaction)."""
     case.letters_owed = len(outstanding(case))
     return case.letters_owed
+
+
+def awaiting(case: Case) -> dict[str, list[Owed]]:
+    """The owed letters each running clock waits for (by clock key): the clock is met
+    only once they are sent, so past its due date an owed letter is a breach. Read from
+    the projection of the case's timeline that sets the clocks."""
+    owed = outstanding(case)
+    if not owed:
+        return {}
+    from accord.cases.clocks import project_events
+    from accord.cases.engine import procedure_of
+    from accord.organisations.calendar import calendar_for
+
+    projected = project_events(
+        case.events.order_by("seq"), procedure_of(case), calendar_for(case.organisation)
+    )
+    waits: dict[str, list[Owed]] = {}
+    for key, clock in projected.items():
+        if clock.run.is_running and clock.run.awaiting_letters:
+            tokens = clock.run.awaiting_letters
+            waiting = [o for o in owed if f"{o.name}:{o.recipient}" in tokens]
+            if waiting:
+                waits[key] = waiting
+    return waits
+
+
+def owed_words(case: Case, owed: list[Owed]) -> list[str]:
+    """Each owed letter as staff read it: "Acknowledgement (to the complainant)"."""
+    from accord.cases.engine import procedure_of
+    from accord.letters.models import Recipient
+
+    letters = procedure_of(case).letters
+    return [
+        f"{letters.get(o.name, o.name)} (to the {Recipient(o.recipient).label.lower()})"
+        for o in owed
+    ]

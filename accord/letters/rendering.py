@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import weasyprint
-from django.conf import settings
 from django.db.models import Q
 from django.template import Context, Engine, Template
 from django.template.defaultfilters import linebreaks_filter
@@ -73,7 +72,8 @@ class Rendered:
     template: LetterTemplate
     step_seq: int | None
     subject: str
-    html: str
+    html: str  # the page the PDF is printed from
+    body_html: str  # the letter on it, without the page (as an e-mail shows it)
     text: str
     context: dict[str, Any]
     missing: list[Missing]
@@ -149,6 +149,11 @@ def _party(name: str, email: str, address_lines: list[str]) -> dict[str, Any]:
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
+def letterhead_lines(text: str) -> list[str]:
+    """The letterhead's lines as typed (a comma stays within its line)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def parties_of(case: Case) -> dict[Recipient, dict[str, Any]]:
@@ -297,6 +302,9 @@ def build_context(
         "email": organisation.email,
         "complaints_email": organisation.complaints_email,
         "website": organisation.website,
+        # The organisation's own letterhead (Settings), line by line; empty: the layout
+        # heads the letter with the name, address and contact details above.
+        "letterhead": letterhead_lines(organisation.letterhead),
     }
     org["contact"] = [
         part
@@ -405,10 +413,11 @@ def _paragraphs(escaped: str) -> SafeString:
 
 
 def language_for(case: Case, recipient: Recipient) -> str:
-    """The language a letter to `recipient` is written in: the complainant's own."""
-    if recipient == Recipient.COMPLAINANT and case.language:
-        return case.language
-    return settings.LANGUAGE_CODE
+    """The language a letter to `recipient` is written in: its reader's, as the e-mail
+    carrying it (the complainant's own)."""
+    from accord.notifications.mail import language
+
+    return language(case, recipient.value)
 
 
 def render_letter(
@@ -452,9 +461,12 @@ def render_letter(
         laid_out = render_to_string(
             "letters/letter.txt", {**layout, "body_text": text_body.strip()}
         )
-        html = render_to_string(
-            "letters/letter.html", {**layout, "body_html": _paragraphs(html_body)}
+        # The letter itself (what the e-mail carrying it shows, too), then the page the
+        # PDF is printed from.
+        body = render_to_string(
+            "letters/_letter.html", {**layout, "body_html": _paragraphs(html_body)}
         )
+        html = render_to_string("letters/letter.html", {**layout, "letter_body": SafeString(body)})
     text = "\n".join(line.rstrip() for line in laid_out.strip().splitlines()) + "\n"
     return Rendered(
         name=request.name,
@@ -464,6 +476,7 @@ def render_letter(
         step_seq=step.seq if step else None,
         subject=subject,
         html=html,
+        body_html=body,
         text=text,
         context=context,
         missing=missing_items(kind, context, text),

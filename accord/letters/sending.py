@@ -5,9 +5,11 @@ Sending is one transaction with the case row locked: render, check completeness
 once to each party; a final response once per stage), check nothing said without
 prejudice in mediation leaves in the letter, keep the PDF, store the letter as sent,
 write one `letter_sent` event (the letter's id, never its wording) and queue the e-mail
-to that party only, with the PDF attached. A letter a step requires is sent by the step
-itself (`accord.letters.steps`), in the step's transaction; sending one the step left
-owed counts it off `Case.letters_owed` and lets the clocks it discharges stop.
+to that party only: the letter, the PDF attached, and the link to the party's own page
+where its letters are (`accord.notifications.mail`, as every notice). A letter a step
+requires is sent by the step itself (`accord.letters.steps`), in the step's
+transaction; sending one the step left owed counts it off `Case.letters_owed` and lets
+the clocks it discharges stop.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import secrets
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.safestring import SafeString
 
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
@@ -32,7 +35,7 @@ from accord.letters.rendering import LetterRequest, Rendered, render_letter
 from accord.mediation.choices import Party
 from accord.mediation.confidentiality import refuse_without_prejudice
 from accord.mediation.opening import reach_respondent
-from accord.outbox import queue
+from accord.notifications import mail
 from accord.permissions import roles_on_case
 from accord.policy.disclosure import has_respondent_party, letter_refusal
 from accord.procedures.definition import Role
@@ -216,13 +219,19 @@ def deliver(
     )
     case.save(update_fields=["event_count", "updated_at"])
     if email:
-        queue.queue_email(
-            to=[email],
+        # The letter in the e-mail that carries it, with the PDF, and the way to the
+        # party's own page where its letters are (the envelope every notice shares).
+        mail.send(
+            case,
+            party.value,
+            template="notifications/letter.html",
             subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
-            case_id=case.pk,
-            attachments=[(f"{case.reference}-{rendered.name}.pdf", pdf, "application/pdf")],
+            subject_as_written=True,
+            context={"letter_body": SafeString(rendered.body_html)},
+            to=[email],
+            key=f"letter:{letter.pk}",
             purpose=f"letter:{rendered.name}",
+            automatic=False,
+            attachments=[(f"{case.reference}-{rendered.name}.pdf", pdf, "application/pdf")],
         )
     return letter

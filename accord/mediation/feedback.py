@@ -6,9 +6,12 @@ Invitations are sent by the sweep (`invite_closed_cases`, called from
 `accord.cases.sweep.sweep_once`), not by the steps that close a case: a case closes
 through the generic procedure engine (any closing step, by a person or by the system),
 and the engine knows nothing of mediation. The sweep finds cases of mediation services
-closed recently (within `INVITE_WITHIN`) that have no invitation yet, and invites both
-parties in one transaction per batch with the cases locked; the unique constraint (one
-row per case and party) makes "once" hold even across a reopening and a second closure.
+closed recently (within `INVITE_WITHIN`) that have no invitation yet, and invites the
+parties the case policy names (`feedback_parties`) in one transaction per batch with the
+cases locked; the unique constraint (one row per case and party) makes "once" hold even
+across a reopening and a second closure. Each invitation is a `feedback` event, told to
+the parties invited by the case's notices (`accord.notifications`), as everything else a
+party is e-mailed: folded with what else the case has to tell them, in their thread.
 """
 
 from __future__ import annotations
@@ -19,8 +22,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
-from django.template.loader import render_to_string
-from django_tasks import task
 
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
@@ -30,9 +31,7 @@ from accord.cases.models import Case
 from accord.cases.timeline import append_event, append_events
 from accord.mediation.choices import Party
 from accord.mediation.models import Feedback
-from accord.mediation.obligations import party_emails
 from accord.organisations.choices import OrganisationKind
-from accord.outbox.queue import queue_email
 from accord.policy.disclosure import feedback_parties
 from accord.policy.mediation import feedback_refusal, feedback_shown, read_refusal, require
 from accord.policy.roles import PARTY_ROLE, standing
@@ -106,37 +105,7 @@ def claim_invitations(now: dt.datetime, batch: int) -> int:
             ]
         )
         Case.objects.bulk_update(cases, ["event_count"])
-        send_feedback_invitations.enqueue([case.pk for case in cases])
     return len(cases)
-
-
-@task()
-def send_feedback_invitations(case_ids: list[int]) -> str:
-    """E-mail each party of each case its invitation to give feedback."""
-    sent = 0
-    invited = Feedback.objects.filter(case_id__in=case_ids).values_list("case_id", "party")
-    parties: dict[int, set[str]] = {}
-    for case_id, party_value in invited:
-        parties.setdefault(case_id, set()).add(party_value)
-    for case in Case.objects.select_related("organisation", "complainant", "respondent").filter(
-        pk__in=case_ids
-    ):
-        for party in Party:
-            if party.value not in parties.get(case.pk, set()):
-                continue
-            recipients = party_emails(case, party)
-            if not recipients:
-                continue
-            queue_email(
-                to=recipients,
-                subject=f"{case.organisation.name}: how did we do? ({case.reference})",
-                text=render_to_string("mediation/feedback_invitation.txt", {"case": case}),
-                case_id=case.pk,
-                message_id=f"<feedback.{party.value}.{case.reference}@accord>",
-                purpose="feedback_invitation",
-            )
-            sent += 1
-    return f"{sent} sent"
 
 
 def give_feedback(

@@ -235,20 +235,6 @@ def claim_obligations(now: dt.datetime, kind: str, batch: int) -> tuple[int, int
     return len(obligations), reopened
 
 
-def party_emails(case: Case, party: Party) -> list[str]:
-    """Where a party is written to: the complainant's address; the respondent's own
-    address and its active representatives'."""
-    if party == Party.COMPLAINANT:
-        return [case.complainant.email] if case.complainant.email else []
-    emails = {case.respondent.email} if case.respondent.email else set()
-    emails |= set(
-        User.objects.filter(business_id=case.respondent_id, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    return sorted(emails)
-
-
 @task()
 def notify_obligations(notices: list[list[Any]]) -> str:
     """E-mail staff about each [obligation id, "reminder" | "missed"] of a sweep batch:

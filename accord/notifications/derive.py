@@ -1,9 +1,10 @@
 """From a case's events to what each audience is told of them. Every item is asked of
 the case policy: a party hears of a message only in its own thread (a relayed copy is
 the mediator's passing-on), of a proposal as its page shows it, of a step only as its
-timeline shows it, in its pack's party wording; the business hears of nothing before the
-case is open to it. Staff hear that a party wrote or acted, and that a case was
-assigned to them: the case page says what."""
+timeline shows it, in its pack's party wording, of an invitation to give feedback where
+the policy invited it; the business hears of nothing before the case is open to it. Staff hear that a party wrote or acted, that a step a party or the
+system took left a letter owed, and that a case was assigned to them: the case page says
+what."""
 
 from __future__ import annotations
 
@@ -116,6 +117,13 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
             )
             if text:
                 digest.add("step", text=text)
+    elif kind == EventKind.FEEDBACK and party.value in data.get("invited", ()):
+        from accord.mediation.models import Feedback
+
+        # Invited (the case policy chose who, when the case closed), and still asked.
+        row = Feedback.objects.filter(case=case, party=party.value).first()
+        if policy.feedback_refusal(st, party, row) is None:
+            digest.add("feedback")
     elif kind == EventKind.LETTER_SENT and data.get("recipient") == party.value:
         # The letter is its own e-mail, threaded with these; the step it reports is
         # told by the letter, so the window's step notices are left out (see fold).
@@ -135,10 +143,25 @@ STAFF_TOLD: dict[str, str] = {
 }
 
 
+def _owed_by(case: Case, event: Event) -> list[str]:
+    """The letters a step taken by a party or the system left owed (they do not write
+    letters) and that are still not sent, as staff read them."""
+    if event.kind != EventKind.TRANSITION or event.actor_role not in {*PARTY_VALUES, "system"}:
+        return []
+    if not event.data.get("letters_owed"):
+        return []
+    from accord.letters.owed import outstanding, owed_words
+
+    return owed_words(case, [o for o in outstanding(case) if o.step_seq == event.seq])
+
+
 def _for_staff(case: Case, event: Event, digest: Digest) -> None:
     if event.kind == EventKind.ASSIGNED and event.data.get("handler"):
         digest.add("assigned")
         return
+    owed = _owed_by(case, event)
+    if owed:
+        digest.add("letter_owed", letters=owed)
     if event.actor_role in PARTY_VALUES and event.kind in STAFF_TOLD:
         who = Party(event.actor_role)
         item: dict[str, Any] = {"party": who.value}

@@ -14,7 +14,7 @@ from django.utils import translation
 from accord.cases.models import Case
 from accord.mediation.choices import Party
 from accord.notifications.plain import html_to_text
-from accord.outbox.queue import queue_email
+from accord.outbox import queue
 from accord.outbox.threads import STAFF
 
 
@@ -63,10 +63,12 @@ def recipients(case: Case, audience: str) -> list[str]:
 
 
 def language(case: Case, audience: str) -> str:
-    """A party reads its case's language; staff the site's."""
-    if audience == STAFF:
-        return str(settings.LANGUAGE_CODE)
-    return str(getattr(case, "language", "") or "en")
+    """The language what `audience` reads is written in (a notice, and the letter an
+    e-mail carries): the complainant's own (`Case.language`); the business's and staff's
+    the site's."""
+    if audience == Party.COMPLAINANT and case.language:
+        return str(case.language)
+    return str(settings.LANGUAGE_CODE)
 
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str]:
@@ -86,9 +88,12 @@ def send(
     purpose: str,
     to: list[str] | None = None,
     automatic: bool = True,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+    subject_as_written: bool = False,
 ) -> Any:
     """Queue one notice to `audience` of `case` (None if it has nobody to go to).
-    `subject` is translated and formatted with the case's reference and organisation."""
+    `subject` is translated and formatted with the case's reference and organisation,
+    unless it is already written for its reader (`subject_as_written`: a letter's)."""
     to = to if to is not None else recipients(case, audience)
     if not to:
         return None
@@ -105,10 +110,14 @@ def send(
             **(context or {}),
         }
         text, html = render(template, full)
-        title = translation.gettext(subject).format(
-            reference=case.reference, organisation=case.organisation.name
+        title = (
+            subject
+            if subject_as_written
+            else translation.gettext(subject).format(
+                reference=case.reference, organisation=case.organisation.name
+            )
         )
-    return queue_email(
+    return queue.queue_email(
         to=to,
         subject=title,
         text=text,
@@ -118,6 +127,7 @@ def send(
         automatic=automatic,
         key=key,
         purpose=purpose,
+        attachments=attachments,
     )
 
 

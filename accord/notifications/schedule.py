@@ -29,6 +29,7 @@ NOTIFIED_KINDS = frozenset(
         EventKind.OBLIGATION,
         EventKind.REOPENED,
         EventKind.LETTER_SENT,
+        EventKind.FEEDBACK,
     }
 )
 

@@ -33,6 +33,10 @@ def subject_of(digest: Digest) -> str:
         return MESSAGE_SUBJECTS[digest.audience]
     if kinds == {"assigned"}:
         return "{reference}: assigned to you"
+    if "letter_owed" in kinds:
+        return "{reference}: letter owed"
+    if kinds == {"feedback"}:
+        return "{organisation}: how did we do? ({reference})"
     return SUBJECTS[digest.audience]
 
 

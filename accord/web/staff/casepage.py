@@ -292,7 +292,10 @@ class CasePage:
         return offers
 
     def _clocks(self) -> list[ClockOffer]:
+        from accord.letters.owed import awaiting, owed_words
+
         shown = []
+        waits = awaiting(self.case)  # the owed letters a clock waits for, to be met
         # The clocks still running first (nearest due first), then those stopped.
         ordered = sorted(
             self.case.clocks.all(),
@@ -302,6 +305,7 @@ class CasePage:
             view = clock_view(clock, self.now)
             view["badge_class"] = CLOCK_BADGES.get(view["state"], "badge-stopped")
             view["state_label"] = str(view["state"]).replace("_", " ").capitalize()
+            view["letters_owed"] = owed_words(self.case, waits.get(clock.key, []))
             definition = self.procedure.clocks.get(clock.key)
             offered: list[tuple[str, ClockForm]] = []
             if definition is not None and self.case.is_open and not clock.is_window:
