@@ -17,6 +17,7 @@ from accord.cases.sweep import sweep_once
 from accord.mediation import feedback
 from accord.mediation.models import Feedback
 from accord.notifications.tasks import fold_notices
+from accord.organisations.models import Organisation
 from accord.outbox.models import OutboundMessage
 from accord.outbox.threads import thread_root
 from tests.conftest import london
@@ -176,3 +177,20 @@ def test_reports_read_feedback_per_party(world, occs) -> None:
         "complainant": {"invited": 1, "answered": 1, "average_rating": 5.0},
         "respondent": {"invited": 1, "answered": 0, "average_rating": None},
     }
+
+
+def test_invitations_follow_the_procedure_that_mediates_not_the_organisations_kind(
+    world, occs
+) -> None:
+    """Whether a closed case invites feedback is its procedure's (the version it is
+    pinned to declares that it mediates), whatever kind of organisation runs it."""
+    withdraw(world)
+    case = Case.objects.get(reference=world["reference"])
+    pinned = (case.procedure_key, case.procedure_version)
+    Case.objects.filter(pk=case.pk).update(procedure_key="fca-disp", procedure_version=1)
+    assert sweep_once(CLOSED + dt.timedelta(minutes=1)).feedback_invited == 0  # it does not
+    Case.objects.filter(pk=case.pk).update(procedure_key="no-such-procedure")
+    assert sweep_once(CLOSED + dt.timedelta(minutes=2)).feedback_invited == 0  # nor this
+    Case.objects.filter(pk=case.pk).update(procedure_key=pinned[0], procedure_version=pinned[1])
+    Organisation.objects.filter(pk=occs.pk).update(kind="in_house")
+    assert sweep_once(CLOSED + dt.timedelta(minutes=3)).feedback_invited == 1

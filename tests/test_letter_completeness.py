@@ -210,7 +210,7 @@ def test_an_agreement_letter_must_list_the_terms() -> None:
     from django.template import Context
 
     from accord.letters.defaults import DEFAULTS
-    from accord.letters.rendering import compile_template
+    from accord.letters.template_text import compile_template
 
     body = DEFAULTS[LetterKind.AGREEMENT][1]
     term = "Brightview Opticians: Refund £120 (by Friday 18 December 2026)"

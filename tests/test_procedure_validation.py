@@ -210,6 +210,52 @@ def test_an_undeclared_letter_is_named() -> None:
     assert "transition 'acknowledge' requires undeclared letter 'poem'" in faults
 
 
+WORDING: dict[str, Any] = {
+    "stages": {"received": "Received.", "working": "Working.", "closed": "Closed."},
+    "steps": {"acknowledge": {"done": "Acknowledged."}, "resolve": {"done": "Resolved."}},
+    "clocks": {"acknowledgement": "We will acknowledge it {by}."},
+    "outcomes": {"resolved": "Resolved."},
+}
+
+
+def renamed_letter(**declared: Any) -> dict[str, Any]:
+    """MINIMAL with its letter named `thanks` (not a kind), declared as `declared`."""
+    wording = copy.deepcopy(WORDING)
+    if declared:
+        wording["letters"] = {"thanks": declared}
+    return variant(
+        **{
+            "letters": {"thanks": "Thank you for your complaint"},
+            "transitions.acknowledge.letters": ["thanks"],
+            "wording": wording,
+        }
+    )
+
+
+def test_a_letter_of_no_kind_is_named_and_its_declared_kind_makes_it_one() -> None:
+    """A letter's kind says what it must contain and its default wording: a name that
+    is not a kind needs its kind declared (code never guesses it from the name)."""
+    faults = faults_of(renamed_letter())
+    assert "wording.letters.thanks.kind: the letter 'thanks' needs its kind" in " ".join(faults)
+    without_wording = variant(
+        **{"letters": {"thanks": "Thanks"}, "transitions.acknowledge.letters": ["thanks"]}
+    )
+    assert any("letter 'thanks' needs its kind" in f for f in faults_of(without_wording))
+    unknown = faults_of(renamed_letter(kind="sonnet"))
+    assert any("wording.letters.thanks.kind: 'sonnet' is not a kind" in f for f in unknown)
+    procedure = parse(renamed_letter(kind="acknowledgement"), source="tiny")
+    assert procedure.wording is not None
+    assert procedure.wording.letters["thanks"].kind == "acknowledgement"
+
+
+def test_a_letter_s_own_wording_must_be_template_text() -> None:
+    broken = renamed_letter(kind="acknowledgement", subject="Thanks {% if %}", body="Hello")
+    faults = faults_of(broken)
+    assert any(f.startswith("wording.letters.thanks.subject: not valid template") for f in faults)
+    long = renamed_letter(kind="acknowledgement", subject="x" * 301, body="Hello")
+    assert any("wording.letters.thanks.subject" in f for f in faults_of(long))
+
+
 def test_a_misspelt_key_is_refused_not_ignored() -> None:
     faults = faults_of(variant(**{"transitions.acknowledge.role": ["handler"]}))
     assert any("transitions.acknowledge.role" in f for f in faults)

@@ -3,8 +3,12 @@ every key renamed — its own key, stages, steps, clocks, outcomes, milestones, 
 runs the whole mediation exactly as the original does, through the API: intake,
 acceptance, consent, proposals, the agreement (its obligations limited by the clock
 the pack marks, the agreement step the system takes once both confirm), implementation
-and closure; and the deadlock path through senior mediation to a conclusion without
-agreement. Same stages, outcomes, clocks and figures, key for key."""
+and closure; the deadlock path through senior mediation to a conclusion without
+agreement; and an early resolution, whose closing letter is in the pack's own wording.
+Same stages, outcomes, clocks, figures and letters (word for word), key for key.
+
+A letter's kind is what its name said in the original; under a new name the copy
+declares it (`wording: letters: <name>: kind:`), as a procedure of other names must."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import yaml
 from accord.accounts.models import User
 from accord.cases.models import Case, Clock, Event
 from accord.letters.kinds import LetterKind
+from accord.letters.models import Letter
 from accord.mediation.consent import publish_form
 from accord.organisations.models import Organisation
 from accord.procedures.loader import parse
@@ -103,11 +108,11 @@ def renamed_pack() -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
     # The parties' wording (kept beside the pack) comes along under the new names.
     wording = yaml.safe_load((PACKS_DIR / ORIGINAL / "wording.yaml").read_text())
     sections = {"stages": stage, "steps": step, "clocks": clock, "outcomes": names["outcomes"]}
-    wording_letters = list(wording.get("letters") or {})
     for section, renaming in {**sections, "letters": letter}.items():
         wording[section] = {renaming[k]: v for k, v in (wording.get(section) or {}).items()}
     kinds = {kind.value for kind in LetterKind}
-    for original, declared in zip(wording_letters, wording["letters"].values(), strict=True):
+    for original, new_name in letter.items():
+        declared = wording["letters"].setdefault(new_name, {})
         if original in kinds:
             declared.setdefault("kind", original)  # the name said the kind; the new one does not
         if declared.get("discharges"):
@@ -177,8 +182,19 @@ class Run:
             client = self.clients[who]
             return client.get(path) if body is None else client.post(path, body)
 
-    def step(self, who: str, when: dt.datetime, action: str, **body: Any) -> Any:
+    def step(
+        self,
+        who: str,
+        when: dt.datetime,
+        action: str,
+        letters: dict[str, dict[str, str]] | None = None,
+        **body: Any,
+    ) -> Any:
+        """Take the step; `letters`: what is typed into its letters, by their original
+        names."""
         actual = self.names["transitions"][action]
+        if letters:
+            body["letters"] = {self.names["letters"][k]: v for k, v in letters.items()}
         taken = self.call(who, when, f"/cases/{self.reference}/steps/{actual}", body)
         assert taken.status_code == 200, (action, taken.content)
         return taken.json()
@@ -262,6 +278,18 @@ class Run:
                 if e.kind == "transition"
             ],
             "kinds": [e.kind for e in events],
+            # Every letter sent, word for word (the pack's own wording for its letters
+            # found under their new names).
+            "letters": [
+                (
+                    self.back("letters", letter.name),
+                    letter.kind,
+                    letter.recipient,
+                    letter.subject.replace(self.reference, "REF"),
+                    letter.text.replace(self.reference, "REF"),
+                )
+                for letter in Letter.objects.filter(case=case).order_by("pk")
+            ],
             "clocks": {
                 self.back("clocks", c.key): (
                     c.label,
@@ -306,7 +334,8 @@ def deadlock_to_conclusion(occs: Organisation, staff: Any, key: str, names: Any)
     )
     run = Run(occs, staff, key, names)
     run.into_dialogue(form.version)
-    run.step("handler", PUT, "record_no_agreement")
+    why = "The practice and the consumer could not agree on a refund."
+    run.step("handler", PUT, "record_no_agreement", letters={"deadlock": {"reason": why}})
     run.step("consumer", PUT, "refer_to_senior_mediator")
     senior = staff("occs", "senior_handler")
     run.clients["senior"] = ApiClient(senior)
@@ -315,7 +344,32 @@ def deadlock_to_conclusion(occs: Organisation, staff: Any, key: str, names: Any)
     assert assigned.status_code == 200, assigned.content
     run.step("senior", PUT, "complete_senior_consideration")
     run.step("senior", CONFIRMED, "hold_senior_mediation")
-    run.step("senior", DONE, "conclude_without_agreement", reason="The parties could not agree.")
+    run.step(
+        "senior",
+        DONE,
+        "conclude_without_agreement",
+        reason="The parties could not agree.",
+        letters={"conclusion": {"reason": "The parties could not agree on a refund."}},
+    )
+    return run.summary()
+
+
+def resolved_early(occs: Organisation, staff: Any, key: str, names: Any) -> dict[str, Any]:
+    """Resolved with the practice before any information is gathered: the closing letter
+    is in the pack's own wording (declared beside it), under whatever name it has."""
+    form = publish_form(
+        occs,
+        title="Consent to release records",
+        text="I consent to the practice releasing my optical records to the mediator.",
+        effective_from=dt.date(2020, 1, 1),
+    )
+    run = Run(occs, staff, key, names)
+    run.step("handler", LATER, "confirm_complaint")
+    run.step("handler", LATER, "accept_for_mediation")
+    run.sign_consent(form.version)
+    run.step("consumer", LATER, "record_consent")
+    agreed = "The practice replaces the glasses free of charge."
+    run.step("handler", PUT, "resolve_early", letters={"final_response": {"remedy": agreed}})
     return run.summary()
 
 
@@ -323,13 +377,7 @@ def identity(names: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return {section: {key: key for key in keys} for section, keys in names.items()}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 14): since a step sends its letters, the renamed copy's letters "
-    "find no letter templates under its renamed names, and the test's steps do not yet "
-    "type what the deadlock letter needs",
-)
-@pytest.mark.parametrize("path", [mediation_to_closure, deadlock_to_conclusion])
+@pytest.mark.parametrize("path", [mediation_to_closure, deadlock_to_conclusion, resolved_early])
 def test_the_renamed_pack_runs_the_whole_mediation_as_the_original(
     occs, staff, renamed, path
 ) -> None:
@@ -345,6 +393,14 @@ def test_the_renamed_pack_runs_the_whole_mediation_as_the_original(
         assert original["clocks"]["agreement"][1] == "stopped"
         assert "Agreement and implementation timeframe set" in original["refused"]
         assert original["steps"][-2][:2] == ("agree_resolution", "system")
+    elif path is resolved_early:
+        assert (original["outcome"], original["counts_as"]) == (
+            "resolved_early",
+            (True, True, False),
+        )
+        closing = [x for x in original["letters"] if x[0] == "final_response"]
+        assert [x[3] for x in closing] == ["Closing the complaint (REF)"]
+        assert "What was agreed: The practice replaces the glasses" in closing[0][4]
     else:
         assert original["outcome"] == "concluded_without_agreement"
         assert original["clocks"]["senior_mediation"][1] == "stopped"

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 
 from accord.letters.models import Letter, LetterTemplate
 from accord.organisations.models import Organisation
+from accord.procedures.registry import NAMESPACE_SEPARATOR
 
 
 def _own_organisation_id(request: HttpRequest) -> int | None:
@@ -35,7 +36,13 @@ class LetterTemplateAdmin(admin.ModelAdmin[LetterTemplate]):
         templates = super().get_queryset(request)
         if own is None:
             return templates
-        return templates.filter(Q(organisation_id=own) | Q(organisation__isnull=True))
+        # The defaults, less those holding another organisation's own procedure's
+        # wording (kept as defaults under that procedure's key: `<slug>:<key>`).
+        slug = Organisation.objects.filter(pk=own).values_list("slug", flat=True).first()
+        theirs = Q(procedure_key__contains=NAMESPACE_SEPARATOR) & ~Q(
+            procedure_key__startswith=f"{slug}{NAMESPACE_SEPARATOR}"
+        )
+        return templates.filter(Q(organisation_id=own) | (Q(organisation__isnull=True) & ~theirs))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         own = _own_organisation_id(request)

@@ -18,7 +18,8 @@ from typing import Any
 
 from django.db import models
 
-from accord.procedures.definition import Procedure
+from accord.letters.template_text import syntax_fault
+from accord.procedures.definition import Procedure, Wording
 from accord.procedures.wording import party_wording
 
 
@@ -53,6 +54,32 @@ def kind_of(procedure: Procedure, name: str) -> LetterKind | None:
         return LetterKind(declared)
     except ValueError:
         return None
+
+
+def declaration_faults(procedure: Procedure, wording: Wording) -> list[str]:
+    """What keeps a letter of `procedure` (with `wording`, its parties' wording) from
+    being written: a letter of no kind (its name is not one and its wording declares
+    none), a declared kind that does not exist, or own wording that is not template
+    text."""
+    faults = []
+    for name, declared in wording.letters.items():
+        if declared.kind is not None and declared.kind not in LetterKind.values:
+            faults.append(
+                f"wording.letters.{name}.kind: '{declared.kind}' is not a kind of letter "
+                f"(the kinds: {', '.join(LetterKind.values)})"
+            )
+        for part in ("subject", "body"):
+            fault = syntax_fault(getattr(declared, part))
+            if fault:
+                faults.append(f"wording.letters.{name}.{part}: {fault}")
+    for name in procedure.letters:
+        kind = wording.letters[name].kind if name in wording.letters else None
+        if name not in LetterKind.values and kind is None:
+            faults.append(
+                f"wording.letters.{name}.kind: the letter '{name}' needs its kind (what it "
+                "must contain), as its name is not one"
+            )
+    return faults
 
 
 @dataclass(frozen=True)

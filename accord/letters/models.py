@@ -108,7 +108,7 @@ class LetterTemplate(models.Model):
     def clean(self) -> None:
         from django.template import TemplateSyntaxError
 
-        from accord.letters.rendering import compile_template
+        from accord.letters.template_text import compile_template
 
         for field in ("subject", "body"):
             try:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import weasyprint
-from django.db.models import Q
-from django.template import Context, Engine, Template
+from django.db import IntegrityError, transaction
+from django.template import Context
 from django.template.defaultfilters import linebreaks_filter
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -30,6 +30,7 @@ from accord.cases.models import Case, Event
 from accord.cases.rights import rights_of
 from accord.letters.kinds import FIELD_NAMES, LetterKind, Missing, kind_of, missing_items
 from accord.letters.models import LetterTemplate, Recipient
+from accord.letters.template_text import compile_template
 from accord.mediation.choices import Party
 from accord.organisations.calendar import calendar_for
 from accord.policy.disclosure import told_in_letter
@@ -37,19 +38,11 @@ from accord.procedures.definition import Procedure, Role
 from accord.procedures.wording import party_wording
 from accord.workdays.wording import due_day_words, due_words, format_day
 
-_ENGINES = {
-    True: Engine(autoescape=True, loaders=[], app_dirs=False),
-    False: Engine(autoescape=False, loaders=[], app_dirs=False),
-}
 # What staff may add to a letter (each overrides what the case supplies).
 FIELDS = FIELD_NAMES
 MAX_FIELD = 5000
 LETTER_EVENTS = frozenset({EventKind.TRANSITION, EventKind.CLOCK_EXTENDED})
 _NO_FETCHING = weasyprint.URLFetcher(allowed_protocols=frozenset({"data"}))
-
-
-def compile_template(text: str, *, autoescape: bool) -> Template:
-    return _ENGINES[autoescape].from_string(text)
 
 
 @dataclass(frozen=True)
@@ -86,26 +79,60 @@ def pdf_of(html: str) -> bytes:
     return bytes(weasyprint.HTML(string=html, url_fetcher=_NO_FETCHING).write_pdf())
 
 
-def template_for(case: Case, kind: LetterKind) -> LetterTemplate:
-    """The newest version of the most specific template: the organisation's own for
-    the case's procedure, its own for any procedure, the default for the procedure,
-    the default for any procedure."""
-    candidates = list(
-        LetterTemplate.objects.filter(kind=kind)
-        .filter(Q(organisation=case.organisation_id) | Q(organisation__isnull=True))
-        .filter(procedure_key__in=[case.procedure_key, ""])
-    )
-
-    def rank(template: LetterTemplate) -> tuple[int, int, int]:
-        return (
-            template.organisation_id is not None,
-            template.procedure_key != "",
-            template.version,
+def template_for(case: Case, procedure: Procedure, name: str, kind: LetterKind) -> LetterTemplate:
+    """The wording of the letter `name` (of `kind`) on this case, most specific first:
+    the organisation's own template for the case's procedure, then its own for any
+    procedure (the newest version of each); then the procedure's own wording for this
+    letter, as its pack declares it under the letter's name (whatever the name); then
+    the default for the kind (for the procedure, else for any procedure)."""
+    keys = [case.procedure_key, ""]
+    own = list(
+        LetterTemplate.objects.filter(
+            kind=kind, organisation=case.organisation_id, procedure_key__in=keys
         )
-
-    if not candidates:
+    )
+    if own:
+        return max(own, key=lambda t: (t.procedure_key != "", t.version))
+    declared = party_wording(procedure).letter(name)
+    if declared.subject:
+        return declared_template(case.procedure_key, kind, declared.subject, declared.body)
+    defaults = list(
+        LetterTemplate.objects.filter(kind=kind, organisation__isnull=True, procedure_key__in=keys)
+    )
+    if not defaults:
         raise InvalidAction(f"there is no template for the {kind.label.lower()}", field="name")
-    return max(candidates, key=rank)
+    return max(defaults, key=lambda t: (t.procedure_key != "", t.version))
+
+
+def declared_template(
+    procedure_key: str, kind: LetterKind, subject: str, body: str
+) -> LetterTemplate:
+    """The default template holding a procedure's own wording for a letter: the newest
+    version with exactly this wording, else a new version of it (a letter keeps the
+    version it was written from, so a procedure whose wording changes gets a new one)."""
+    same = LetterTemplate.objects.filter(
+        organisation__isnull=True,
+        procedure_key=procedure_key,
+        kind=kind,
+        subject=subject,
+        body=body,
+    ).order_by("-version")
+    for _attempt in range(3):
+        found = same.first()
+        if found is not None:
+            return found
+        try:
+            with transaction.atomic():
+                return LetterTemplate.objects.create(
+                    organisation=None,
+                    procedure_key=procedure_key,
+                    kind=kind,
+                    subject=subject,
+                    body=body,
+                )
+        except IntegrityError:
+            continue  # another request took that version number: look again
+    raise InvalidAction(f"the wording of the {kind.label.lower()} could not be kept", field="name")
 
 
 def _letter_kind(procedure: Procedure, name: str) -> LetterKind:
@@ -440,7 +467,7 @@ def render_letter(
     if any(len(v) > MAX_FIELD for v in request.fields.values()):
         raise InvalidAction(f"a field is longer than {MAX_FIELD} characters", field="fields")
     step = _step(case, request.name, request.step_seq)
-    template = template_for(case, kind)
+    template = template_for(case, procedure, request.name, kind)
     with translation.override(language_for(case, recipient)):
         context = build_context(
             case, procedure, kind, request.name, recipient, step, request.fields, now, actor

@@ -5,12 +5,14 @@ by reports through `report_rows` / `summary`.
 Invitations are sent by the sweep (`invite_closed_cases`, called from
 `accord.cases.sweep.sweep_once`), not by the steps that close a case: a case closes
 through the generic procedure engine (any closing step, by a person or by the system),
-and the engine knows nothing of mediation. The sweep finds cases of mediation services
-closed recently (within `INVITE_WITHIN`) that have no invitation yet, and invites the
-parties the case policy names (`feedback_parties`) in one transaction per batch with the
-cases locked; the unique constraint (one row per case and party) makes "once" hold even
-across a reopening and a second closure. Each invitation is a `feedback` event, told to
-the parties invited by the case's notices (`accord.notifications`), as everything else a
+and the engine knows nothing of mediation. The sweep finds cases closed recently
+(within `INVITE_WITHIN`) under a procedure that mediates (as the version the case is
+pinned to declares it: `mediates` in its wording, whatever the organisation or the
+procedure is called) that have no invitation yet, and invites the parties the case
+policy names (`feedback_parties`) in one transaction per batch with the cases locked;
+the unique constraint (one row per case and party) makes "once" hold even across a
+reopening and a second closure. Each invitation is a `feedback` event, told to the
+parties invited by the case's notices (`accord.notifications`), as everything else a
 party is e-mailed: folded with what else the case has to tell them, in their thread.
 """
 
@@ -31,10 +33,11 @@ from accord.cases.models import Case
 from accord.cases.timeline import append_event, append_events
 from accord.mediation.choices import Party
 from accord.mediation.models import Feedback
-from accord.organisations.choices import OrganisationKind
 from accord.policy.disclosure import feedback_parties
 from accord.policy.mediation import feedback_refusal, feedback_shown, read_refusal, require
 from accord.policy.roles import PARTY_ROLE, standing
+from accord.procedures.registry import UnknownProcedure, registry
+from accord.procedures.wording import party_wording
 
 # Closures older than this are not invited (e.g. cases closed before feedback existed,
 # or while the sweep was stopped for longer than this).
@@ -43,13 +46,30 @@ MAX_COMMENT = 5000
 
 
 def _to_invite(now: dt.datetime) -> QuerySet[Case]:
-    return Case.objects.filter(
+    closed = Case.objects.filter(
         ~Exists(Feedback.objects.filter(case=OuterRef("pk"))),
         is_open=False,
         closed_at__lte=now,
         closed_at__gt=now - INVITE_WITHIN,
-        organisation__kind=OrganisationKind.MEDIATION_SERVICE,
     )
+    versions = closed.values_list("procedure_key", "procedure_version").distinct()
+    mediating = [(key, version) for key, version in versions if _mediates(key, version)]
+    if not mediating:
+        return closed.none()
+    pinned = Q()
+    for key, version in mediating:
+        pinned |= Q(procedure_key=key, procedure_version=version)
+    return closed.filter(pinned)
+
+
+def _mediates(key: str, version: int) -> bool:
+    """Whether the procedure version mediates between the complainant and a business
+    (an unknown version: no, it invites nobody)."""
+    try:
+        procedure = registry().get(key, version)
+    except UnknownProcedure:
+        return False
+    return party_wording(procedure).mediates
 
 
 def invite_closed_cases(now: dt.datetime, *, batch: int = 500, pause: float = 0.0) -> int:

@@ -124,7 +124,10 @@ def declared(procedure: Procedure, declaration: Declaration) -> tuple[Procedure,
     changed = procedure.model_copy(
         update={"outcomes": outcomes, "clocks": clocks, "transitions": transitions}
     )
-    return changed, [f"{procedure.ref}: {fault}" for fault in coherence_faults(changed)]
+    # Declared only of shipped packs, whose wording (and so their letters) the
+    # registry checks once it adds the wording beside them.
+    faults = coherence_faults(changed, wording_beside=True)
+    return changed, [f"{procedure.ref}: {fault}" for fault in faults]
 
 
 def apply_file(

@@ -278,7 +278,7 @@ class LetterWording(_Strict):
     # [] : none — e.g. an agreement letter, where the agreement itself meets the clock).
     discharges: tuple[str, ...] | None = None
     signposts: BodyKind | None = None
-    subject: str = ""
+    subject: str = Field(default="", max_length=300)  # as a letter template's subject
     body: str = ""
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 SECTIONS = ("stages", "transitions", "clocks", "outcomes", "rights", "letters", "milestones")
 WORDING = "wording"  # what the parties read: edited whole, as one field
+# What a letter's own page edits of the wording (`wording.letters.<name>.<field>`).
+LETTER_WORDING = ("kind", "subject", "body")
 ABOUT = "about"  # the procedure's own fields: name, summary, initial stage, ...
 
 _ITEM = re.compile(r"^(transition|clock|right|outcome|stage) '([^']+)'(.*)$", re.S)
@@ -61,6 +63,8 @@ def locate(fault: str) -> Located:
     path, sep, message = fault.partition(": ")
     if sep and re.fullmatch(r"[\w.*-]+|\(top\)", path) and " " not in path:
         parts = path.split(".")
+        if parts[:2] == [WORDING, "letters"] and len(parts) == 4 and parts[3] in LETTER_WORDING:
+            return Located(message, "letters", parts[2], parts[3])  # on the letter's page
         if parts[0] == WORDING:
             return Located(message if len(parts) == 1 else fault, WORDING, "", WORDING)
         if parts[0] in SECTIONS:

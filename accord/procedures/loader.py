@@ -40,17 +40,19 @@ class ProcedureError(Exception):
         super().__init__(f"{source}: " + "; ".join(self.faults))
 
 
-def load_file(path: Path) -> Procedure:
-    """Parse and validate one procedure file."""
+def load_file(path: Path, *, wording_beside: bool = False) -> Procedure:
+    """Parse and validate one procedure file (`wording_beside`: see `parse`)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ProcedureError(str(path), [f"not valid YAML: {exc}"]) from exc
-    return parse(raw, source=str(path))
+    return parse(raw, source=str(path), wording_beside=wording_beside)
 
 
-def parse(raw: object, *, source: str) -> Procedure:
-    """Validate a parsed document (a mapping) as a procedure."""
+def parse(raw: object, *, source: str, wording_beside: bool = False) -> Procedure:
+    """Validate a parsed document (a mapping) as a procedure. `wording_beside`: a
+    shipped pack whose wording is kept in a file beside it (`missing_wording` checks
+    it once the registry adds it), so its letters are checked then."""
     if not isinstance(raw, dict):
         raise ProcedureError(source, ["the file must contain a mapping at the top level"])
     try:
@@ -61,14 +63,15 @@ def parse(raw: object, *, source: str) -> Procedure:
             for error in exc.errors()
         ]
         raise ProcedureError(source, faults) from exc
-    faults = coherence_faults(procedure)
+    faults = coherence_faults(procedure, wording_beside=wording_beside)
     if faults:
         raise ProcedureError(source, faults)
     return procedure
 
 
-def coherence_faults(procedure: Procedure) -> list[str]:
-    """Everything that makes a well-formed procedure unusable."""
+def coherence_faults(procedure: Procedure, *, wording_beside: bool = False) -> list[str]:
+    """Everything that makes a well-formed procedure unusable (`wording_beside`: see
+    `parse`)."""
     faults: list[str] = []
     stages = procedure.stages
     transitions = procedure.transitions
@@ -199,6 +202,8 @@ def coherence_faults(procedure: Procedure) -> list[str]:
     if procedure.wording is not None:
         faults.extend(missing_wording(procedure, procedure.wording))
         faults.extend(unknown_wording([procedure], procedure.wording))
+    elif not wording_beside:
+        faults.extend(_letter_faults(procedure, Wording()))
 
     if procedure.initial_stage in stages:
         reachable = _reachable(procedure)
@@ -251,8 +256,19 @@ def missing_wording(procedure: Procedure, wording: Wording) -> list[str]:
             if clock_key not in procedure.clocks:
                 faults.append(f"wording: letter '{key}' discharges unknown clock '{clock_key}'")
         if bool(letter.subject) != bool(letter.body):
-            faults.append(f"wording: letter '{key}' needs both a subject and a body, or neither")
+            faults.append(
+                f"wording.letters.{key}.{'body' if letter.subject else 'subject'}: "
+                "a letter's own wording needs both a subject and a body, or neither"
+            )
+    faults.extend(_letter_faults(procedure, wording))
     return faults
+
+
+def _letter_faults(procedure: Procedure, wording: Wording) -> list[str]:
+    # A letter's kind (what it must say, its default wording) is the letters' own.
+    from accord.letters.kinds import declaration_faults
+
+    return declaration_faults(procedure, wording)
 
 
 def unknown_wording(procedures: list[Procedure], wording: Wording) -> list[str]:

@@ -112,7 +112,8 @@ def blank(key: str, today: dt.date) -> dict[str, Any]:
             "received": {"label": "Received"},
             "closed": {"label": "Closed", "terminal": True},
         },
-        "letters": {"response": "Our response to your complaint"},
+        # A letter named after its kind (else its kind is declared in the wording).
+        "letters": {"final_response": "Our response to your complaint"},
         "clocks": {
             "response": {
                 "label": "Send our response",
@@ -129,8 +130,21 @@ def blank(key: str, today: dt.date) -> dict[str, Any]:
                 "to": "closed",
                 "roles": ["handler", "senior_handler"],
                 "outcomes": ["upheld", "not_upheld"],
-                "letters": ["response"],
+                "letters": ["final_response"],
             }
+        },
+        # What the complainant reads (a letter's own words go in `letters` here).
+        "wording": {
+            "stages": {
+                "received": "We have received your complaint.",
+                "closed": "Your complaint is closed.",
+            },
+            "steps": {"respond": {"done": "We sent you our response."}},
+            "clocks": {"response": "We will send you our response {by}."},
+            "outcomes": {
+                "upheld": "We upheld your complaint.",
+                "not_upheld": "We did not uphold your complaint.",
+            },
         },
     }
 

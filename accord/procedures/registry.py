@@ -227,7 +227,8 @@ class Registry:
 
 def _load(path: Path) -> LoadedProcedure:
     content = path.read_bytes()
-    return LoadedProcedure(load_file(path), path, hashlib.sha256(content).hexdigest())
+    procedure = load_file(path, wording_beside=(path.parent / WORDING_FILE).exists())
+    return LoadedProcedure(procedure, path, hashlib.sha256(content).hexdigest())
 
 
 def _read_lock(lock_file: Path | None) -> dict[str, str]:

@@ -2,8 +2,9 @@
 Ireland sets it up from the Settings pages, copies the Housing Ombudsman pack, changes a
 time limit and a letter, checks three dates in the simulator (St Patrick's Day, Easter
 and the Twelfth are not working days there), publishes, and a complaint made on its
-public form runs under the new version with the changed dates. Screenshots of every
-Settings page at 390 and 1280 px; axe-core on each."""
+public form runs under the new version with the changed dates, and its acknowledgement
+is sent in the changed words. Screenshots of every Settings page at 390 and 1280 px;
+axe-core on each."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from accord.accounts.models import User
 from accord.cases.models import Case
+from accord.letters.models import Letter
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import ClosureDay, ExternalBody, Organisation, Team
 from accord.procedures.models import OwnVersion
@@ -27,6 +30,7 @@ from tests.browser.conftest import (
     screenshot,
     sign_in,
 )
+from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -157,12 +161,18 @@ def test_a_new_organisation_sets_itself_up_and_publishes_its_own_procedure(
     press(page, page.get_by_role("button", name="Save"))
     success(page)
 
-    # A letter: the stage 1 acknowledgement says what it now contains.
+    # A letter: the stage 1 acknowledgement in Lough Homes' own words.
     page.goto(draft_url + "edit/letters/stage1_acknowledgement/")
     page.get_by_label("What it is").fill(
         "Stage 1 acknowledgement, with our understanding of the complaint, the outcomes "
         "the resident seeks and the date of our response"
     )
+    page.get_by_label("Its subject").fill("Lough Homes has your complaint ({{ case.reference }})")
+    page.get_by_label("Its text").fill(
+        "Thank you for telling Lough Homes about your complaint, {{ case.reference }}. "
+        "A member of our housing services team is looking into it.\n\n{{ next_steps }}"
+    )
+    look(page, "draft-letter")
     press(page, page.get_by_role("button", name="Save"))
     success(page)
 
@@ -246,3 +256,16 @@ def test_a_new_organisation_sets_itself_up_and_publishes_its_own_procedure(
     assert last_day == add_amount(start, 7, Unit.WORKING_DAYS, calendar)
     assert last_day != add_amount(start, 5, Unit.WORKING_DAYS, calendar)
     assert case.received_at <= timezone.now()
+
+    # The handler acknowledges it: the letter sent is in the changed words.
+    brendan = User.objects.get(username="brendan")
+    api = ApiClient(brendan)
+    assigned = api.post(f"/cases/{case.reference}/assign", {"handler": "brendan"})
+    assert assigned.status_code == 200, assigned.content
+    taken = api.step(
+        case.reference, "acknowledge_stage1", data={"definition": "The heating is broken."}
+    )
+    assert taken.status_code == 200, taken.content
+    letter = Letter.objects.get(case=case, name="stage1_acknowledgement")
+    assert letter.subject == f"Lough Homes has your complaint ({case.reference})"
+    assert "A member of our housing services team is looking into it." in letter.text

@@ -12,16 +12,18 @@ from typing import Any
 import pytest
 import time_machine
 import yaml
+from django.contrib.auth.models import Permission
 from django.test import Client
 
 from accord.accounts.models import User
 from accord.cases.models import Case
+from accord.letters.models import Letter
 from accord.organisations.models import Organisation
 from accord.procedures.faults import locate
 from accord.procedures.models import OwnProcedure, OwnVersion, PublishedVersionIsFinal
 from accord.procedures.registry import registry
 from accord.quality.models import ProcedureRevision
-from tests.conftest import london, make_staff, verified_client
+from tests.conftest import ApiClient, london, make_staff, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -375,3 +377,90 @@ def test_another_organisations_administrator_sees_nothing_of_a_draft(client: Cli
     assert stranger.post(base + "yaml/", {"text": "key: x"}).status_code == 404
     handler = verified_client(make_staff(draft.organisation, "handler", "Hal"))
     assert handler.get(base).status_code == 403
+
+
+def test_a_letters_own_wording_is_edited_on_its_page_and_is_what_is_sent(
+    acme: Organisation, admin: User, client: Client
+) -> None:
+    """A letter's page edits its kind, subject and text (the draft's wording of it);
+    a fault in them is shown on their field; the published version's letter is sent in
+    those words, and no other organisation's administrator sees them."""
+    draft = start(client, "housing-ombudsman@2")
+    url = item_url(draft, "letters", "stage1_acknowledgement")
+    values = form_values(client.get(url).content.decode())
+    assert (values["kind"], values["subject"], values["body"]) == ("acknowledgement", "", "")
+    broken = client.post(url, {**values, "subject": "Received {% if %}", "body": "Thanks."})
+    assert broken.status_code == 200
+    assert re.search(
+        r'id="id_subject_error"[^>]*>(<[^>]*>[^<]*</span>)?\s*Not valid template text',
+        broken.content.decode(),
+    )
+    subject = "Acme Homes has your complaint ({{ case.reference }})"
+    body = "We have logged your complaint as {{ case.reference }}.\n\n{{ next_steps }}"
+    saved = client.post(url, {**values, "subject": subject, "body": body})
+    assert saved.status_code == 303, saved.content.decode()[:3000]
+    draft.refresh_from_db()
+    declared = yaml.safe_load(draft.draft)["wording"]["letters"]["stage1_acknowledgement"]
+    assert declared == {"kind": "acknowledgement", "subject": subject, "body": body}
+    assert publish(client, draft, self_approval_reason="I am the only manager.").status_code == 303
+
+    case = complain("acme", london(2026, 3, 10, 10))
+    handler = make_staff(acme, "handler", "Hal")
+    api = ApiClient(handler)
+    with time_machine.travel(london(2026, 3, 10, 11), tick=False):
+        assert api.post(f"/cases/{case.reference}/assign", {"handler": handler.username})
+        taken = api.step(
+            case.reference, "acknowledge_stage1", data={"definition": "The boiler repair."}
+        )
+    assert taken.status_code == 200, taken.content
+    letter = Letter.objects.get(case=case, name="stage1_acknowledgement")
+    assert letter.subject == f"Acme Homes has your complaint ({case.reference})"
+    assert f"We have logged your complaint as {case.reference}." in letter.text
+    assert letter.template.procedure_key == "acme:housing-ombudsman"
+
+    # Removing the letter takes what the wording says of it along.
+    client.post(url, {"delete": "1"})
+    draft.refresh_from_db()
+    assert "stage1_acknowledgement" not in yaml.safe_load(draft.draft)["wording"]["letters"]
+
+    # Kept as a default under Acme's own procedure: no other organisation sees it.
+    other = Organisation.objects.create(
+        slug="other",
+        name="Other Homes",
+        kind="in_house",
+        nation="ENG",
+        reference_prefix="OTH",
+        procedure_key="housing-ombudsman",
+    )
+    for organisation in (acme, other):
+        administrator = make_staff(organisation, "administrator", f"Admin {organisation.slug}")
+        administrator.is_staff = True
+        administrator.save()
+        administrator.user_permissions.add(
+            *Permission.objects.filter(content_type__app_label="letters")
+        )
+        listed = verified_client(administrator).get("/admin/letters/lettertemplate/")
+        assert listed.status_code == 200
+        shown = "acme:housing-ombudsman" in listed.content.decode()
+        assert shown is (organisation == acme), organisation.slug
+
+
+def test_a_blank_draft_passes_every_check_and_its_letter_takes_its_own_words(
+    acme: Organisation, admin: User, client: Client
+) -> None:
+    from accord.procedures import own
+
+    draft = own.start_draft(acme, admin, source=None, now=NOW)
+    assert own.check(draft, today=NOW.date()).faults == ()
+    url = item_url(draft, "letters", "final_response")
+    values = form_values(client.get(url).content.decode())
+    saved = client.post(
+        url, {**values, "subject": "Our answer ({{ case.reference }})", "body": "{{ outcome }}"}
+    )
+    assert saved.status_code == 303, saved.content.decode()[:3000]
+    draft.refresh_from_db()
+    checked = own.check(draft, today=NOW.date())
+    assert checked.faults == ()
+    assert checked.procedure is not None
+    assert checked.procedure.wording is not None
+    assert checked.procedure.wording.letters["final_response"].subject.startswith("Our answer")

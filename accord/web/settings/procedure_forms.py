@@ -18,6 +18,7 @@ from django.http import QueryDict
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from accord.letters.kinds import LetterKind
 from accord.procedures.definition import (
     ANY_OPEN_STAGE,
     CLOCK_END_PREFIX,
@@ -31,7 +32,7 @@ from accord.procedures.definition import (
     Stage,
     Transition,
 )
-from accord.procedures.faults import ABOUT, WORDING, Located
+from accord.procedures.faults import ABOUT, LETTER_WORDING, WORDING, Located
 from accord.web.forms import AccessibleFormMixin
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -124,6 +125,41 @@ HELP = {
     "to respond\n  kind: date",
     "cites": "",
 }
+# A letter's page: beside its description, what the wording declares of it.
+LETTER_FIELDS: list[tuple[str, FieldInfo]] = [
+    (
+        "kind",
+        FieldInfo(
+            annotation=str,
+            default="",
+            title="Kind of letter",
+            description="What it must contain and its standard wording. Leave it as — "
+            "only when the letter's key is itself a kind (acknowledgement, final_response…).",
+        ),
+    ),
+    (
+        "subject",
+        FieldInfo(
+            annotation=str,
+            default="",
+            title="Its subject",
+            description="Leave the subject and the text empty to send Accord's standard "
+            "wording for its kind. For example: Your complaint ({{ case.reference }})",
+        ),
+    ),
+    (
+        "body",
+        FieldInfo(
+            annotation=str,
+            default="",
+            title="Its text",
+            description="Paragraphs separated by a blank line. It may say {{ case.reference }}, "
+            "{{ case.received_on }}, {{ complainant.name }}, {{ organisation.name }}, "
+            "{{ next_steps }}, {{ reason }}, {{ outcome }}, {{ findings }}, {{ remedy }}; "
+            "the letterhead, the greeting and the signature are added around it.",
+        ),
+    ),
+]
 PERIODS = ("raise_within", "extension_cap", "opens_after", "closes_after")
 
 
@@ -150,6 +186,7 @@ def vocabulary(name: str, data: dict[str, Any]) -> list[tuple[str, str]] | None:
         "outcomes": keys("outcomes"),
         "letters": keys("letters"),
         "letters_on_extension": keys("letters"),
+        "kind": [("", "—"), *((kind.value, str(kind.label)) for kind in LetterKind)],
         "within": keys("clocks"),
         "opens_on": steps,
         "closes_from": steps,
@@ -216,8 +253,8 @@ class ItemForm(AccessibleFormMixin, forms.Form):
     ) -> None:
         annotation = info.annotation
         origin = typing.get_origin(annotation)
-        label = LABELS.get(name, _humanise(name))
-        help_text = HELP.get(name, "")
+        label = info.title or LABELS.get(name, _humanise(name))
+        help_text = info.description or HELP.get(name, "")
         required = info.is_required()
         choices = vocabulary(name, draft)
         enum = _enum_of(annotation)
@@ -271,13 +308,13 @@ class ItemForm(AccessibleFormMixin, forms.Form):
                 label=label, required=required, min_value=0, max_value=100000
             )
         else:
-            long = name in {"cites", "summary", WORDING}
+            long = name in {"cites", "summary", "body", WORDING}
             self.fields[name] = forms.CharField(
                 label=label,
                 help_text=help_text,
                 required=required,
-                max_length=4000,
-                widget=forms.Textarea({"rows": 20 if name == WORDING else 3})
+                max_length={"body": 20000, "subject": 300}.get(name, 4000),
+                widget=forms.Textarea({"rows": 20 if name in {"body", WORDING} else 3})
                 if long
                 else forms.TextInput(),
             )
@@ -364,6 +401,8 @@ def fields_of(section: str) -> list[tuple[str, FieldInfo]]:
     if section == ABOUT:
         info = Procedure.model_fields
         return [(name, info[name]) for name in ABOUT_FIELDS]
+    if section == "letters":
+        return [("description", FieldInfo(annotation=str, default=...)), *LETTER_FIELDS]
     if section in TEXT_SECTIONS:
         return [("description", FieldInfo(annotation=str, default=...))]
     if section == WORDING:
@@ -418,9 +457,56 @@ def item_of(draft: dict[str, Any], section: str, item: str) -> dict[str, Any] | 
     if not isinstance(items, dict) or item not in items:
         return None
     value = items[item]
+    if section == "letters":
+        declared = _letter_wording(draft).get(item)
+        declared = declared if isinstance(declared, dict) else {}
+        return {
+            "description": value,
+            **{name: str(declared.get(name) or "") for name in LETTER_WORDING},
+        }
     if section in TEXT_SECTIONS:
         return {"description": value}
     return dict(value) if isinstance(value, dict) else {}
+
+
+def _letter_wording(draft: dict[str, Any]) -> dict[str, Any]:
+    """What the draft's wording declares of its letters ({} if nothing)."""
+    wording = draft.get(WORDING)
+    letters = wording.get("letters") if isinstance(wording, dict) else None
+    return letters if isinstance(letters, dict) else {}
+
+
+def _put_letter_wording(draft: dict[str, Any], item: str, values: dict[str, Any]) -> None:
+    """The letter's kind and own wording into the draft's wording (what else it
+    declares of the letter — its parties, whether it may follow — stays)."""
+    declared = _letter_wording(draft).get(item)
+    entry = dict(declared) if isinstance(declared, dict) else {}
+    for name in LETTER_WORDING:
+        if values.get(name):
+            entry[name] = values[name]
+        else:
+            entry.pop(name, None)
+    if not entry and item not in _letter_wording(draft):
+        return
+    wording = draft.get(WORDING)
+    if not isinstance(wording, dict):
+        wording = draft[WORDING] = {}
+    letters = wording.get("letters")
+    if not isinstance(letters, dict):
+        letters = wording["letters"] = {}
+    if entry:
+        letters[item] = entry
+    else:
+        del letters[item]
+        if not letters:
+            del wording["letters"]
+
+
+def remove_item(draft: dict[str, Any], section: str, item: str) -> None:
+    """Take the item out of the draft (a letter with what the wording says of it)."""
+    del draft[section][item]
+    if section == "letters" and item in _letter_wording(draft):
+        del _letter_wording(draft)[item]
 
 
 def put_item(draft: dict[str, Any], section: str, item: str, values: dict[str, Any]) -> None:
@@ -441,6 +527,8 @@ def put_item(draft: dict[str, Any], section: str, item: str, values: dict[str, A
         return
     items = draft.setdefault(section, {})
     items[item] = values["description"] if section in TEXT_SECTIONS else values
+    if section == "letters":
+        _put_letter_wording(draft, item, values)
 
 
 class NewItemForm(AccessibleFormMixin, forms.Form):

@@ -38,6 +38,7 @@ from accord.web.settings.procedure_forms import (
     fields_of,
     item_of,
     put_item,
+    remove_item,
 )
 from accord.workdays.calendar import LONDON, Nation
 
@@ -210,7 +211,7 @@ def item(request: HttpRequest, draft_id: int, section: str, item: str) -> HttpRe
         raise Http404("no such item")
     fields = fields_of(section)
     if request.method == "POST" and "delete" in request.POST and section not in WHOLE:
-        del data[section][item]
+        remove_item(data, section, item)
         own.save_draft(mine, own.dump(data), administrator(request), now=timezone.now())
         messages.success(request, f"{item} is removed from the draft.")
         return HttpResponseRedirect(
