@@ -14,11 +14,12 @@ import time_machine
 from accord.cases.choices import Channel
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Case, Clock, Event
-from accord.inbound import ingest
+from accord.inbound import ingest, meanings
 from accord.inbound.choices import InboundStatus
 from accord.inbound.meanings import normalised
 from accord.mediation.models import Message
 from accord.organisations.models import Organisation
+from accord.procedures.definition import EmailMeaning, Procedure
 from tests.conftest import ApiClient, london
 from tests.test_inbound import deliver, last
 
@@ -201,11 +202,39 @@ def test_a_step_not_possible_now_is_quarantined(ocasa) -> None:
     assert not Message.objects.filter(thread__case=case).exists()  # rolled back whole
 
 
-def test_a_case_under_a_version_that_says_nothing_is_quarantined(ocasa, staff) -> None:
-    case = complaint(ocasa, london(2026, 12, 1, 10))
+def test_a_case_received_under_an_earlier_version_is_escalated_by_its_email_too(
+    ocasa, staff
+) -> None:
+    """Lettings v2 (in force before 7 December 2026) was published before the format
+    could say what an e-mail means; its declarations file says it, as v4 does."""
+    received = london(2026, 12, 1, 10)  # a Tuesday, under lettings v2
+    case = complaint(ocasa, received)
     assert case.procedure_version == 2
+    handler = ApiClient(staff("ocasa", "handler"))
+    with time_machine.travel(received + dt.timedelta(hours=2), tick=False):
+        for step in ("acknowledge", "send_stage1_response"):
+            assert handler.step(case.reference, step).status_code == 200
+    arrival = london(2026, 12, 2, 16, 30)  # Wednesday
+    line = arrive(email(), arrival)
+    assert "threaded" in line, line
+    case.refresh_from_db()
+    assert case.stage == "stage2_received"
+    step = Event.objects.get(case=case, action="request_stage2")
+    assert (step.at, step.actor_role) == (arrival, "complainant")
+
+
+def test_a_case_under_a_version_that_says_nothing_is_quarantined(ocasa, monkeypatch) -> None:
+    case = complaint(ocasa, london(2026, 12, 1, 10))
+    said = meanings.meaning_of  # as if version 2 had declared nothing
+
+    def v2_silent(procedure: Procedure, subject: str) -> EmailMeaning | None:
+        return None if procedure.version == 2 else said(procedure, subject)
+
+    monkeypatch.setattr(meanings, "meaning_of", v2_silent)
     arrive(email())
     quarantined("lettings@2, which does not say what such an e-mail means")
+    case.refresh_from_db()
+    assert case.stage == "stage1_received"
 
 
 def test_other_subjects_still_open_a_case(ocasa) -> None:

@@ -14,6 +14,8 @@ the same of the versions published before, so their cases behave exactly as they
           agreement: {limits_obligations: true}
         transitions:
           agree_resolution: {adds_effects: [record_agreement]}
+        inbound_email:
+          - {label: ..., subject_contains: ..., takes: request_stage2}
 
 Only these fields may be declared, only for published versions, only of keys the
 version has; the result is checked like any pack. A declarations file is published
@@ -29,7 +31,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from accord.procedures.definition import Effect, Procedure
+from accord.procedures.definition import Effect, EmailMeaning, Procedure
 from accord.procedures.loader import ProcedureError, coherence_faults
 
 GLOB = "declarations*.yaml"
@@ -56,6 +58,9 @@ class Declaration(_Strict):
     outcomes: dict[str, OutcomeDeclaration] = Field(default_factory=dict)
     clocks: dict[str, ClockDeclaration] = Field(default_factory=dict)
     transitions: dict[str, TransitionDeclaration] = Field(default_factory=dict)
+    # What an inbound e-mail means (added to what the version says; its step must be
+    # one of the version's, which the coherence checks see to).
+    inbound_email: tuple[EmailMeaning, ...] = ()
 
 
 class DeclarationsFile(_Strict):
@@ -122,7 +127,12 @@ def declared(procedure: Procedure, declaration: Declaration) -> tuple[Procedure,
         for key, transition in procedure.transitions.items()
     }
     changed = procedure.model_copy(
-        update={"outcomes": outcomes, "clocks": clocks, "transitions": transitions}
+        update={
+            "outcomes": outcomes,
+            "clocks": clocks,
+            "transitions": transitions,
+            "inbound_email": (*procedure.inbound_email, *declaration.inbound_email),
+        }
     )
     # Declared only of shipped packs, whose wording (and so their letters) the
     # registry checks once it adds the wording beside them.
