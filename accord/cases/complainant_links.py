@@ -1,12 +1,18 @@
 """The complainant's way in: a signed, expiring link to their case, sent by e-mail.
 
-There is no password to create. The link carries the complainant's id and the case
-reference, signed with the site's secret (django.core.signing.TimestampSigner) and
-valid for `ACCORD_COMPLAINANT_LINK_DAYS`; issuing a new link revokes the older ones. Opening it signs the complainant in for the
-session as their own passwordless user (`Complainant.user`, made with an unusable
-password the first time), so every permission check and action treats them exactly
-as the API does. A new link can be asked for with the e-mail address and reference;
-the answer never says whether such a case exists.
+There is no password to create. The link carries the complainant's id, the case
+reference and the complainant's link generation, signed with the site's secret
+(django.core.signing.TimestampSigner); each link is valid for
+`ACCORD_COMPLAINANT_LINK_DAYS` from when it was signed. Every e-mail Accord sends the
+complainant (the receipt, notices, letters) carries a link of their current generation,
+so a later e-mail never stops an earlier one's link working. Asking for a new link
+(`/my/link/`, with the e-mail address and reference; the answer never says whether such
+a case exists) starts a new generation: every link signed before it is refused from
+then on, as a complainant who fears an old e-mail was seen expects. Sessions already
+opened with a link are not signed out by it. Opening a link signs the complainant in for
+the session as their own passwordless user (`Complainant.user`, made with an unusable
+password the first time), so every permission check and action treats them exactly as
+the API does.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 
 from accord.accounts.models import User
@@ -27,12 +34,13 @@ SALT = "accord.complainant-link"
 
 
 class LinkRefused(Exception):
-    """The link cannot be used; `message` says why, for the person holding it."""
+    """The link cannot be used; `message` says why, for the person holding it. `gone`:
+    the link was genuine but no longer works (it expired, or a new link revoked it)."""
 
-    def __init__(self, message: str, *, expired: bool = False) -> None:
+    def __init__(self, message: str, *, gone: bool = False) -> None:
         super().__init__(message)
         self.message = message
-        self.expired = expired
+        self.gone = gone
 
 
 def link_days() -> int:
@@ -44,14 +52,19 @@ def _signer() -> signing.TimestampSigner:
 
 
 def link_token(case: Case) -> str:
-    """A fresh token for the complainant of `case`. Issuing it revokes every link the
-    complainant was given before (their link generation moves on)."""
-    with transaction.atomic():
-        complainant = Complainant.objects.select_for_update().get(pk=case.complainant_id)
-        complainant.link_generation += 1
-        complainant.save(update_fields=["link_generation"])
-    return _signer().sign_object(
-        {"c": case.complainant_id, "r": case.reference, "g": complainant.link_generation}
+    """A token for the complainant of `case`, of their current link generation: it
+    works beside every other link of that generation until its own expiry."""
+    generation = Complainant.objects.values_list("link_generation", flat=True).get(
+        pk=case.complainant_id
+    )
+    return _signer().sign_object({"c": case.complainant_id, "r": case.reference, "g": generation})
+
+
+def revoke_earlier_links(case: Case) -> None:
+    """Start a new link generation for the complainant of `case`: every link issued
+    before now is refused from here on."""
+    Complainant.objects.filter(pk=case.complainant_id).update(
+        link_generation=F("link_generation") + 1
     )
 
 
@@ -64,7 +77,7 @@ def case_for_token(token: str) -> Case:
     try:
         claims = _signer().unsign_object(token, max_age=link_days() * 24 * 3600)
     except signing.SignatureExpired:
-        raise LinkRefused("This link has expired.", expired=True) from None
+        raise LinkRefused("This link has expired.", gone=True) from None
     except signing.BadSignature:
         raise LinkRefused("This link is not valid: it may have been copied incompletely.") from None
     if not isinstance(claims, dict) or not isinstance(claims.get("c"), int):
@@ -78,9 +91,9 @@ def case_for_token(token: str) -> Case:
         raise LinkRefused("This link is not valid.")
     if claims.get("g", 0) != case.complainant.link_generation:
         raise LinkRefused(
-            "This link has been replaced by a newer one: use the link in the latest "
-            "e-mail, or ask for a new one.",
-            expired=True,
+            "This link was replaced when a new link was asked for, so it no longer "
+            "works: use the link in the newest e-mail from us, or ask for another one.",
+            gone=True,
         )
     return case
 
@@ -138,27 +151,31 @@ class SentLink:
     url: str
 
 
-def send_link(case: Case, *, base_url: str) -> SentLink | None:
-    """Queue an e-mail to the complainant with a fresh link to their case; None if
-    there is no address to send it to. `base_url` is the site's address
-    (e.g. https://complaints.example.org)."""
+def send_new_link(case: Case, *, base_url: str) -> SentLink | None:
+    """Revoke the complainant's earlier links and queue an e-mail with a new one; None
+    (and nothing revoked) if there is no address to send it to. `base_url` is the
+    site's address (e.g. https://complaints.example.org)."""
     email = case.complainant.email
     if not email:
         return None
-    url = base_url.rstrip("/") + link_path(case)
+    base = base_url.rstrip("/")
     organisation = case.organisation
-    text = (
-        f"Dear {case.complainant.name},\n\n"
-        f"Here is your link to follow your complaint {case.reference} to "
-        f"{organisation.name}, reply to us and send documents:\n\n{url}\n\n"
-        f"The link works for {link_days()} days. If it has expired you can ask for a new "
-        f"one at {base_url.rstrip('/')}{reverse('party-link-request')} with your e-mail "
-        "address and your reference.\n\nDo not forward this e-mail: anyone with the link "
-        f"can see your complaint.\n\n{organisation.name}\n"
-    )
     with transaction.atomic():
+        revoke_earlier_links(case)
+        url = base + link_path(case)
+        text = (
+            f"Dear {case.complainant.name},\n\n"
+            f"Here is your new link to follow your complaint {case.reference} to "
+            f"{organisation.name}, reply to us and send documents:\n\n{url}\n\n"
+            "The links in our earlier e-mails no longer work. This one works for "
+            f"{link_days()} days, as does the link in each e-mail we send you from now on. "
+            "If it has expired you can ask for a new one at "
+            f"{base}{reverse('party-link-request')} with your e-mail address and your "
+            "reference.\n\nDo not forward this e-mail: anyone with the link can see your "
+            f"complaint.\n\n{organisation.name}\n"
+        )
         queue_email(
-            subject=f"{organisation.name}: your link to complaint {case.reference}",
+            subject=f"{organisation.name}: your new link to complaint {case.reference}",
             text=text,
             to=[email],
             case_id=case.pk,
@@ -169,9 +186,9 @@ def send_link(case: Case, *, base_url: str) -> SentLink | None:
 
 
 def send_link_on_request(email: str, reference: str, *, base_url: str) -> None:
-    """Someone asked for a new link: send one if the reference is a case whose
-    complainant has that address. Nothing is returned either way, so the answer cannot
-    reveal whether a case exists."""
+    """Someone asked for a new link: if the reference is a case whose complainant has
+    that address, revoke their earlier links and send a new one. Nothing is returned
+    either way, so the answer cannot reveal whether a case exists."""
     case = (
         Case.objects.select_related("complainant", "organisation")
         .filter(reference=reference.strip().upper())
@@ -181,4 +198,4 @@ def send_link_on_request(email: str, reference: str, *, base_url: str) -> None:
         return
     if case.complainant.email.strip().lower() != email.strip().lower():
         return
-    send_link(case, base_url=base_url)
+    send_new_link(case, base_url=base_url)

@@ -26,7 +26,8 @@ class Complainant(models.Model):
         on_delete=models.SET_NULL,
         related_name="complaints",
     )
-    # Which of the complainant's links works: issuing a new link revokes the others.
+    # Which of the complainant's links work: every link of Accord's e-mails carries the
+    # current generation; asking for a new link moves it on, revoking the earlier ones.
     link_generation = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:

@@ -27,9 +27,9 @@ def staff_case_url(case: Case) -> str:
 
 
 def page_url(case: Case, audience: str) -> str:
-    """Where the reader follows the case: the complainant's fresh signed link (it
-    replaces the links of earlier e-mails), the business's page behind its sign-in,
-    the staff case page."""
+    """Where the reader follows the case: the complainant's signed link (of their
+    current generation, so the links of earlier e-mails keep working), the business's
+    page behind its sign-in, the staff case page."""
     if audience == Party.COMPLAINANT:
         from accord.cases.complainant_links import link_path
 

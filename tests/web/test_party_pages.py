@@ -19,7 +19,7 @@ from accord.cases.models import Case, Event
 from accord.mediation import proposals
 from accord.mediation.models import Document, Message, Proposal, ProposalSubmission
 from accord.outbox.models import OutboundMessage
-from tests.test_proposals import PUT, make_world, put, refund
+from tests.test_proposals import PUT, call, make_world, put, refund
 
 pytestmark = pytest.mark.django_db
 
@@ -102,21 +102,100 @@ def test_a_tampered_link_is_refused(world) -> None:
     assert "/my/link/" in response.content.decode()
 
 
-def test_an_expired_link_is_refused(world) -> None:
-    with time_machine.travel(NOW, tick=False):
-        path = link_path(world["case"])
-    response = at(NOW + dt.timedelta(days=15), Client().get, path)
-    assert response.status_code == 410
-    assert "expired" in response.content.decode()
+LINK = re.compile(r"https?://[^\s\"<>]+(/my/link/[^/\s\"<>]+/)")
 
 
-def test_a_new_link_revokes_the_old_one(world) -> None:
-    old = link_path(world["case"])
-    new = link_path(world["case"])
-    refused = Client().post(old)
-    assert refused.status_code == 410
-    assert "replaced by a newer one" in refused.content.decode()
-    assert Client().post(new).status_code == 303
+def e_mailed_links(case: Case) -> list[str]:
+    """The paths of the complainant's links in the e-mails sent to them, oldest first."""
+    return [
+        path
+        for mail in OutboundMessage.objects.filter(case=case).order_by("pk")
+        if case.complainant.email in mail.to
+        for path in LINK.findall(mail.text)
+    ]
+
+
+def write_to_the_complainant(world: dict[str, Any], when: dt.datetime) -> None:
+    """The handler writes in the complainant's thread, and the notice of it goes out."""
+    from accord.notifications.tasks import fold_notices
+
+    path = f"/cases/{world['reference']}/threads/complainant/messages"
+    written = call(world["handler"], when, "post", path, {"body": "Could you send the receipt?"})
+    assert written.status_code == 201, written.content
+    with time_machine.travel(when, tick=False):
+        fold_notices.call(world["case_id"])
+
+
+def opens_the_case(path: str, reference: str, when: dt.datetime) -> bool:
+    client = Client()
+    if at(when, client.get, path).status_code != 200:
+        return False
+    opened = at(when, client.post, path)
+    if opened.status_code != 303 or opened["Location"] != f"/my/cases/{reference}/":
+        return False
+    return at(when, client.get, opened["Location"]).status_code == 200
+
+
+def test_an_e_mails_link_still_opens_the_case_after_later_e_mails(world) -> None:
+    """The acknowledgement and the consent form go out together, a notice days later:
+    the link in the first e-mail still works, as do the others."""
+    case = world["case"]
+    first = e_mailed_links(case)
+    assert len(first) == 2  # the acknowledgement letter, then the consent form
+    later = NOW + dt.timedelta(days=3)
+    write_to_the_complainant(world, later)
+    links = e_mailed_links(case)
+    assert len(links) == 3
+    for path in links:
+        assert opens_the_case(path, world["reference"], later), path
+
+
+def test_asking_for_a_new_link_refuses_the_older_e_mails_links(world) -> None:
+    """A complainant who fears an old e-mail was seen asks for a new link: every link
+    sent before stops working, with a message saying why; the new one works, and so do
+    the links of the e-mails sent after it."""
+    case = world["case"]
+    write_to_the_complainant(world, NOW)
+    older = e_mailed_links(case)
+    assert len(older) == 3
+    asked = at(
+        NOW,
+        Client().post,
+        "/my/link/",
+        {"email": "alex@example.com", "reference": world["reference"]},
+    )
+    assert asked.status_code == 200
+    new_link = OutboundMessage.objects.get(purpose="complainant_link")
+    assert "earlier e-mails no longer work" in new_link.text
+    [new] = LINK.findall(new_link.text)
+    for path in older:
+        for method in (Client().get, Client().post):
+            refused = at(NOW, method, path)
+            assert refused.status_code == 410, path
+            html = refused.content.decode()
+            assert "This link no longer works" in html
+            assert "replaced when a new link was asked for" in html
+            assert 'href="/my/link/"' in html
+    assert opens_the_case(new, world["reference"], NOW)
+    write_to_the_complainant(world, NOW + dt.timedelta(hours=1))
+    after = e_mailed_links(case)[-1]
+    assert after not in older
+    assert opens_the_case(after, world["reference"], NOW + dt.timedelta(hours=1))
+    assert not opens_the_case(older[0], world["reference"], NOW + dt.timedelta(hours=1))
+
+
+def test_each_e_mails_link_expires_on_its_own(world) -> None:
+    """A link works for ACCORD_COMPLAINANT_LINK_DAYS (14) from its own e-mail: the
+    acknowledgement's has expired 15 days on, a notice's sent since has not."""
+    case = world["case"]
+    [acknowledgement, _] = e_mailed_links(case)
+    write_to_the_complainant(world, NOW + dt.timedelta(days=10))
+    notice = e_mailed_links(case)[-1]
+    expired = at(NOW + dt.timedelta(days=15), Client().get, acknowledgement)
+    assert expired.status_code == 410
+    assert "This link has expired." in expired.content.decode()
+    assert opens_the_case(notice, world["reference"], NOW + dt.timedelta(days=15))
+    assert not opens_the_case(notice, world["reference"], NOW + dt.timedelta(days=25))
 
 
 def test_a_link_never_opens_a_business_or_staff_account(world) -> None:

@@ -66,8 +66,8 @@ def link_open(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "web/parties/link_invalid.html",
-            {"message": refused.message, "expired": refused.expired},
-            status=410 if refused.expired else 400,
+            {"message": refused.message, "gone": refused.gone},
+            status=410 if refused.gone else 400,
         )
     to_case = HttpResponseRedirect(reverse("party-case", args=[case.reference]), status=303)
     if request.method == "POST":
