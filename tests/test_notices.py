@@ -94,6 +94,35 @@ def test_a_burst_of_events_makes_one_e_mail_per_party_with_only_its_own_side(
     assert len(notices(case, "alex@example.com")) == 2
 
 
+def test_a_proposal_put_to_both_sides_is_told_to_each_with_its_terms(
+    world: dict[str, Any],
+) -> None:
+    """Found by the case-policy property: the fold task failed on any proposal."""
+    ref = world["reference"]
+    case = Case.objects.get(reference=ref)
+    fold(case)
+    put = call(
+        world["handler"],
+        "post",
+        f"/cases/{ref}/proposals",
+        {
+            "source": "handler",
+            "kind": "refund",
+            "description": "A refund of the lenses.",
+            "amount": "120.00",
+            "currency": "GBP",
+            "answer_by": "2026-12-22",
+        },
+    )
+    assert put.status_code == 201, put.content
+    fold(case)
+    for address in ("alex@example.com", "practice@brightview.example"):
+        told = notices(case, address)[-1]
+        assert "A proposal has been put to you" in told.text, address
+        assert "A refund of the lenses." in told.text
+        assert "22 December 2026" in told.text
+
+
 def test_staff_hear_that_a_party_wrote_with_a_link_to_the_case(
     world: dict[str, Any],
     staff: Any,

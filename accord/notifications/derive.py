@@ -79,7 +79,13 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
         if proposal is not None:
             shown = policy.proposal_view(st, proposal)
             if shown["status"] == "open":
-                digest.add("proposal", **shown)
+                digest.add(
+                    "proposal",
+                    description=shown["description"],
+                    amount=shown["amount"],
+                    currency=shown["currency"],
+                    answer_by=shown["answer_by"],
+                )
     elif kind == EventKind.AGREEMENT:
         digest.add("agreement")
     elif kind == EventKind.AGREEMENT_CONFIRMED and data.get("binding"):
