@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import types
 import uuid
 from collections.abc import Callable, Iterator
@@ -57,23 +58,34 @@ def quiet_request_log() -> Iterator[None]:
         request_log.setLevel(level)
 
 
-def run_steps(machine: Any, min_steps: int, steps_per_example: int) -> None:
+def seed_for(part: int) -> int | None:
+    """The seed a run (or a part of one) starts from: fixed, so that CI replays exactly
+    what was run before it landed (a failure prints its steps, and the same seed finds
+    it again); `ACCORD_PROPERTY_SEED=random` explores fresh examples instead, and a
+    number starts elsewhere."""
+    chosen = os.environ.get("ACCORD_PROPERTY_SEED", "0")
+    if chosen == "random":
+        return None
+    return int(chosen) * 1_000 + part * 100
+
+
+def run_steps(machine: Any, min_steps: int, steps_per_example: int, seed: int | None) -> None:
     """Run `machine` (whose class attribute `steps_run` counts its steps) until it has
     taken at least `min_steps` steps. An example may end before `steps_per_example`
-    steps (Hypothesis varies the length), so it runs again until the count is reached."""
+    steps (Hypothesis varies the length), so it runs again until the count is reached,
+    each round from its own seed (`seed_for`; None: at random)."""
 
     def run() -> None:
-        for _ in range(10):
+        for round_ in range(10):
             if machine.steps_run >= min_steps:
                 return
             examples = math.ceil((min_steps - machine.steps_run) / steps_per_example)
+            # A seed overrides CI's derandomized profile, which would replay the same
+            # examples in every round and every part.
+            machine._hypothesis_internal_use_seed = None if seed is None else seed + round_
             run_state_machine_as_test(
                 machine,
-                # Random each call (CI's profile would derandomize: every call, and
-                # every part of a split run, would replay the same examples); a failure
-                # prints its steps, which is how it is reproduced.
                 settings=settings(
-                    derandomize=False,
                     database=None,
                     max_examples=examples,
                     stateful_step_count=steps_per_example,
