@@ -20,14 +20,11 @@ from accord.cases.models import Case
 from accord.notifications.tasks import fold_notices
 from accord.organisations.models import Business
 from accord.outbox.models import OutboundMessage
-from accord.outbox.threads import thread_root
 from tests.conftest import ApiClient, complaint_body, london
+from tests.inboxes import CONSUMER, Outbox, check_thread, everything, show
 from tests.notices import run_tasks
 
 pytestmark = pytest.mark.django_db
-
-CONSUMER = "alex@example.com"
-STAFF_WORDS = ("Acknowledge the", "Rule:", "(receipt)", "Skipped", "Consumer withdraws", "stage1_")
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +46,7 @@ class Journey:
         assert made.status_code == 201, made.content
         self.case = Case.objects.get(reference=made.json()["reference"])
         self.ref = self.case.reference
-        self.seen: set[int] = set()
+        self.outbox = Outbox(self.case)
         self.flush()
         with time_machine.travel(self.at, tick=False):
             self.api.post(f"/cases/{self.ref}/assign", {"handler": self.handler.username})
@@ -78,13 +75,7 @@ class Journey:
 
     def inbox(self, address: str) -> list[OutboundMessage]:
         """What arrived for `address` since the last look."""
-        new = [
-            m
-            for m in OutboundMessage.objects.filter(case=self.case).order_by("pk")
-            if address in m.to and m.pk not in self.seen
-        ]
-        self.seen |= {m.pk for m in new}
-        return new
+        return self.outbox.arrived(address)
 
     def complainant_page(self) -> str:
         client = Client()
@@ -93,20 +84,6 @@ class Journey:
             page = client.get(f"/my/cases/{self.ref}/")
         assert page.status_code == 200
         return page.content.decode()
-
-
-def show(mails: list[OutboundMessage]) -> None:
-    for m in mails:
-        print("=" * 70, "\n", m.purpose, m.to, "\nSubject:", m.subject, "\n", m.text)
-
-
-def in_words(mail: OutboundMessage) -> None:
-    for words in STAFF_WORDS:
-        assert words not in mail.text, (words, mail.subject)
-
-
-def everything(mails: list[OutboundMessage]) -> str:
-    return "\n".join(m.subject + "\n" + m.text + "\n" + m.html for m in mails)
 
 
 def party_step_via_page(j: Journey, action: str, reason: str = "", *, ends: bool = True) -> str:
@@ -134,13 +111,6 @@ def party_step_via_page(j: Journey, action: str, reason: str = "", *, ends: bool
         )
         assert done.status_code == 303, done.content.decode()[:2000]
         return client.get(f"/my/cases/{j.ref}/").content.decode()
-
-
-def check_thread(j: Journey, mails: list[OutboundMessage], audience: str) -> None:
-    for mail in mails:
-        assert mail.headers["References"] == thread_root(j.case.pk, audience), mail.purpose
-        assert mail.html, mail.purpose  # multipart
-        in_words(mail)
 
 
 def test_client_services_in_house(optimised: Any, staff: Any) -> None:
@@ -179,7 +149,7 @@ def test_client_services_in_house(optimised: Any, staff: Any) -> None:
     staff_alerts = j.inbox(j.handler.email)
     assert any("The complainant took a step" in m.text for m in staff_alerts)
     assert all(f"/staff/cases/{j.ref}/" in m.text for m in staff_alerts)
-    check_thread(j, [receipt, letter, notice, *after], "complainant")
+    check_thread(j.case, [receipt, letter, notice, *after], "complainant")
     show([receipt, letter, notice, *after, *staff_alerts])  # -s prints what each party received
 
 
@@ -234,8 +204,8 @@ def test_occs_mediation_shuttle(occs: Any, staff: Any) -> None:
     assert any("The business wrote in its thread." in m.text for m in alerts)
     assert secret not in everything(alerts)
     assert "without prejudice" in j.complainant_page()  # this procedure mediates
-    check_thread(j, [receipt, relayed], "complainant")
-    check_thread(j, business_mail, "respondent")
+    check_thread(j.case, [receipt, relayed], "complainant")
+    check_thread(j.case, business_mail, "respondent")
 
 
 def test_lettings_in_house_two_stages(ocasa: Any, staff: Any) -> None:
@@ -280,7 +250,7 @@ def test_lettings_in_house_two_stages(ocasa: Any, staff: Any) -> None:
     show(after)  # -s prints what each party received
     assert [m.purpose for m in after] == ["letter:escalation_acknowledgement"]
     assert any("Head of" in m.text for m in after)
-    check_thread(j, [receipt, *mails, *after], "complainant")
+    check_thread(j.case, [receipt, *mails, *after], "complainant")
     assert "Property Redress Scheme" not in everything([receipt, *mails])  # not yet exhausted
 
 
