@@ -457,3 +457,23 @@ def test_following_a_link_signs_nobody_in_until_they_confirm(world) -> None:
     # Signed in as that complainant, the link goes straight to the case.
     again = at(NOW, client.get, path)
     assert again.status_code == 303
+
+
+def test_the_complaint_window_is_not_shown_as_somewhere_else_to_go(optimised) -> None:
+    """The time an organisation asks complaints to be raised within is for staff to
+    weigh, not one of the complainant's options: their page never lists it under
+    "Where else you can go" (with a "Not yet." it could never lose)."""
+    from tests.conftest import ApiClient, complaint_body, london
+
+    with time_machine.travel(london(2026, 3, 2, 9), tick=False):
+        made = ApiClient().post(
+            "/organisations/optimised/complaints", complaint_body(issue_arose_on="2026-02-27")
+        )
+        assert made.status_code == 201, made.content
+        case = Case.objects.get(reference=made.json()["reference"])
+        assert case.issue_arose_on == dt.date(2026, 2, 27)
+        client = Client()
+        client.post(link_path(case))
+        html = client.get(f"/my/cases/{case.reference}/").content.decode()
+    assert "Raise the complaint within" not in html
+    assert "Where else you can go" not in html  # no right of this client is open to them

@@ -220,7 +220,8 @@ def _page(
             "letters": list(disclosure.letters_for(case, party)),
             "primary_steps": [step for step in steps if not step["secondary"]],
             "secondary_steps": [step for step in steps if step["secondary"]],
-            "rights": [r for r in shown["rights"] if r["applies"]]
+            # Where else they can go: the rights open to them, not the complaint window.
+            "rights": [r for r in shown["rights"] if r["applies"] and not r["window"]]
             if party == Party.COMPLAINANT
             else [],
             "thread": visible_messages(user, case)
