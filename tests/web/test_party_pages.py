@@ -477,3 +477,22 @@ def test_the_complaint_window_is_not_shown_as_somewhere_else_to_go(optimised) ->
         html = client.get(f"/my/cases/{case.reference}/").content.decode()
     assert "Raise the complaint within" not in html
     assert "Where else you can go" not in html  # no right of this client is open to them
+
+
+def test_how_a_rights_dates_are_worked_out_is_one_click_away(ocasa) -> None:
+    """The tenant's page says when they may go to the redress scheme; the working-out
+    (in the procedure's own step names) is behind "How these dates are worked out", as
+    a clock's is, not in what they read first."""
+    from tests.conftest import ApiClient, complaint_body, london
+
+    with time_machine.travel(london(2026, 12, 14, 9), tick=False):
+        made = ApiClient().post("/organisations/ocasa/complaints", complaint_body())
+        case = Case.objects.get(reference=made.json()["reference"])
+        client = Client()
+        client.post(link_path(case))
+        html = client.get(f"/my/cases/{case.reference}/").content.decode()
+    rights = html.split('id="rights"', 1)[1].split("</section>", 1)[0]
+    assert "From the end of Monday 8 February 2027" in rights
+    shown, worked_out = rights.split("<details><summary>How these dates are worked out</summary>")
+    assert "Available at once on" not in shown
+    assert "Available at once on" in worked_out.split("</details>", 1)[0]
