@@ -496,3 +496,40 @@ def test_how_a_rights_dates_are_worked_out_is_one_click_away(ocasa) -> None:
     shown, worked_out = rights.split("<details><summary>How these dates are worked out</summary>")
     assert "Available at once on" not in shown
     assert "Available at once on" in worked_out.split("</details>", 1)[0]
+
+
+def test_the_consent_form_is_offered_where_recording_consent_needs_it_signed(occs, staff) -> None:
+    """From OCCS v3 the step that records consent needs the signed form on file
+    (`consent_form_signed`). The complainant's page offers the form to sign all the
+    same: signing it is what meets that guard, and the case moves on at once."""
+    from accord.mediation.demo import create_consent_forms
+    from tests.conftest import ApiClient, complaint_body, london, take
+
+    create_consent_forms()
+    practice = occs.businesses.filter(is_self=False).order_by("pk").first()
+    when = london(2026, 12, 14, 9)
+    with time_machine.travel(when, tick=False):
+        made = ApiClient().post(
+            "/organisations/occs/complaints", complaint_body(respondent_id=practice.pk)
+        )
+    case = Case.objects.get(reference=made.json()["reference"])
+    assert case.procedure_version >= 3
+    handler = staff("occs", "handler")
+    take(ApiClient(handler), case.reference, when, "confirm_complaint", "accept_for_mediation")
+    client = complainant_client(case, when)
+    html = at(when, client.get, f"/my/cases/{case.reference}/").content.decode()
+    assert 'name="consent-typed_name"' in html
+    signed = at(
+        when,
+        client.post,
+        f"/my/cases/{case.reference}/consent/",
+        {
+            "submission_key": key(),
+            "consent-form_version": "1",
+            "consent-ticked": "on",
+            "consent-typed_name": "Alex Morgan",
+        },
+    )
+    assert signed.status_code == 303, signed.content.decode()[:3000]
+    case.refresh_from_db()
+    assert case.stage == "early_resolution"

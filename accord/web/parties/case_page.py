@@ -165,7 +165,9 @@ def _page(
             .order_by("-signed_at")
             .first()
         )
-        consent_steps = consent.consent_steps(case, user, now)
+        # The form is offered where signing it would record the consent (a step that
+        # needs the signed form is one the complainant can take once they sign it).
+        consent_steps = consent.consent_steps(case, user, now, once_signed=signed is None)
         if signed is not None and case.is_open:
             withdraw_form = form("withdraw", WithdrawConsentForm)
         if consent_steps and signed is None:
