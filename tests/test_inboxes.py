@@ -26,6 +26,8 @@ from tests.notices import run_tasks
 
 pytestmark = pytest.mark.django_db
 
+SPRING = london(2026, 3, 2, 9)  # a Monday
+
 
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Path) -> None:
@@ -35,12 +37,12 @@ def _media(settings: Any, tmp_path: Path) -> None:
 class Journey:
     """A case followed by its parties' inboxes."""
 
-    def __init__(self, slug: str, staff: Any, **body: Any) -> None:
+    def __init__(self, slug: str, staff: Any, at: dt.datetime = SPRING, **body: Any) -> None:
         self.slug = slug
         self.handler = staff(slug, "handler")
         self.senior = staff(slug, "senior_handler")
         self.api = ApiClient(self.handler)
-        self.at = london(2026, 3, 2, 9)
+        self.at = at
         with time_machine.travel(self.at, tick=False):
             made = ApiClient().post(f"/organisations/{slug}/complaints", complaint_body(**body))
         assert made.status_code == 201, made.content
@@ -298,3 +300,49 @@ def test_staff_hear_of_a_letter_a_complainants_step_left_owed(optimised: Any, st
     assert letter.purpose == "letter:escalation_acknowledgement"
     assert "/my/link/" in letter.text
     assert j.inbox(manager.email) == []  # a letter sent is nothing to alert staff of
+
+
+def test_the_business_first_e_mail_says_a_complaint_was_opened_about_it(
+    occs: Any, staff: Any
+) -> None:
+    """OCCS v3+: accepting the case opens it to the practice, but that window tells the
+    practice nothing; its first e-mail (here, the consent and the mediator's question
+    together) still begins with what the case is."""
+    from accord.mediation.demo import create_consent_forms
+
+    create_consent_forms()
+    practice = Business.objects.filter(organisation=occs).order_by("pk").first()
+    assert practice is not None
+    j = Journey("occs", staff, at=london(2026, 12, 14, 9), respondent_id=practice.pk)
+    assert j.case.procedure_version >= 3
+    j.later(hours=1)
+    j.step("confirm_complaint")
+    j.step("accept_for_mediation")
+    j.flush()
+    assert j.inbox(practice.email) == []
+    with time_machine.travel(j.later(hours=1), tick=False):
+        client = Client()
+        client.post(link_path(j.case))
+        page = client.get(f"/my/cases/{j.ref}/").content.decode()
+        key = page.split('action="/my/cases/' + j.ref + '/consent/"')[1]
+        key = key.split('name="submission_key" value="')[1].split('"')[0]
+        signed = client.post(
+            f"/my/cases/{j.ref}/consent/",
+            {
+                "submission_key": key,
+                "consent-form_version": "1",
+                "consent-ticked": "on",
+                "consent-typed_name": "Alex Morgan",
+            },
+        )
+    assert signed.status_code == 303
+    j.post("/threads/respondent/messages", {"body": "Could you send the order form?"})
+    j.flush()
+    [first] = j.inbox(practice.email)
+    assert "has opened a complaint about you" in first.text
+    assert "The consumer has consented to the release of their records." in first.text
+    assert "Could you send the order form?" in first.text
+    j.post("/threads/respondent/messages", {"body": "And the invoice?"})
+    j.flush()
+    [second] = j.inbox(practice.email)
+    assert "opened a complaint" not in second.text  # said once
