@@ -2,7 +2,8 @@
 complainant's and the business's inboxes (the outbox rows) and pages. Each letter and
 notice arrives with the right words and dates, in its reader's own thread, and nothing
 from the other side. (Django's test client, not a browser: the pages are server-rendered
-and work without JavaScript; the browser page check covers their look.)"""
+and work without JavaScript; tests/browser/test_inbox_journeys.py follows the same in
+Chromium, on the newest version of each pack.)"""
 
 from __future__ import annotations
 
