@@ -524,6 +524,9 @@ def test_lettings_inboxes(new_context: Callable[[], Any], clock: Any, ocasa: Org
     step(staff, "acknowledge")
     [acknowledgement] = inbox.arrived(CONSUMER)
     assert acknowledgement.purpose == "letter:acknowledgement"
+    assert "Dear Alex Morgan," in acknowledgement.text
+    assert "Jordan Lee (demo)\nHead of Operations" in acknowledgement.text
+    assert "without prejudice" not in alex.open(acknowledgement)  # in-house
 
     clock.shift(dt.timedelta(days=1))  # Tuesday 15 December
     staff.reload()
@@ -606,6 +609,8 @@ def test_lettings_inboxes(new_context: Callable[[], Any], clock: Any, ocasa: Org
         )
     page = alex.open(mails[-1])
     assert "Take the complaint to The Property Redress Scheme" in page
+    assert "You can do this now; use it by the end of Wednesday 29 December 2027" in page
+    assert "We upheld part of your complaint." in page  # how it ended, in words
     assert_accessible(alex.page, "tenant's page, closed at stage 2")
     screenshot(alex.page, "inbox-lettings-closed")
     letters = [receipt, acknowledgement, stage1, escalated, held, *mails]
