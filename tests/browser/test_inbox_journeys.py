@@ -109,6 +109,8 @@ class Complainant:
         case = Case.objects.get()
         shown = page.inner_text("main")
         assert case.reference in shown
+        # What happens next, as the receipt says it: never the staff's task list.
+        assert "We will acknowledge your complaint" in shown
         assert_for_a_party(case, shown, "the confirmation page")
         return case
 
