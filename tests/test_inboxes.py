@@ -2,7 +2,8 @@
 complainant's and the business's inboxes (the outbox rows) and pages. Each letter and
 notice arrives with the right words and dates, in its reader's own thread, and nothing
 from the other side. (Django's test client, not a browser: the pages are server-rendered
-and work without JavaScript; the browser page check covers their look.)"""
+and work without JavaScript; tests/browser/test_inbox_journeys.py follows the same in
+Chromium, on the newest version of each pack.)"""
 
 from __future__ import annotations
 
@@ -20,14 +21,13 @@ from accord.cases.models import Case
 from accord.notifications.tasks import fold_notices
 from accord.organisations.models import Business
 from accord.outbox.models import OutboundMessage
-from accord.outbox.threads import thread_root
 from tests.conftest import ApiClient, complaint_body, london
+from tests.inboxes import CONSUMER, Outbox, check_thread, everything, show
 from tests.notices import run_tasks
 
 pytestmark = pytest.mark.django_db
 
-CONSUMER = "alex@example.com"
-STAFF_WORDS = ("Acknowledge the", "Rule:", "(receipt)", "Skipped", "Consumer withdraws", "stage1_")
+SPRING = london(2026, 3, 2, 9)  # a Monday
 
 
 @pytest.fixture(autouse=True)
@@ -38,18 +38,18 @@ def _media(settings: Any, tmp_path: Path) -> None:
 class Journey:
     """A case followed by its parties' inboxes."""
 
-    def __init__(self, slug: str, staff: Any, **body: Any) -> None:
+    def __init__(self, slug: str, staff: Any, at: dt.datetime = SPRING, **body: Any) -> None:
         self.slug = slug
         self.handler = staff(slug, "handler")
         self.senior = staff(slug, "senior_handler")
         self.api = ApiClient(self.handler)
-        self.at = london(2026, 3, 2, 9)
+        self.at = at
         with time_machine.travel(self.at, tick=False):
             made = ApiClient().post(f"/organisations/{slug}/complaints", complaint_body(**body))
         assert made.status_code == 201, made.content
         self.case = Case.objects.get(reference=made.json()["reference"])
         self.ref = self.case.reference
-        self.seen: set[int] = set()
+        self.outbox = Outbox(self.case)
         self.flush()
         with time_machine.travel(self.at, tick=False):
             self.api.post(f"/cases/{self.ref}/assign", {"handler": self.handler.username})
@@ -78,13 +78,7 @@ class Journey:
 
     def inbox(self, address: str) -> list[OutboundMessage]:
         """What arrived for `address` since the last look."""
-        new = [
-            m
-            for m in OutboundMessage.objects.filter(case=self.case).order_by("pk")
-            if address in m.to and m.pk not in self.seen
-        ]
-        self.seen |= {m.pk for m in new}
-        return new
+        return self.outbox.arrived(address)
 
     def complainant_page(self) -> str:
         client = Client()
@@ -93,20 +87,6 @@ class Journey:
             page = client.get(f"/my/cases/{self.ref}/")
         assert page.status_code == 200
         return page.content.decode()
-
-
-def show(mails: list[OutboundMessage]) -> None:
-    for m in mails:
-        print("=" * 70, "\n", m.purpose, m.to, "\nSubject:", m.subject, "\n", m.text)
-
-
-def in_words(mail: OutboundMessage) -> None:
-    for words in STAFF_WORDS:
-        assert words not in mail.text, (words, mail.subject)
-
-
-def everything(mails: list[OutboundMessage]) -> str:
-    return "\n".join(m.subject + "\n" + m.text + "\n" + m.html for m in mails)
 
 
 def party_step_via_page(j: Journey, action: str, reason: str = "", *, ends: bool = True) -> str:
@@ -134,13 +114,6 @@ def party_step_via_page(j: Journey, action: str, reason: str = "", *, ends: bool
         )
         assert done.status_code == 303, done.content.decode()[:2000]
         return client.get(f"/my/cases/{j.ref}/").content.decode()
-
-
-def check_thread(j: Journey, mails: list[OutboundMessage], audience: str) -> None:
-    for mail in mails:
-        assert mail.headers["References"] == thread_root(j.case.pk, audience), mail.purpose
-        assert mail.html, mail.purpose  # multipart
-        in_words(mail)
 
 
 def test_client_services_in_house(optimised: Any, staff: Any) -> None:
@@ -179,7 +152,7 @@ def test_client_services_in_house(optimised: Any, staff: Any) -> None:
     staff_alerts = j.inbox(j.handler.email)
     assert any("The complainant took a step" in m.text for m in staff_alerts)
     assert all(f"/staff/cases/{j.ref}/" in m.text for m in staff_alerts)
-    check_thread(j, [receipt, letter, notice, *after], "complainant")
+    check_thread(j.case, [receipt, letter, notice, *after], "complainant")
     show([receipt, letter, notice, *after, *staff_alerts])  # -s prints what each party received
 
 
@@ -234,8 +207,8 @@ def test_occs_mediation_shuttle(occs: Any, staff: Any) -> None:
     assert any("The business wrote in its thread." in m.text for m in alerts)
     assert secret not in everything(alerts)
     assert "without prejudice" in j.complainant_page()  # this procedure mediates
-    check_thread(j, [receipt, relayed], "complainant")
-    check_thread(j, business_mail, "respondent")
+    check_thread(j.case, [receipt, relayed], "complainant")
+    check_thread(j.case, business_mail, "respondent")
 
 
 def test_lettings_in_house_two_stages(ocasa: Any, staff: Any) -> None:
@@ -280,7 +253,7 @@ def test_lettings_in_house_two_stages(ocasa: Any, staff: Any) -> None:
     show(after)  # -s prints what each party received
     assert [m.purpose for m in after] == ["letter:escalation_acknowledgement"]
     assert any("Head of" in m.text for m in after)
-    check_thread(j, [receipt, *mails, *after], "complainant")
+    check_thread(j.case, [receipt, *mails, *after], "complainant")
     assert "Property Redress Scheme" not in everything([receipt, *mails])  # not yet exhausted
 
 
@@ -328,3 +301,49 @@ def test_staff_hear_of_a_letter_a_complainants_step_left_owed(optimised: Any, st
     assert letter.purpose == "letter:escalation_acknowledgement"
     assert "/my/link/" in letter.text
     assert j.inbox(manager.email) == []  # a letter sent is nothing to alert staff of
+
+
+def test_the_business_first_e_mail_says_a_complaint_was_opened_about_it(
+    occs: Any, staff: Any
+) -> None:
+    """OCCS v3+: accepting the case opens it to the practice, but that window tells the
+    practice nothing; its first e-mail (here, the consent and the mediator's question
+    together) still begins with what the case is."""
+    from accord.mediation.demo import create_consent_forms
+
+    create_consent_forms()
+    practice = Business.objects.filter(organisation=occs).order_by("pk").first()
+    assert practice is not None
+    j = Journey("occs", staff, at=london(2026, 12, 14, 9), respondent_id=practice.pk)
+    assert j.case.procedure_version >= 3
+    j.later(hours=1)
+    j.step("confirm_complaint")
+    j.step("accept_for_mediation")
+    j.flush()
+    assert j.inbox(practice.email) == []
+    with time_machine.travel(j.later(hours=1), tick=False):
+        client = Client()
+        client.post(link_path(j.case))
+        page = client.get(f"/my/cases/{j.ref}/").content.decode()
+        key = page.split('action="/my/cases/' + j.ref + '/consent/"')[1]
+        key = key.split('name="submission_key" value="')[1].split('"')[0]
+        signed = client.post(
+            f"/my/cases/{j.ref}/consent/",
+            {
+                "submission_key": key,
+                "consent-form_version": "1",
+                "consent-ticked": "on",
+                "consent-typed_name": "Alex Morgan",
+            },
+        )
+    assert signed.status_code == 303
+    j.post("/threads/respondent/messages", {"body": "Could you send the order form?"})
+    j.flush()
+    [first] = j.inbox(practice.email)
+    assert "has opened a complaint about you" in first.text
+    assert "The consumer has consented to the release of their records." in first.text
+    assert "Could you send the order form?" in first.text
+    j.post("/threads/respondent/messages", {"body": "And the invoice?"})
+    j.flush()
+    [second] = j.inbox(practice.email)
+    assert "opened a complaint" not in second.text  # said once

@@ -24,7 +24,7 @@ from accord.cases.rules import apply_effect, failed_effects, failed_guards
 from accord.cases.timeline import append_event
 from accord.organisations.calendar import calendar_for
 from accord.permissions import roles_on_case
-from accord.procedures.definition import InputKind, Procedure, Role, Transition
+from accord.procedures.definition import Guard, InputKind, Procedure, Role, Transition
 from accord.procedures.registry import registry
 from accord.workdays.wording import format_day
 
@@ -100,12 +100,14 @@ def problems_with(
     now: dt.datetime,
     *,
     escalated: bool = False,
+    assuming: frozenset[Guard] = frozenset(),
 ) -> tuple[Role | None, list[ActionRefused]]:
     """The role the actor would take the step in, and everything that stops them.
     With no actor the system takes the step (an automatic escalation): roles and
     separation of duties do not apply, the stage and the guards still do. On an
     escalated case (`is_escalated`) only its assigned handler takes the handling steps
-    (a party's or a manager's steps are theirs as before)."""
+    (a party's or a manager's steps are theirs as before). `assuming`: guards taken as
+    met (see `allowed_steps`)."""
     problems: list[ActionRefused] = []
     if not case.is_open:
         problems.append(ActionRefused("the case is closed"))
@@ -116,7 +118,7 @@ def problems_with(
         )
     problems.extend(_past_limits(case, procedure, transition, now))
     conditions = [
-        *failed_guards(case, transition.guards),
+        *failed_guards(case, tuple(g for g in transition.guards if g not in assuming)),
         *failed_effects(case, transition.effects),
     ]
     if actor is None:
@@ -242,8 +244,12 @@ def withheld_until_assigned(case: Case, actor: User, now: dt.datetime) -> str | 
     return None
 
 
-def allowed_steps(case: Case, actor: User, now: dt.datetime) -> list[str]:
-    """The transitions this actor could take now (before inputs like a reason)."""
+def allowed_steps(
+    case: Case, actor: User, now: dt.datetime, *, assuming: frozenset[Guard] = frozenset()
+) -> list[str]:
+    """The transitions this actor could take now (before inputs like a reason); with
+    `assuming`, those they could take once those guards are met (what signing the
+    consent form would let the complainant record, say)."""
     procedure = procedure_of(case)
     events = list(case.events.all())
     barred = earlier_handlers(case, procedure, events)
@@ -251,9 +257,9 @@ def allowed_steps(case: Case, actor: User, now: dt.datetime) -> list[str]:
     return [
         key
         for key, transition in procedure.transitions.items()
-        if not problems_with(case, procedure, actor, transition, barred, now, escalated=escalated)[
-            1
-        ]
+        if not problems_with(
+            case, procedure, actor, transition, barred, now, escalated=escalated, assuming=assuming
+        )[1]
     ]
 
 

@@ -17,7 +17,9 @@ from accord.workdays.wording import due_words, format_day, opens_words
 
 
 def rights_of(case: Case, procedure: Procedure, now: dt.datetime) -> list[dict[str, Any]]:
-    """Every right the procedure gives, where it stands at `now`, and the complaint window."""
+    """Every right the procedure gives, where it stands at `now`, and the complaint window
+    (`window`: the time the organisation asks complaints to be raised within, which
+    staff weigh; not somewhere else the complainant can go)."""
     calendar = calendar_for(case.organisation)
     steps = [(e.action, e.at) for e in case.events.all() if e.kind == EventKind.TRANSITION]
     bodies = {body.kind: body for body in case.organisation.external_bodies.all()}
@@ -28,6 +30,7 @@ def rights_of(case: Case, procedure: Procedure, now: dt.datetime) -> list[dict[s
         shown.append(
             {
                 "key": "raise_within",
+                "window": True,
                 "label": f"Raise the complaint within {rule.unit.describe(rule.amount)} of the issue arising",
                 "applies": True,
                 "open": False,
@@ -57,6 +60,7 @@ def rights_of(case: Case, procedure: Procedure, now: dt.datetime) -> list[dict[s
         shown.append(
             {
                 "key": key,
+                "window": False,
                 "label": state.label,
                 "applies": state.applies,
                 "open": state.is_open(now),

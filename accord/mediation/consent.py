@@ -31,7 +31,7 @@ from accord.policy.mediation import (
     withdraw_consent_refusal,
 )
 from accord.policy.roles import standing
-from accord.procedures.definition import Effect, Role
+from accord.procedures.definition import Effect, Guard, Role
 
 WITHDRAWN_NOTICE = (
     "The complainant has withdrawn their consent to the release of their records and "
@@ -128,13 +128,18 @@ def sign(
     return consent
 
 
-def consent_steps(case: Case, actor: User, now: dt.datetime) -> list[str]:
+def consent_steps(
+    case: Case, actor: User, now: dt.datetime, *, once_signed: bool = False
+) -> list[str]:
     """The procedure steps that record consent (their effect is `record_consent`) which
-    `actor` may take on the case now: signing the form takes the first of them."""
+    `actor` may take on the case now: signing the form takes the first of them. With
+    `once_signed`, those they could take once the form is signed (a step guarded by
+    `consent_form_signed`): what decides whether their page offers the form."""
     procedure = procedure_of(case)
+    assuming = frozenset({Guard.CONSENT_FORM_SIGNED}) if once_signed else frozenset()
     return [
         key
-        for key in allowed_steps(case, actor, now)
+        for key in allowed_steps(case, actor, now, assuming=assuming)
         if Effect.RECORD_CONSENT in procedure.transitions[key].effects
     ]
 

@@ -189,4 +189,20 @@ def derive(case: Case, events: Iterable[Event]) -> list[Digest]:
     for digest in digests.values():
         if digest.letters:
             digest.items = [item for item in digest.items if item["kind"] != "step"]
+    business = digests.get(Party.RESPONDENT.value)
+    # Its first e-mail says what the case is, whichever event opened the case to it
+    # (one in a window that had nothing else to tell it, such as accepting the case).
+    if (
+        business is not None
+        and business.items
+        and not any(item["kind"] == "opened" for item in business.items)
+        and not _told_before(case, Party.RESPONDENT)
+    ):
+        business.items.insert(0, {"kind": "opened"})
     return [d for d in [*digests.values(), staff] if d.items]
+
+
+def _told_before(case: Case, party: Party) -> bool:
+    from accord.outbox.models import OutboundMessage
+
+    return OutboundMessage.objects.filter(case=case, purpose=f"notice:{party.value}").exists()

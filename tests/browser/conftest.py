@@ -7,9 +7,12 @@ Screenshots go to test-artifacts/screenshots/ (not committed).
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Callable, Iterator
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,12 @@ from accord.accounts.models import User
 CHROMIUM = Path(os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium"))
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+VNU = Path(
+    os.environ.get(
+        "ACCORD_VNU_JAR",
+        Path(__file__).resolve().parents[2] / ".tools/node_modules/vnu-jar/build/dist/vnu.jar",
+    )
+)
 
 pytestmark = pytest.mark.browser
 
@@ -119,6 +128,51 @@ def assert_accessible(page: Any, name: str = "") -> None:
         for v in bad
     )
     assert not bad, f"accessibility violations on {name or page.url}:\n{detail}"
+
+
+def vnu_errors(files: Iterable[Path]) -> dict[Path, list[str]]:
+    """The Nu HTML Checker's errors for each file (one run of the checker for all)."""
+    java = shutil.which("java")
+    reason = ""
+    if java is None:
+        reason = "no java on PATH"
+    elif not VNU.exists():
+        reason = (
+            f"no vnu.jar at {VNU} (make setup installs it: npm install --prefix .tools vnu-jar)"
+        )
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"the HTML checker must run in CI: {reason}")
+        print(f"\nHTML checker SKIPPED: {reason}")
+        return {}
+    assert java is not None
+    result = subprocess.run(  # noqa: S603 (the checker, on files this test wrote)
+        [
+            java,
+            "-Xss1m",
+            "-jar",
+            str(VNU),
+            "--errors-only",
+            "--format",
+            "json",
+            "--exit-zero-always",
+        ]
+        + [str(path) for path in files],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    found: dict[Path, list[str]] = {}
+    for message in json.loads(result.stderr or result.stdout or "{}").get("messages", []):
+        if message.get("type") != "error":
+            continue
+        where = Path(message.get("url", "").removeprefix("file:"))
+        line = message.get("lastLine", "?")
+        found.setdefault(where, []).append(
+            f"line {line}: {message.get('message')} [{message.get('extract', '').strip()[:80]}]"
+        )
+    return found
 
 
 # --- Staff in the browser -----------------------------------------------------------

@@ -11,11 +11,8 @@ the list of pages visited to test-artifacts/every-page.txt."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,14 +36,11 @@ from accord.procedures import own
 from accord.procedures.registry import registry
 from accord.quality.actions import ActionDetails, create_action
 from accord.web.public.views import SUBMITTED
-from tests.browser.conftest import SCREENSHOTS, assert_accessible
+from tests.browser.conftest import SCREENSHOTS, assert_accessible, vnu_errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
-VNU = Path(
-    os.environ.get("ACCORD_VNU_JAR", ROOT / ".tools/node_modules/vnu-jar/build/dist/vnu.jar")
-)
 WIDTHS = (390, 1280)
 # Not pages people read in Accord's own layout: the Django admin and the JSON API.
 # Not pages: the admin, the JSON API and the load balancer's health checks (JSON).
@@ -348,51 +342,6 @@ def classify(world: dict[str, Any]) -> tuple[list[Visit], list[Visit]]:
             )
         others.append(visit)
     return pages, others
-
-
-def vnu_errors(files: dict[Path, Visit]) -> dict[Path, list[str]]:
-    """The Nu HTML Checker's errors for each saved page."""
-    java = shutil.which("java")
-    reason = ""
-    if java is None:
-        reason = "no java on PATH"
-    elif not VNU.exists():
-        reason = (
-            f"no vnu.jar at {VNU} (make setup installs it: npm install --prefix .tools vnu-jar)"
-        )
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"the HTML checker must run in CI: {reason}")
-        print(f"\nHTML checker SKIPPED: {reason}")
-        return {}
-    assert java is not None
-    result = subprocess.run(  # noqa: S603 (the checker, on files this test wrote)
-        [
-            java,
-            "-Xss1m",
-            "-jar",
-            str(VNU),
-            "--errors-only",
-            "--format",
-            "json",
-            "--exit-zero-always",
-        ]
-        + [str(path) for path in files],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    found: dict[Path, list[str]] = {}
-    for message in json.loads(result.stderr or result.stdout or "{}").get("messages", []):
-        if message.get("type") != "error":
-            continue
-        where = Path(message.get("url", "").removeprefix("file:"))
-        line = message.get("lastLine", "?")
-        found.setdefault(where, []).append(
-            f"line {line}: {message.get('message')} [{message.get('extract', '').strip()[:80]}]"
-        )
-    return found
 
 
 def browser_cookies(client: Client, base: str) -> list[dict[str, Any]]:

@@ -536,3 +536,79 @@ def test_following_a_link_signs_nobody_in_until_they_confirm(world) -> None:
     # Signed in as that complainant, the link goes straight to the case.
     again = at(NOW, client.get, path)
     assert again.status_code == 303
+
+
+def test_the_complaint_window_is_not_shown_as_somewhere_else_to_go(optimised) -> None:
+    """The time an organisation asks complaints to be raised within is for staff to
+    weigh, not one of the complainant's options: their page never lists it under
+    "Where else you can go" (with a "Not yet." it could never lose)."""
+    from tests.conftest import ApiClient, complaint_body, london
+
+    with time_machine.travel(london(2026, 3, 2, 9), tick=False):
+        made = ApiClient().post(
+            "/organisations/optimised/complaints", complaint_body(issue_arose_on="2026-02-27")
+        )
+        assert made.status_code == 201, made.content
+        case = Case.objects.get(reference=made.json()["reference"])
+        assert case.issue_arose_on == dt.date(2026, 2, 27)
+        client = Client()
+        client.post(link_path(case))
+        html = client.get(f"/my/cases/{case.reference}/").content.decode()
+    assert "Raise the complaint within" not in html
+    assert "Where else you can go" not in html  # no right of this client is open to them
+
+
+def test_how_a_rights_dates_are_worked_out_is_one_click_away(ocasa) -> None:
+    """The tenant's page says when they may go to the redress scheme; the working-out
+    (in the procedure's own step names) is behind "How these dates are worked out", as
+    a clock's is, not in what they read first."""
+    from tests.conftest import ApiClient, complaint_body, london
+
+    with time_machine.travel(london(2026, 12, 14, 9), tick=False):
+        made = ApiClient().post("/organisations/ocasa/complaints", complaint_body())
+        case = Case.objects.get(reference=made.json()["reference"])
+        client = Client()
+        client.post(link_path(case))
+        html = client.get(f"/my/cases/{case.reference}/").content.decode()
+    rights = html.split('id="rights"', 1)[1].split("</section>", 1)[0]
+    assert "From the end of Monday 8 February 2027" in rights
+    shown, worked_out = rights.split("<details><summary>How these dates are worked out</summary>")
+    assert "Available at once on" not in shown
+    assert "Available at once on" in worked_out.split("</details>", 1)[0]
+
+
+def test_the_consent_form_is_offered_where_recording_consent_needs_it_signed(occs, staff) -> None:
+    """From OCCS v3 the step that records consent needs the signed form on file
+    (`consent_form_signed`). The complainant's page offers the form to sign all the
+    same: signing it is what meets that guard, and the case moves on at once."""
+    from accord.mediation.demo import create_consent_forms
+    from tests.conftest import ApiClient, complaint_body, london, take
+
+    create_consent_forms()
+    practice = occs.businesses.filter(is_self=False).order_by("pk").first()
+    when = london(2026, 12, 14, 9)
+    with time_machine.travel(when, tick=False):
+        made = ApiClient().post(
+            "/organisations/occs/complaints", complaint_body(respondent_id=practice.pk)
+        )
+    case = Case.objects.get(reference=made.json()["reference"])
+    assert case.procedure_version >= 3
+    handler = staff("occs", "handler")
+    take(ApiClient(handler), case.reference, when, "confirm_complaint", "accept_for_mediation")
+    client = complainant_client(case, when)
+    html = at(when, client.get, f"/my/cases/{case.reference}/").content.decode()
+    assert 'name="consent-typed_name"' in html
+    signed = at(
+        when,
+        client.post,
+        f"/my/cases/{case.reference}/consent/",
+        {
+            "submission_key": key(),
+            "consent-form_version": "1",
+            "consent-ticked": "on",
+            "consent-typed_name": "Alex Morgan",
+        },
+    )
+    assert signed.status_code == 303, signed.content.decode()[:3000]
+    case.refresh_from_db()
+    assert case.stage == "early_resolution"

@@ -97,6 +97,12 @@ def test_a_complaint_sent_opens_one_case_and_shows_its_confirmation(occs) -> Non
     html = confirmation.content.decode()
     assert case.reference in html
     assert "Thursday 3 December 2026" in html  # 2 working days from Tuesday 1 December
+    # What happens next in the complainant's words, never the staff's task list.
+    assert (
+        "We will acknowledge your complaint and confirm its details with you by the end of "
+        "Thursday 3 December 2026." in html
+    )
+    assert "Acknowledge and confirm" not in html
     run_tasks()
     # One e-mail: the receipt, with the link and what happens next in the reader's words.
     [receipt] = OutboundMessage.objects.all()

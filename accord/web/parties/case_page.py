@@ -165,7 +165,9 @@ def _page(
             .order_by("-signed_at")
             .first()
         )
-        consent_steps = consent.consent_steps(case, user, now)
+        # The form is offered where signing it would record the consent (a step that
+        # needs the signed form is one the complainant can take once they sign it).
+        consent_steps = consent.consent_steps(case, user, now, once_signed=signed is None)
         if signed is not None and case.is_open:
             withdraw_form = form("withdraw", WithdrawConsentForm)
         if consent_steps and signed is None:
@@ -220,7 +222,8 @@ def _page(
             "letters": list(disclosure.letters_for(case, party)),
             "primary_steps": [step for step in steps if not step["secondary"]],
             "secondary_steps": [step for step in steps if step["secondary"]],
-            "rights": [r for r in shown["rights"] if r["applies"]]
+            # Where else they can go: the rights open to them, not the complaint window.
+            "rights": [r for r in shown["rights"] if r["applies"] and not r["window"]]
             if party == Party.COMPLAINANT
             else [],
             "thread": visible_messages(user, case)

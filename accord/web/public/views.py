@@ -15,12 +15,13 @@ from accord.cases import intake
 from accord.cases.api import IntakeThrottle
 from accord.cases.errors import ActionRefused
 from accord.cases.models import Case
+from accord.cases.presentation import next_steps
+from accord.mediation.choices import Party
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Organisation
 from accord.web.forms import add_refusal
 from accord.web.public import stamps
 from accord.web.public.forms import INTAKE_FIELDS, ComplaintForm
-from accord.workdays.wording import due_words
 
 # The cases this browser session submitted: only they can see their confirmation.
 SUBMITTED = "accord.submitted_cases"
@@ -137,10 +138,9 @@ def received(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     )
     if case is None:
         raise Http404("no such complaint sent from this browser")
-    upcoming = []
-    for clock in case.clocks.filter(is_window=False, due_at__isnull=False).order_by("due_at"):
-        if clock.due_at is not None:
-            upcoming.append({"label": clock.label, "due": due_words(clock.due_at).text})
+    # What happens next in the complainant's words, as in their receipt and on their
+    # page: never the staff's task list (a clock's label).
+    upcoming = next_steps(case, Party.COMPLAINANT)
     return render(
         request,
         "web/public/received.html",
