@@ -132,7 +132,8 @@ class Case(models.Model):
         indexes = [
             # The queue by deadline. "At risk" latest deadline first walks it backwards
             # past every case not yet at risk: the included column lets it tell them
-            # off the index, not the table (229 ms -> see cases/migrations/0022).
+            # off the index, not the table (its ids at 100k cases on PostgreSQL: 68-112 ms
+            # reading 45k table pages -> 4-7 ms, 295 index pages; migration 0022).
             models.Index(
                 fields=["organisation", "next_deadline_at", "id"],
                 include=["next_at_risk_at"],

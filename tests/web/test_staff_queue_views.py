@@ -4,6 +4,7 @@ bulk assignment — all through the page, bad input included."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import secrets
 from urllib.parse import parse_qsl
@@ -356,3 +357,30 @@ def test_a_count_stops_at_its_cap(people, cases, monkeypatch):
     html = get(verified_client(people["handler"])).content.decode()
     assert 'Unassigned<span class="count">2+</span>' in html
     assert 'Mine<span class="count">1</span>' in html
+
+
+def test_the_migration_fills_in_the_sort_keys_of_the_cases_already_there(people, varied):
+    from django.apps import apps
+
+    migration = importlib.import_module("accord.cases.migrations.0022_queue_sort_keys")
+    kept = {
+        c.reference: (c.complainant_sort, c.handler_sort, c.stage_sort) for c in Case.objects.all()
+    }
+    Case.objects.update(complainant_sort="", handler_sort=None, stage_sort="")
+
+    class Editor:
+        def execute(self, sql: str) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    migration._backfill(apps, Editor())
+    filled = {
+        c.reference: (c.complainant_sort, c.handler_sort, c.stage_sort) for c in Case.objects.all()
+    }
+    assert filled == kept
+    assert kept[varied["c"]] == (
+        "mo dunn",
+        people["head"].username,
+        "stage 1 - customer resolution team resolving",
+    )
+    assert kept[varied["a"]] == ("zoe baker", None, "stage 1 - received")
