@@ -149,6 +149,7 @@ def _queue(
         "first_page": not params.get("cursor"),
         "organisation": organisation,
         "now": now,
+        "calendar": calendar,  # the deadlines' wording reads it, not the database again
         "views": _view_links(params, view, queue.view_counts(user, now, calendar.tz)),
         "view_label": view.label if view else "All open cases",
         "columns": _sort_links(params, sort),
