@@ -40,6 +40,10 @@ def _backfill(apps: Any, schema_editor: Any) -> None:
         Case.objects.filter(procedure_key=key, procedure_version=version, stage=stage).update(
             stage_sort=label
         )
+    if schema_editor.connection.vendor == "postgresql":
+        # The updates leave the deferred foreign-key checks pending, and PostgreSQL
+        # creates no index on a table with pending trigger events: run them now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
