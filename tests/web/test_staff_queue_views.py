@@ -365,6 +365,7 @@ def test_a_count_stops_at_its_cap(people, cases, monkeypatch):
 
 def test_the_migration_fills_in_the_sort_keys_of_the_cases_already_there(people, varied):
     from django.apps import apps
+    from django.db import connection as django_connection
 
     migration = importlib.import_module("accord.cases.migrations.0022_queue_sort_keys")
     kept = {
@@ -373,6 +374,8 @@ def test_the_migration_fills_in_the_sort_keys_of_the_cases_already_there(people,
     Case.objects.update(complainant_sort="", handler_sort=None, stage_sort="")
 
     class Editor:
+        connection = django_connection
+
         def execute(self, sql: str) -> None:
             with connection.cursor() as cursor:
                 cursor.execute(sql)
