@@ -1,7 +1,7 @@
 """Keyset pagination: a page ends at a row, and the next page starts after it.
 
-A cursor is the ordering key of the last row shown — an instant (or none) and the row's
-id — handed out as an opaque token. The next page is read with a row-value comparison,
+A cursor is the ordering key of the last row shown — an instant or a text (or none) and
+the row's id — handed out as an opaque token. The next page is read with a row-value comparison,
 `(instant, id) > (cursor's instant, cursor's id)`, which PostgreSQL turns into an index
 seek on an index whose columns end with (instant, id) (after any equality columns), and
 SQLite likewise; so a page costs the same whatever the page's depth and the table's size.
@@ -22,31 +22,45 @@ from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, Tuple
 from accord.cases.errors import InvalidAction
 
 M = TypeVar("M", bound=Model)
+TEXT = "text"  # a cursor's mark for a text sort value
+TEXT_LENGTH = 1000
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where the previous page ended: its last row's instant (or None) and id."""
+    """Where the previous page ended: its last row's sort value — an instant, a text
+    (a sort by name), or None — and id."""
 
-    at: dt.datetime | None
+    at: dt.datetime | str | None
     id: int
 
     def encode(self) -> str:
-        raw = json.dumps([self.at.isoformat() if self.at else None, self.id])
+        if isinstance(self.at, str):
+            raw = json.dumps([self.at, self.id, TEXT])
+        else:
+            raw = json.dumps([self.at.isoformat() if self.at else None, self.id])
         return base64.urlsafe_b64encode(raw.encode()).decode()
 
     @classmethod
-    def decode(cls, token: str, *, field: str = "cursor") -> Cursor:
-        """The cursor a page gave out; anything else is refused (422 on `field`)."""
+    def decode(cls, token: str, *, field: str = "cursor", text: bool = False) -> Cursor:
+        """The cursor a page gave out; anything else is refused (422 on `field`), and a
+        text value unless the list has sorts by text (`text`)."""
         refused = InvalidAction("the cursor is not one this list gave out", field=field)
         try:
-            at, row_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-            instant = dt.datetime.fromisoformat(at) if at is not None else None
-            cursor = cls(instant, int(row_id))
+            at, row_id, *kind = json.loads(base64.urlsafe_b64decode(token.encode()))
+            if kind == [TEXT]:
+                if not text or not isinstance(at, str) or len(at) > TEXT_LENGTH:
+                    raise ValueError(at)
+                cursor = cls(at, int(row_id))
+            elif kind:
+                raise ValueError(kind)
+            else:
+                instant = dt.datetime.fromisoformat(at) if at is not None else None
+                if instant is not None and instant.utcoffset() is None:
+                    raise ValueError(at)
+                cursor = cls(instant, int(row_id))
         except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
             raise refused from None
-        if instant is not None and instant.utcoffset() is None:
-            raise refused
         if not 0 < cursor.id < 2**63:
             raise refused
         return cursor
@@ -54,7 +68,7 @@ class Cursor:
 
 def after(instant_field: str, cursor: Cursor, *, descending: bool = False) -> Q:
     """Rows after `cursor` in (instant_field, id) order (or in reverse order): a
-    row-value comparison the database can seek an index with."""
+    row-value comparison the database can seek an index with. The field may hold text."""
     if cursor.at is None:
         return Q(id__lt=cursor.id) if descending else Q(id__gt=cursor.id)
     compare = TupleLessThan if descending else TupleGreaterThan

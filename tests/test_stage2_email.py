@@ -219,8 +219,8 @@ def test_a_case_received_under_an_earlier_version_is_escalated_by_its_email_too(
     assert "threaded" in line, line
     case.refresh_from_db()
     assert case.stage == "stage2_received"
-    step = Event.objects.get(case=case, action="request_stage2")
-    assert (step.at, step.actor_role) == (arrival, "complainant")
+    escalated = Event.objects.get(case=case, action="request_stage2")
+    assert (escalated.at, escalated.actor_role) == (arrival, "complainant")
 
 
 def test_a_case_under_a_version_that_says_nothing_is_quarantined(ocasa, monkeypatch) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from accord.accounts.models import User
+from accord.cases import sort_keys
 from accord.cases.choices import EventKind
 from accord.cases.clocks import project_events
 from accord.cases.engine import earlier_handlers, lock_case, procedure_of, refresh_clocks
@@ -130,6 +131,7 @@ def assign(
             },
         )
         case.handler = handler
+        case.handler_sort = sort_keys.handler(handler)
         if team is not None:
             case.team = team
         case.save()

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from accord.accounts.models import User
+from accord.cases import sort_keys
 from accord.cases.choices import EventKind
 from accord.cases.clocks import project_events, store_clocks
 from accord.cases.closures import record_closure
@@ -323,6 +324,7 @@ def take_step(
         data: dict[str, Any] = {}
         if transition.to is not None:
             case.stage = transition.to
+            case.stage_sort = sort_keys.stage(procedure, transition.to)
             target = procedure.stages[transition.to]
             if target.terminal:
                 case.is_open = False
@@ -334,6 +336,7 @@ def take_step(
                 # An escalation hands the case on: whoever had it may not keep it.
                 data["handler_released"] = case.handler_id
                 case.handler = None
+                case.handler_sort = None
         if transition.marks:
             data["marks"] = list(transition.marks)
         if transition.letters:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accord import rows
 from accord.accounts.models import User
+from accord.cases import sort_keys
 from accord.cases.choices import VERBAL_CHANNELS, Channel, EventKind, Source
 from accord.cases.clocks import clock_rows, project_events, set_next_deadline
 from accord.cases.errors import InvalidAction
@@ -176,6 +177,8 @@ def _open_case(
         desired_outcome=complaint.desired_outcome,
         category=complaint.category,
         stage=procedure.initial_stage,
+        complainant_sort=sort_keys.complainant(details.name, details.business_name),
+        stage_sort=sort_keys.stage(procedure, procedure.initial_stage),
         verbal_summary_pending=complaint.channel in VERBAL_CHANNELS,
         raised_out_of_time=_raised_out_of_time(procedure, complaint, received_at, calendar),
         vulnerable=complaint.vulnerable,

@@ -34,6 +34,10 @@ class Complainant(models.Model):
         return self.business_name or self.name
 
 
+# What the queue's views filter on, carried in its sort indexes.
+QUEUE_FILTER_COLUMNS = ["handler", "next_deadline_at", "next_at_risk_at", "letters_owed"]
+
+
 class Case(models.Model):
     """One complaint, worked through the procedure version it was received under."""
 
@@ -104,6 +108,13 @@ class Case(models.Model):
     # The names a search finds the case by (complainant, their business, the business
     # complained about), written at intake; see accord/cases/search.py.
     search_text = models.TextField(blank=True, default="", editable=False)
+    # What the work queue sorts by where the column is not the case's own
+    # (cases/sort_keys.py): the complainant's and handler's names, the stage's label.
+    complainant_sort = models.CharField(max_length=200, blank=True, default="", editable=False)
+    handler_sort = models.CharField(  # noqa: DJ001 - None: unassigned, sorted last
+        max_length=200, null=True, blank=True, editable=False
+    )
+    stage_sort = models.CharField(max_length=200, blank=True, default="", editable=False)
     # NULL (not "") when absent, so the unique constraint ignores cases without a key.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     # SHA-256 of what was submitted with the key: a retry must send the same complaint.
@@ -120,8 +131,13 @@ class Case(models.Model):
             ),
         ]
         indexes = [
+            # The queue by deadline. "At risk" latest deadline first walks it backwards
+            # past every case not yet at risk: the included column lets it tell them
+            # off the index, not the table (its ids at 100k cases on PostgreSQL: 68-112 ms
+            # reading 45k table pages -> 4-7 ms, 295 index pages; migration 0022).
             models.Index(
                 fields=["organisation", "next_deadline_at", "id"],
+                include=["next_at_risk_at"],
                 condition=models.Q(is_open=True),
                 name="open_case_queue",
             ),
@@ -149,6 +165,33 @@ class Case(models.Model):
                 fields=["organisation", "next_at_risk_at", "next_deadline_at"],
                 condition=models.Q(is_open=True),
                 name="case_open_at_risk",
+            ),
+            # The queue's sorts by a column of its own (cases/queue.py: reference,
+            # complainant, stage, handler), each a keyset walk; the included columns let
+            # the views filter off the index (an index-only scan on PostgreSQL).
+            models.Index(
+                fields=["organisation", "reference", "id"],
+                include=QUEUE_FILTER_COLUMNS,
+                condition=models.Q(is_open=True),
+                name="case_open_reference",
+            ),
+            models.Index(
+                fields=["organisation", "complainant_sort", "id"],
+                include=QUEUE_FILTER_COLUMNS,
+                condition=models.Q(is_open=True),
+                name="case_open_complainant",
+            ),
+            models.Index(
+                fields=["organisation", "stage_sort", "id"],
+                include=QUEUE_FILTER_COLUMNS,
+                condition=models.Q(is_open=True),
+                name="case_open_stage",
+            ),
+            models.Index(
+                fields=["organisation", "handler_sort", "id"],
+                include=QUEUE_FILTER_COLUMNS,
+                condition=models.Q(is_open=True),
+                name="case_open_handler_name",
             ),
             # The reports' "received in the period", and the quality log's pages
             # (newest first, keyset on received_at and id: a seek at any depth).

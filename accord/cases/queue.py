@@ -1,16 +1,22 @@
 """The work queue: open cases, keyset-paginated, in one of its sorts (next deadline —
-the default — or received date, either way round), narrowed by filters and by one of
-the views a person works from ("mine", "unassigned", "at risk", "breached", "due this
-week", "letters owed"), each counted for its link.
+the default —, received date, reference, complainant, stage or handler, each either way
+round), narrowed by filters and by one of the views a person works from ("mine",
+"unassigned", "at risk", "breached", "due this week", "letters owed"), each counted for
+its link.
 
-By deadline the order is (next_deadline_at, id) with cases that have no running clock
-last, read in two segments — cases with a deadline, then cases without — so each
-segment walks a partial index in its natural order on both SQLite and PostgreSQL
+Every sort is (column, id) on a column of the case row — the complainant's and
+handler's names and the stage's label are kept there (`sort_keys.py`) — over a partial
+index of the open cases that ends with those two columns. By deadline cases with no
+running clock come last, and by handler unassigned cases do, either way round: those
+sorts are read in two segments — cases with a value, then cases without, by id — so
+each segment walks a partial index in its natural order on both SQLite and PostgreSQL
 (`open_case_queue`; `case_open_by_handler` for "mine" and "unassigned";
-`case_letters_owed` for "letters owed"); by received
-date it walks `case_open_received`. A page costs at most two queries whatever the table
-size, and the view counts one more (`view_counts`: one statement of indexed COUNTs, each
-stopping at COUNT_CAP).
+`case_letters_owed` for "letters owed"); by received date
+it walks `case_open_received`, by the others `case_open_reference`,
+`case_open_complainant`, `case_open_stage` and `case_open_handler_name`, whose included
+columns let the views filter off the index. A page costs at most two queries whatever
+the table size, and the view counts one more (`view_counts`: one statement of indexed
+COUNTs, each stopping at COUNT_CAP).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from django.db.models import Q, QuerySet
 from accord.accounts.models import User
 from accord.cases import search
 from accord.cases.choices import ClockBadge
+from accord.cases.errors import InvalidAction
 from accord.cases.models import Case
 from accord.keyset import Cursor as Cursor
 from accord.keyset import after, first
@@ -43,14 +50,24 @@ class View(models.TextChoices):
     LETTERS_OWED = "letters_owed", "Letters owed"
 
 
-# Each sort: the column it orders by (None: id alone) and whether it runs backwards.
-SORTS: dict[str, tuple[str, bool]] = {
-    "deadline": ("next_deadline_at", False),
-    "-deadline": ("next_deadline_at", True),
-    "received": ("received_at", False),
-    "-received": ("received_at", True),
+# Each column the queue sorts by, under the name a sort asks for it ("-name": the
+# other way round).
+SORT_COLUMNS = {
+    "deadline": "next_deadline_at",
+    "received": "received_at",
+    "reference": "reference",
+    "complainant": "complainant_sort",
+    "stage": "stage_sort",
+    "handler": "handler_sort",
 }
-NULLABLE = {"next_deadline_at"}
+# Each sort: the column it orders by and whether it runs backwards.
+SORTS: dict[str, tuple[str, bool]] = {
+    f"{sign}{name}": (column, sign == "-")
+    for name, column in SORT_COLUMNS.items()
+    for sign in ("", "-")
+}
+NULLABLE = {"next_deadline_at", "handler_sort"}  # those without a value come last
+TEXT = {"reference", "complainant_sort", "stage_sort", "handler_sort"}
 DEFAULT_SORT = "deadline"
 
 
@@ -177,6 +194,12 @@ def page(
     end). A cursor holds the last row's sort value (None for a case without one: those
     come last, by id) and its id."""
     column, descending = SORTS[sort]
+    if (
+        cursor is not None
+        and cursor.at is not None
+        and isinstance(cursor.at, str) != (column in TEXT)
+    ):
+        raise InvalidAction("the cursor is not one this list gave out", field="cursor")
     sign = "-" if descending else ""
     base = filtered(user, filters, now)
     shown = Case.objects.select_related("organisation", "complainant", "handler", "team")

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from accord.accounts.models import User
+from accord.cases import sort_keys
 from accord.cases.batches import drain
 from accord.cases.choices import EventKind
 from accord.cases.closures import record_reopening
@@ -110,6 +111,7 @@ def reopen(case: Case, now: dt.datetime, *, reason: str, data: dict[str, Any]) -
     record_reopening(case, now)
     case.is_open = True
     case.stage = procedure.reopens_to
+    case.stage_sort = sort_keys.stage(procedure, procedure.reopens_to)
     case.outcome = ""
     case.closed_at = None
     append_event(

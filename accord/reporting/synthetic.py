@@ -41,6 +41,7 @@ from django.db.models import Max
 
 from accord.accounts.choices import StaffRole
 from accord.accounts.models import User
+from accord.cases import sort_keys
 from accord.cases.choices import Channel, EventKind, Source
 from accord.cases.clocks import clock_rows
 from accord.cases.models import Case, CaseClosure, Clock, Complainant, Event, ReferenceCounter
@@ -423,6 +424,9 @@ class Generator:
         self.start = max(earliest, now - dt.timedelta(days=365.25 * plan.years))
         self.span_years = (now - self.start).total_seconds() / (365.25 * 86400)
         self.handlers, self.seniors = _staff(organisation)
+        self.handler_names = {
+            user.pk: sort_keys.handler(user) for user in (*self.handlers, *self.seniors)
+        }
         teams = list(Team.objects.filter(organisation=organisation).order_by("id"))
         self.first_team = teams[0].pk if teams else None
         self.senior_team = teams[-1].pk if teams else None
@@ -548,6 +552,9 @@ class Generator:
                 "desired_outcome": "An apology and a refund.",
                 "category": category,
                 "stage": stage,
+                "stage_sort": sort_keys.stage(procedure, stage),
+                "complainant_sort": sort_keys.complainant(f"{first} {last}"),
+                "handler_sort": self.handler_names.get(handler) if handler else None,
                 "is_open": not closed,
                 "outcome": outcome,
                 "closed_at": steps_at[-1] if closed else None,

@@ -4,6 +4,7 @@ bulk assignment — all through the page, bad input included."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import secrets
 from urllib.parse import parse_qsl
@@ -14,9 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accord.accounts.models import User
+from accord.cases import queue
 from accord.cases.models import Case, Event
+from accord.keyset import Cursor
 from accord.organisations.models import Team
-from tests.conftest import ApiClient, complaint_body, london, verified_client
+from tests.conftest import ApiClient, complaint_body, london, take, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -158,12 +161,137 @@ def test_a_page_costs_the_same_queries_however_many_cases(people, cases):
         return len(ctx.captured_queries)
 
     views = ["", "mine", "unassigned", "at_risk", "breached", "due_this_week", "letters_owed"]
-    sorts = ["deadline", "-deadline", "received", "-received"]
-    before = {(v, s): cost(view=v, sort=s) for v in views for s in sorts}
+    before = {(v, s): cost(view=v, sort=s) for v in views for s in queue.SORTS}
     for n in range(6):
         submit("ocasa", london(2026, 3, 3, 9 + n), description=f"More {n}.")
-    after = {(v, s): cost(view=v, sort=s) for v in views for s in sorts}
+    after = {(v, s): cost(view=v, sort=s) for v in views for s in queue.SORTS}
     assert before == after
+
+
+# --- Sorting by the columns that are not the case's own --------------------------------
+
+
+@pytest.fixture
+def varied(people) -> dict[str, str]:
+    """Four cases with other complainants, stages and handlers: "a" and "b" unassigned
+    at "Stage 1 - received"; "c" with the senior handler, acknowledged (so at "Stage 1 -
+    Customer Resolution Team resolving"); "d" with the handler."""
+    names = {"a": "Zoe Baker", "b": "alex Carter", "c": "Mo Dunn", "d": "Bea Evans"}
+    made = {}
+    for n, (key, name) in enumerate(names.items()):
+        made[key] = submit(
+            "ocasa",
+            london(2026, 3, 2, 9 + n),
+            complainant={"name": name, "email": f"{key}@example.com"},
+        )
+    manager = ApiClient(people["manager"])
+    with time_machine.travel(london(2026, 3, 3, 9), tick=False):
+        for key, who in (("c", "head"), ("d", "handler")):
+            response = manager.post(f"/cases/{made[key]}/assign", {"handler": people[who].username})
+            assert response.status_code == 200, response.content
+    take(ApiClient(people["head"]), made["c"], london(2026, 3, 3, 10), "acknowledge")
+    return made
+
+
+def pages(client, **params) -> list[list[str]]:
+    """Each page's references, following the "Next page" links to the end."""
+    found: list[list[str]] = []
+    while len(found) < 10:
+        html = get(client, **params).content.decode()
+        found.append(listed(html))
+        link = re.search(r'<a href="\?([^"]+)">Next page</a>', html)
+        if not link:
+            break
+        params = dict(parse_qsl(link.group(1).replace("&amp;", "&")))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("sort", "order"),
+    [
+        ("reference", "abcd"),
+        ("-reference", "dcba"),
+        # Case-folded: "alex Carter" before "Bea Evans".
+        ("complainant", "bdca"),
+        ("-complainant", "acdb"),
+        # By the label shown: "… Customer Resolution …" before "… received".
+        ("stage", "cabd"),
+        ("-stage", "dbac"),
+        # By the name shown ("ocasa-handler-…" before "ocasa-senior_handler-…");
+        # unassigned cases last, by id, either way round.
+        ("handler", "dcab"),
+        ("-handler", "cdba"),
+    ],
+)
+def test_every_column_sorts_both_ways_in_keyset_pages(people, varied, monkeypatch, sort, order):
+    client = verified_client(people["manager"])
+    expected = [varied[k] for k in order]
+    assert pages(client, sort=sort) == [expected]
+    monkeypatch.setattr("accord.web.staff.views.PAGE_SIZE", 1)
+    assert pages(client, sort=sort) == [[reference] for reference in expected]
+    monkeypatch.setattr("accord.web.staff.views.PAGE_SIZE", 3)
+    assert pages(client, sort=sort) == [expected[:3], expected[3:]]
+
+
+def test_a_view_keeps_the_sort_and_its_pages(people, varied, monkeypatch):
+    monkeypatch.setattr("accord.web.staff.views.PAGE_SIZE", 1)
+    client = verified_client(people["manager"])
+    assert pages(client, view="unassigned", sort="-complainant") == [
+        [varied["a"]],
+        [varied["b"]],
+    ]
+
+
+def test_every_heading_is_a_sort_link_with_its_aria_sort(people, varied):
+    html = get(verified_client(people["manager"]), sort="-handler").content.decode()
+    assert 'aria-sort="descending"><a href="?sort=handler">Handler' in html
+    for column in ("reference", "complainant", "stage", "received", "deadline"):
+        assert f'<th scope="col"><a href="?sort={column}">' in html
+    assert html.count("aria-sort=") == 1
+
+
+def test_a_later_page_costs_what_the_first_does_whatever_the_table_size(
+    people, varied, monkeypatch
+):
+    monkeypatch.setattr("accord.web.staff.views.PAGE_SIZE", 1)
+    client = verified_client(people["manager"])
+
+    def cost(sort: str) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            html = get(client, sort=sort).content.decode()
+        first = len(ctx.captured_queries)
+        link = re.search(r'<a href="\?([^"]+)">Next page</a>', html)
+        assert link is not None
+        with CaptureQueriesContext(connection) as ctx:
+            assert (
+                get(client, **dict(parse_qsl(link.group(1).replace("&amp;", "&")))).status_code
+                == 200
+            )
+        return first, len(ctx.captured_queries)
+
+    before = {sort: cost(sort) for sort in queue.SORTS}
+    for n in range(8):
+        submit("ocasa", london(2026, 3, 3, 11, n), complainant={"name": f"Extra {n}"})
+    assert {sort: cost(sort) for sort in queue.SORTS} == before
+    # A later page costs what the first does, or one query more where it reads on into
+    # the cases without a value (no deadline, unassigned) — whatever the table size.
+    assert all(later - first in (0, 1) for first, later in before.values()), before
+    assert before["-handler"][1] == before["-handler"][0] + 1
+
+
+@pytest.mark.parametrize(
+    ("sort", "cursor"),
+    [
+        # A text cursor (a name sort's) on the deadline sort, and an instant's on a name sort.
+        ("deadline", Cursor("alex carter", 1).encode()),
+        ("complainant", Cursor(NOW, 1).encode()),
+        ("complainant", "bm90IGEgY3Vyc29y"),
+    ],
+)
+def test_a_cursor_from_another_sort_is_refused_clearly(people, varied, sort, cursor):
+    response = get(verified_client(people["manager"]), sort=sort, cursor=cursor)
+    assert response.status_code == 400
+    assert "the cursor is not one this list gave out" in response.content.decode().lower()
 
 
 def key() -> str:
@@ -233,3 +361,33 @@ def test_a_count_stops_at_its_cap(people, cases, monkeypatch):
     html = get(verified_client(people["handler"])).content.decode()
     assert 'Unassigned<span class="count">2+</span>' in html
     assert 'Mine<span class="count">1</span>' in html
+
+
+def test_the_migration_fills_in_the_sort_keys_of_the_cases_already_there(people, varied):
+    from django.apps import apps
+    from django.db import connection as django_connection
+
+    migration = importlib.import_module("accord.cases.migrations.0022_queue_sort_keys")
+    kept = {
+        c.reference: (c.complainant_sort, c.handler_sort, c.stage_sort) for c in Case.objects.all()
+    }
+    Case.objects.update(complainant_sort="", handler_sort=None, stage_sort="")
+
+    class Editor:
+        connection = django_connection
+
+        def execute(self, sql: str) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    migration._backfill(apps, Editor())
+    filled = {
+        c.reference: (c.complainant_sort, c.handler_sort, c.stage_sort) for c in Case.objects.all()
+    }
+    assert filled == kept
+    assert kept[varied["c"]] == (
+        "mo dunn",
+        people["head"].username,
+        "stage 1 - customer resolution team resolving",
+    )
+    assert kept[varied["a"]] == ("zoe baker", None, "stage 1 - received")

@@ -112,7 +112,7 @@ def _queue(
         sort = data["sort"] or queue.DEFAULT_SORT
         view = queue.View(data["view"]) if data["view"] else None
         try:
-            cursor = queue.Cursor.decode(data["cursor"]) if data["cursor"] else None
+            cursor = queue.Cursor.decode(data["cursor"], text=True) if data["cursor"] else None
             cases, next_cursor = queue.page(
                 user,
                 queue.QueueFilters(
@@ -149,6 +149,7 @@ def _queue(
         "first_page": not params.get("cursor"),
         "organisation": organisation,
         "now": now,
+        "calendar": calendar,  # the deadlines' wording reads it, not the database again
         "views": _view_links(params, view, queue.view_counts(user, now, calendar.tz)),
         "view_label": view.label if view else "All open cases",
         "columns": _sort_links(params, sort),
@@ -186,8 +187,12 @@ def _count_words(count: int) -> str:
     return f"{queue.COUNT_CAP}+" if count >= queue.COUNT_CAP else str(count)
 
 
-# The sortable columns: (heading, sort ascending, sort descending, which way is "first").
+# The sortable columns: (heading, the sort its first click asks for, the other way).
 SORTABLE = {
+    "reference": ("Reference", "reference", "-reference"),
+    "complainant": ("Complainant", "complainant", "-complainant"),
+    "stage": ("Stage", "stage", "-stage"),
+    "handler": ("Handler", "handler", "-handler"),
     "received": ("Received", "received", "-received"),
     "age": ("Age (working days)", "-received", "received"),
     "deadline": ("Next deadline", "deadline", "-deadline"),
