@@ -357,6 +357,16 @@ def test_a_letter_to_the_business_opens_the_case_to_it_first(sides) -> None:
     assert case.events.filter(kind="letter_sent", data__opened_to_respondent=True).exists()
 
 
+def test_a_letter_to_the_business_reaches_its_representatives_as_its_notices_do(sides) -> None:
+    step(sides, "confirm_complaint", "accept_for_mediation")
+    sent = send_letter(sides, "acknowledgement", "respondent")
+    assert sent.status_code == 201, sent.content
+    [carried] = [m for m in mail_to_business() if m.purpose == "letter:acknowledgement"]
+    practice = Case.objects.get(reference=sides["business"].reference).respondent
+    assert {practice.email.lower(), "rep@practice.example"} <= set(carried.to)
+    assert "alex@example.com" not in carried.to  # never a copy to the other side
+
+
 def test_a_letter_to_the_business_never_quotes_the_complainants_words(sides) -> None:
     step(sides, "confirm_complaint", "accept_for_mediation")
     sent = send_letter(sides, "acknowledgement", "respondent")

@@ -199,7 +199,8 @@ DEFAULTS: dict[LetterKind, tuple[str, str]] = {
             "to {{ organisation.name }} for the purpose of mediating my complaint "
             "{{ case.reference }}.",
             "Signed: ______________________    Date: ______________",
-            "Please sign and return this form to {{ organisation.name }}"
+            "You can sign it on your page (follow the link in our e-mail), or sign and "
+            "return this form to {{ organisation.name }}"
             "{% if organisation.email %} ({{ organisation.email }}){% endif %}. You may "
             "withdraw your consent at any time.",
         ),

@@ -171,10 +171,14 @@ def deliver(
         where=f"the {rendered.kind.label.lower()}",
     )
     opened = party == Party.RESPONDENT and reach_respondent(case, now)
+    # The party's addresses, as its notices go to them: the complainant's; the
+    # business's own and its active representatives' (the letter records the first).
+    addresses = mail.recipients(case, party.value)
     if rendered.recipient == Recipient.COMPLAINANT:
         email = case.complainant.email
     else:
         email = case.respondent.email
+    email = email or (addresses[0] if addresses else "")
     pdf = rendered.pdf()
     name, file = _store_pdf(pdf)
     stored.append(file)
@@ -218,7 +222,7 @@ def deliver(
         },
     )
     case.save(update_fields=["event_count", "updated_at"])
-    if email:
+    if addresses:
         # The letter in the e-mail that carries it, with the PDF, and the way to the
         # party's own page where its letters are (the envelope every notice shares).
         mail.send(
@@ -228,7 +232,7 @@ def deliver(
             subject=rendered.subject,
             subject_as_written=True,
             context={"letter_body": SafeString(rendered.body_html)},
-            to=[email],
+            to=addresses,
             key=f"letter:{letter.pk}",
             purpose=f"letter:{rendered.name}",
             automatic=False,
