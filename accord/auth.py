@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from accord.accounts.models import ApiToken
+from accord.cases.complainant_links import session_link_revoked
 from accord.operations.logs import note_user
 from accord.permissions import staff_role
 
@@ -39,6 +40,8 @@ class VerifiedSessionAuth(SessionAuth):
             return None
         if (staff_role(user) is not None or user.is_superuser) and not user.is_verified():
             return None
+        if session_link_revoked(request.session):
+            return None  # opened with a link since replaced
         return user
 
 

@@ -21,6 +21,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.db import transaction
 from django.db.models import F
@@ -96,6 +97,33 @@ def case_for_token(token: str) -> Case:
             gone=True,
         )
     return case
+
+
+SESSION_KEY = "accord_complainant_link"
+SESSION_REVOKED = (
+    "You were signed in with a link that has since been replaced by a new one, so you "
+    "have been signed out: use the link in the newest e-mail from us, or ask for another."
+)
+
+
+def remember_link(session: SessionBase, case: Case) -> None:
+    """A session opened with a link holds the link's generation: a new link asked for
+    later revokes the session with the link."""
+    session[SESSION_KEY] = [case.complainant_id, case.complainant.link_generation]
+
+
+def session_link_revoked(session: SessionBase) -> bool:
+    """Whether the session was opened with a link a new one has since replaced."""
+    held = session.get(SESSION_KEY)
+    if not held:
+        return False
+    complainant_id, generation = held
+    current = (
+        Complainant.objects.filter(pk=complainant_id)
+        .values_list("link_generation", flat=True)
+        .first()
+    )
+    return bool(current != generation)
 
 
 def may_sign_in_by_link(user: User) -> bool:

@@ -184,6 +184,32 @@ def test_asking_for_a_new_link_refuses_the_older_e_mails_links(world) -> None:
     assert not opens_the_case(older[0], world["reference"], NOW + dt.timedelta(hours=1))
 
 
+def test_a_session_opened_with_a_replaced_link_is_signed_out(world) -> None:
+    """Asking for a new link also ends the sessions the older links opened (on the pages
+    and in the API): whoever saw an old e-mail is out as well."""
+    case = world["case"]
+    [old, _] = e_mailed_links(case)
+    browser = Client()
+    assert at(NOW, browser.post, old).status_code == 303
+    page = f"/my/cases/{world['reference']}/"
+    assert at(NOW, browser.get, page).status_code == 200
+    assert at(NOW, browser.get, f"/api/cases/{world['reference']}").status_code == 200
+    asked = at(
+        NOW,
+        Client().post,
+        "/my/link/",
+        {"email": "alex@example.com", "reference": world["reference"]},
+    )
+    assert asked.status_code == 200
+    assert at(NOW, browser.get, f"/api/cases/{world['reference']}").status_code == 401
+    signed_out = at(NOW, browser.get, page)
+    assert signed_out.status_code == 410
+    assert "you have been signed out" in signed_out.content.decode()
+    assert at(NOW, browser.get, page).status_code == 302  # to sign in: the session is gone
+    [new] = LINK.findall(OutboundMessage.objects.get(purpose="complainant_link").text)
+    assert opens_the_case(new, world["reference"], NOW)
+
+
 def test_each_e_mails_link_expires_on_its_own(world) -> None:
     """A link works for ACCORD_COMPLAINANT_LINK_DAYS (14) from its own e-mail: the
     acknowledgement's has expired 15 days on, a notice's sent since has not."""

@@ -7,12 +7,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 
 from accord.accounts.models import User
+from accord.cases.complainant_links import SESSION_REVOKED, session_link_revoked
 from accord.cases.lookup import visible_case
 from accord.cases.models import Case
 from accord.mediation.choices import Party
@@ -32,6 +35,14 @@ def party_required(view: View) -> View:
             return redirect_to_login(request.get_full_path(), reverse("party-login"))
         if staff_role(user) is not None or user.is_superuser:
             raise PermissionDenied("These pages are for the parties to a complaint.")
+        if session_link_revoked(request.session):
+            logout(request)
+            return render(
+                request,
+                "web/parties/link_invalid.html",
+                {"message": SESSION_REVOKED, "gone": True},
+                status=410,
+            )
         return view(request, *args, **kwargs)
 
     return cast(View, wrapper)

@@ -12,7 +12,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from ninja.throttling import AnonRateThrottle
 
-from accord.cases.complainant_links import LinkRefused, send_link_on_request, user_for_token
+from accord.cases.complainant_links import (
+    LinkRefused,
+    remember_link,
+    send_link_on_request,
+    user_for_token,
+)
 from accord.cases.presentation import where_it_stands
 from accord.permissions import cases_visible_to
 from accord.policy.roles import standing
@@ -72,6 +77,7 @@ def link_open(request: HttpRequest, token: str) -> HttpResponse:
     to_case = HttpResponseRedirect(reverse("party-case", args=[case.reference]), status=303)
     if request.method == "POST":
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        remember_link(request.session, case)
         return to_case
     if request.user.is_authenticated and request.user.pk == user.pk:
         return to_case
