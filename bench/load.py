@@ -286,6 +286,8 @@ HELPDESK_SUBMIT_A_TICKET_PUBLIC = True
 HELPDESK_KB_ENABLED = True
 HELPDESK_TICKETS_TIMELINE_ENABLED = True
 HELPDESK_REDIRECT_TO_LOGIN_BY_DEFAULT = False
+# The demo installs pinax-teams for knowledge-base teams; the comparable paths need none.
+HELPDESK_TEAMS_MODE_ENABLED = False
 LOGIN_URL = "helpdesk:login"
 LOGIN_REDIRECT_URL = "helpdesk:home"
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
@@ -352,7 +354,11 @@ def _install_peer() -> dict[str, str]:
         print(f"installing {PEER_PACKAGE} into {PEER_DIR / 'venv'} …", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(PEER_DIR / "venv")], check=True)
     check = subprocess.run(
-        [str(PEER_PYTHON), "-c", "import helpdesk, gunicorn, psycopg, dj_database_url"],
+        [
+            str(PEER_PYTHON),
+            "-c",
+            "import helpdesk, bootstrap4form, gunicorn, psycopg, dj_database_url",
+        ],
         capture_output=True,
         check=False,
     )
@@ -368,6 +374,9 @@ def _install_peer() -> dict[str, str]:
                 "gunicorn",
                 "psycopg[binary]",
                 "dj-database-url",
+                # Its demo project's form rendering (not a declared dependency).
+                "django-bootstrap4-form",
+                "packaging",
             ],
             check=True,
         )
