@@ -16,7 +16,7 @@ from accord.cases.engine import earlier_handlers, lock_case, procedure_of, refre
 from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted, SeparationOfDuties
 from accord.cases.models import Case
 from accord.cases.rules import apply_effect
-from accord.cases.timeline import append_event
+from accord.cases.timeline import append_event, events_of
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Team
 from accord.permissions import can_assign, is_staff_of, roles_on_case, staff_role
@@ -54,7 +54,7 @@ def assignment_refusal(
     if not can_assign(actor, case, handler):
         return NotPermitted("handlers may only take cases for themselves")
     procedure = procedure_of(case)
-    events = list(case.events.all())
+    events = events_of(case)
     if role in {Role.HANDLER, Role.SENIOR_HANDLER} and actor.pk in earlier_handlers(
         case, procedure, events
     ):
@@ -196,7 +196,7 @@ def _clock_change(
         definition = procedure.clocks.get(clock_key)
         if definition is None:
             raise InvalidAction(f"'{clock_key}' is not a clock of this procedure", field="clock")
-        events = list(case.events.all())
+        events = events_of(case)
         run = project_events(events, procedure, calendar_for(case.organisation)).get(clock_key)
         if run is None or not run.run.is_running:
             raise ActionRefused(f"the clock '{definition.label}' is not running")

@@ -23,7 +23,7 @@ from accord.api_support import request_user as _user
 from accord.auth import staff_or_party_auth
 from accord.cases import actions, engine, idempotency, intake, queue
 from accord.cases.choices import Channel, ClockBadge
-from accord.cases.clocks import badge
+from accord.cases.clocks import badge, clocks_of
 from accord.cases.errors import InvalidAction, NotPermitted
 from accord.cases.lookup import visible_case
 from accord.cases.models import Case, Clock, Event
@@ -44,6 +44,7 @@ from accord.cases.schemas import (
     StepIn,
     VerbalSummaryIn,
 )
+from accord.cases.timeline import events_of
 from accord.letters.steps import StepLetters
 from accord.organisations.models import Organisation, Team
 from accord.permissions import is_staff_of, staff_role
@@ -407,8 +408,8 @@ def _detail(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
             and case.consent_withdrawn_at is None,
         },
         "opened_to_respondent_at": case.opened_to_respondent_at,
-        "clocks": [_clock(clock, now) for clock in case.clocks.all()],
+        "clocks": [_clock(clock, now) for clock in clocks_of(case)],
         "rights": rights_of(case, procedure, now),
-        "timeline": [_event(event) for event in case.events.all()],
+        "timeline": [_event(event) for event in events_of(case)],
         "allowed_steps": engine.allowed_steps(case, user, now),
     }

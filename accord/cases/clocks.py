@@ -6,12 +6,26 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
+
 from accord.cases.choices import ClockBadge, ClockStatus, EventKind
 from accord.cases.models import Case, Clock, Event
 from accord.procedures.clocks import Happening, ProjectedClock, project
 from accord.procedures.definition import Procedure
 from accord.workdays.calendar import WorkingCalendar
 from accord.workdays.deadlines import Explanation, at_risk_from
+
+_CLOCKS = "clocks"
+
+
+def clocks_of(case: Case) -> list[Clock]:
+    """The case's stored clocks in the order they started: read once for this case
+    object, and again after they are stored through it."""
+    if _CLOCKS not in getattr(case, "_prefetched_objects_cache", {}):
+        prefetch_related_objects(
+            [case], Prefetch(_CLOCKS, queryset=Clock.objects.order_by("started_at", "key"))
+        )
+    return list(case.clocks.all())
 
 
 def happening_of(event: Event, procedure: Procedure) -> Happening | None:
@@ -175,6 +189,7 @@ def store_clocks(
     if to_update:
         Clock.objects.bulk_update(to_update, CLOCK_FIELDS)
     set_next_deadline(case, [*to_create, *to_update, *_unchanged(existing, to_update)])
+    getattr(case, "_prefetched_objects_cache", {}).pop(_CLOCKS, None)
 
 
 def _unchanged(existing: dict[str, Clock], updated: list[Clock]) -> list[Clock]:

@@ -17,12 +17,12 @@ from django.db import transaction
 from accord.accounts.models import User
 from accord.cases import sort_keys
 from accord.cases.choices import EventKind
-from accord.cases.clocks import project_events, store_clocks
+from accord.cases.clocks import clocks_of, project_events, store_clocks
 from accord.cases.closures import record_closure
 from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted, SeparationOfDuties
 from accord.cases.models import Case, Clock, Event
 from accord.cases.rules import apply_effect, failed_effects, failed_guards
-from accord.cases.timeline import append_event
+from accord.cases.timeline import append_event, events_of
 from accord.organisations.calendar import calendar_for
 from accord.permissions import roles_on_case
 from accord.procedures.definition import Guard, InputKind, Procedure, Role, Transition
@@ -171,7 +171,7 @@ def _past_limits(
     """A step limited to a clock's window is refused once the clock's due instant passed."""
     if not transition.within:
         return []
-    clocks = {clock.key: clock for clock in case.clocks.all()}
+    clocks = {clock.key: clock for clock in clocks_of(case)}
     problems = []
     for key in transition.within:
         clock = clocks.get(key)
@@ -226,7 +226,7 @@ def must_assign_first(case: Case, actor: User) -> bool:
         return False
     if not roles_on_case(actor, case) & HANDLING_ROLES:
         return False
-    return is_escalated(procedure_of(case), list(case.events.all()))
+    return is_escalated(procedure_of(case), events_of(case))
 
 
 def withheld_until_assigned(case: Case, actor: User, now: dt.datetime) -> str | None:
@@ -235,7 +235,7 @@ def withheld_until_assigned(case: Case, actor: User, now: dt.datetime) -> str | 
     if not must_assign_first(case, actor):
         return None
     procedure = procedure_of(case)
-    events = list(case.events.all())
+    events = events_of(case)
     barred = earlier_handlers(case, procedure, events)
     for transition in procedure.transitions.values():
         _, problems = problems_with(case, procedure, actor, transition, barred, now, escalated=True)
@@ -252,7 +252,7 @@ def allowed_steps(
     `assuming`, those they could take once those guards are met (what signing the
     consent form would let the complainant record, say)."""
     procedure = procedure_of(case)
-    events = list(case.events.all())
+    events = events_of(case)
     barred = earlier_handlers(case, procedure, events)
     escalated = is_escalated(procedure, events)
     return [
@@ -284,7 +284,7 @@ def take_step(
         transition = procedure.transitions.get(action)
         if transition is None:
             raise InvalidAction(f"'{action}' is not a step of this procedure", field="action")
-        events = list(case.events.all())
+        events = events_of(case)
         role, problems = problems_with(
             case,
             procedure,
@@ -366,7 +366,7 @@ def take_step(
         if letter_plan.send and actor is not None and role is not None:
             # The letters go with the step, in its transaction (any refusal undoes it).
             step_letters.send_with_step(case, event, actor, role, letter_plan, request.letters, now)
-            refresh_clocks(case, procedure, list(case.events.all()))
+            refresh_clocks(case, procedure, events_of(case))
         if letter_plan.owed:  # those sent at once are counted off
             from accord.letters.owed import recount_owed
 

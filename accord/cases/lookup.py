@@ -1,13 +1,14 @@
 """Finding a case by its reference for a user: the case if they may see it, else 404
-(its existence is not revealed). Every endpoint that takes a reference uses this."""
+(its existence is not revealed). Every endpoint that takes a reference uses this. Its
+events and clocks are read when first needed (`accord.cases.timeline.events_of`,
+`accord.cases.clocks.clocks_of`): most endpoints never read them."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.http import Http404
 
 from accord.accounts.models import User
-from accord.cases.models import Case, Clock, Event
+from accord.cases.models import Case
 from accord.permissions import cases_visible_to
 
 
@@ -15,11 +16,6 @@ def visible_case(user: User, reference: str) -> Case:
     case = (
         cases_visible_to(user)
         .select_related("organisation", "complainant", "respondent", "handler", "team")
-        .prefetch_related(
-            "organisation__external_bodies",
-            Prefetch("clocks", queryset=Clock.objects.order_by("started_at", "key")),
-            Prefetch("events", queryset=Event.objects.select_related("actor").order_by("seq")),
-        )
         .filter(reference=reference)
         .first()
     )

@@ -10,9 +10,10 @@ from typing import Any
 from accord.accounts.models import User
 from accord.cases import engine
 from accord.cases.choices import ClockBadge, ClockStatus
-from accord.cases.clocks import badge
+from accord.cases.clocks import badge, clocks_of
 from accord.cases.models import Case, Clock
 from accord.cases.rights import rights_of
+from accord.cases.timeline import events_of
 from accord.mediation.choices import Party
 from accord.policy import disclosure
 from accord.policy.roles import standing
@@ -75,7 +76,7 @@ def party_view(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
     party = standing(user, case).party
     assert party is not None, "party_view is for the parties"
     is_complainant = party == Party.COMPLAINANT
-    steps = (disclosure.visible_event(event, case, procedure, party) for event in case.events.all())
+    steps = (disclosure.visible_event(event, case, procedure, party) for event in events_of(case))
     return {
         "reference": case.reference,
         "organisation": case.organisation.name,
@@ -84,7 +85,7 @@ def party_view(case: Case, user: User, now: dt.datetime) -> dict[str, Any]:
         "received_at": case.received_at,
         "description": case.description if is_complainant else None,
         "complainant": disclosure.complainant_for(case, party),
-        "clocks": [party_clock(clock_view(clock, now)) for clock in case.clocks.all()],
+        "clocks": [party_clock(clock_view(clock, now)) for clock in clocks_of(case)],
         "rights": rights_of(case, procedure, now),
         "steps": [step for step in steps if step is not None],
         "allowed_steps": engine.allowed_steps(case, user, now),
@@ -133,7 +134,7 @@ def next_steps(case: Case, party: Party) -> list[dict[str, Any]]:
     running = sorted(
         (
             clock
-            for clock in case.clocks.all()
+            for clock in clocks_of(case)
             if clock.due_at is not None
             and not clock.is_window
             and clock.status == ClockStatus.RUNNING

@@ -11,6 +11,7 @@ from django_tasks import task
 
 from accord.cases.engine import lock_case, procedure_of, refresh_clocks
 from accord.cases.models import Case
+from accord.cases.timeline import events_of
 
 
 def recompute_open_cases(organisation_id: int) -> int:
@@ -23,7 +24,7 @@ def recompute_open_cases(organisation_id: int) -> int:
     for case_id in ids:
         with transaction.atomic():
             case = lock_case(case_id)
-            refresh_clocks(case, procedure_of(case), list(case.events.all()))
+            refresh_clocks(case, procedure_of(case), events_of(case))
             case.save(update_fields=["next_deadline_at", "next_at_risk_at", "updated_at"])
     return len(ids)
 

@@ -9,6 +9,7 @@ from typing import Any
 from accord.cases.choices import EventKind
 from accord.cases.models import Case
 from accord.cases.rules import failed_guards
+from accord.cases.timeline import events_of
 from accord.organisations.calendar import calendar_for
 from accord.procedures.definition import Procedure
 from accord.procedures.rights import project_right
@@ -21,7 +22,7 @@ def rights_of(case: Case, procedure: Procedure, now: dt.datetime) -> list[dict[s
     (`window`: the time the organisation asks complaints to be raised within, which
     staff weigh; not somewhere else the complainant can go)."""
     calendar = calendar_for(case.organisation)
-    steps = [(e.action, e.at) for e in case.events.all() if e.kind == EventKind.TRANSITION]
+    steps = [(e.action, e.at) for e in events_of(case) if e.kind == EventKind.TRANSITION]
     bodies = {body.kind: body for body in case.organisation.external_bodies.all()}
     shown: list[dict[str, Any]] = []
     if procedure.raise_within is not None and case.issue_arose_on is not None:

@@ -1,12 +1,33 @@
-"""Appending events to a case's timeline."""
+"""A case's timeline: reading its events, and appending to it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
+
 from accord.accounts.models import User
 from accord.cases.models import Case, Event
+
+_EVENTS = "events"
+
+
+def events_of(case: Case) -> list[Event]:
+    """The case's events in order, with their actors: read once for this case object
+    (every rule and projection that needs them shares the list), and again after an
+    event is appended through it."""
+    cached = getattr(case, "_prefetched_objects_cache", {})
+    if _EVENTS not in cached:
+        prefetch_related_objects(
+            [case],
+            Prefetch(_EVENTS, queryset=Event.objects.select_related("actor").order_by("seq")),
+        )
+    return list(case.events.all())
+
+
+def _forget_events(case: Case) -> None:
+    getattr(case, "_prefetched_objects_cache", {}).pop(_EVENTS, None)
 
 
 def note(case_id: int, kind: str, seq: int) -> None:
@@ -46,6 +67,7 @@ def append_event(
         reason=reason,
         data=data or {},
     )
+    _forget_events(case)
     note(case.pk, kind, event.seq)
     return event
 
@@ -59,6 +81,8 @@ def append_events(entries: list[tuple[Case, dict[str, Any]]]) -> list[Event]:
         case.event_count += 1
         events.append(Event(case=case, seq=case.event_count, **fields))
     created = Event.objects.bulk_create(events)
+    for case, _ in entries:
+        _forget_events(case)
     for event in created:
         note(event.case_id, event.kind, event.seq)
     return created

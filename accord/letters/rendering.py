@@ -25,9 +25,11 @@ from django.utils.translation import gettext
 
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
+from accord.cases.clocks import clocks_of
 from accord.cases.errors import InvalidAction
 from accord.cases.models import Case, Event
 from accord.cases.rights import rights_of
+from accord.cases.timeline import events_of
 from accord.letters.kinds import FIELD_NAMES, LetterKind, Missing, kind_of, missing_items
 from accord.letters.models import LetterTemplate, Recipient
 from accord.letters.template_text import compile_template
@@ -144,7 +146,7 @@ def _letter_kind(procedure: Procedure, name: str) -> LetterKind:
 
 def _step(case: Case, name: str, seq: int | None) -> Event | None:
     # Steps, and clock extensions (which may require letters too).
-    steps = [e for e in case.events.all() if e.kind in LETTER_EVENTS]
+    steps = [e for e in events_of(case) if e.kind in LETTER_EVENTS]
     if seq is not None:
         for event in steps:
             if event.seq == seq:
@@ -287,7 +289,7 @@ def build_context(
     wording = party_wording(procedure, recipient.value)
     inputs = {str(k): str(v) for k, v in (step.data.get("input", {}) if step else {}).items()}
     clocks = []
-    for clock in sorted(case.clocks.all(), key=lambda c: (c.due_at is None, c.due_at, c.key)):
+    for clock in sorted(clocks_of(case), key=lambda c: (c.due_at is None, c.due_at, c.key)):
         running = clock.status == "running" and not clock.is_window
         promise = (
             wording.next_step(clock.key, clock.due_at, calendar=calendar)

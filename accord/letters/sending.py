@@ -27,7 +27,7 @@ from accord.cases.choices import EventKind
 from accord.cases.engine import lock_case, procedure_of, refresh_clocks
 from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
 from accord.cases.models import Case
-from accord.cases.timeline import append_event
+from accord.cases.timeline import append_event, events_of
 from accord.letters.kinds import ONCE_PER_STAGE
 from accord.letters.models import Letter, LetterStatus, Recipient
 from accord.letters.owed import recount_owed
@@ -98,7 +98,7 @@ def send(case_id: int, actor: User, request: LetterRequest, now: dt.datetime) ->
             role = require_letter_staff(actor, case)
             letter = deliver(case, actor, role, request, now, stored)
             recount_owed(case)
-            refresh_clocks(case, procedure_of(case), list(case.events.all()))
+            refresh_clocks(case, procedure_of(case), events_of(case))
             case.save(update_fields=["letters_owed", "next_deadline_at", "next_at_risk_at"])
     except BaseException:
         for file in stored:

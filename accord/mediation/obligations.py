@@ -34,7 +34,7 @@ from accord.cases.engine import lock_case, procedure_of, refresh_clocks
 from accord.cases.errors import InvalidAction
 from accord.cases.models import Case
 from accord.cases.tasks import clock_recipients
-from accord.cases.timeline import append_event, append_events
+from accord.cases.timeline import append_event, append_events, events_of
 from accord.mediation.choices import AgreementStatus, ObligationStatus, Party
 from accord.mediation.models import Obligation
 from accord.notifications.mail import staff_case_url
@@ -124,7 +124,7 @@ def reopen(case: Case, now: dt.datetime, *, reason: str, data: dict[str, Any]) -
         reason=reason,
         data=data,
     )
-    refresh_clocks(case, procedure, list(case.events.all()))
+    refresh_clocks(case, procedure, events_of(case))
     case.save()
     return True
 

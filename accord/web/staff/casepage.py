@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.db.models import Prefetch, prefetch_related_objects
 
 from accord.accounts.models import User
 from accord.cases import actions, engine
 from accord.cases.choices import EventKind
+from accord.cases.clocks import clocks_of
 from accord.cases.models import Case, Event
 from accord.cases.presentation import clock_view
 from accord.cases.rights import rights_of
+from accord.cases.timeline import events_of
 from accord.letters.kinds import kind_of
 from accord.letters.models import Letter, LetterStatus, Recipient
 from accord.mediation.choices import Party
@@ -167,11 +168,8 @@ class CasePage:
         # Every reader of the timeline and the clocks (the engine's checks, the page)
         # shares one read of each: the page costs the same queries however long the
         # timeline.
-        prefetch_related_objects(
-            [self.case],
-            Prefetch("events", queryset=Event.objects.select_related("actor")),
-            "clocks",
-        )
+        events_of(self.case)
+        clocks_of(self.case)
         self.mediation = MediationShown(self.case, self.user, self.now, self.bound)
         shown = self._context()
         # A form sent for something no longer offered (the step was taken meanwhile, the
@@ -195,7 +193,7 @@ class CasePage:
 
     def _context(self) -> dict[str, Any]:
         case, procedure, user, now = self.case, self.procedure, self.user, self.now
-        events = list(case.events.all())
+        events = events_of(case)
         letters = list(Letter.objects.filter(case=case).select_related("sent_by").order_by("pk"))
         handlers = handlers_of(case.organisation_id)
         teams = teams_of(case.organisation_id)
@@ -208,7 +206,7 @@ class CasePage:
             [step.key for step in steps],
             [
                 (clock.key, clock.due_at)
-                for clock in case.clocks.all()
+                for clock in clocks_of(case)
                 if clock.status == "running" and clock.due_at is not None
             ],
         )
@@ -298,7 +296,7 @@ class CasePage:
         waits = awaiting(self.case)  # the owed letters a clock waits for, to be met
         # The clocks still running first (nearest due first), then those stopped.
         ordered = sorted(
-            self.case.clocks.all(),
+            clocks_of(self.case),
             key=lambda c: (c.status != "running", c.due_at is None, c.due_at or self.now),
         )
         for clock in ordered:
