@@ -67,14 +67,14 @@ pytestmark = pytest.mark.django_db
 AT = london(2026, 12, 8, 10)  # OCCS v3: acceptance opens the case to the practice
 ANSWER_BY = (AT + dt.timedelta(days=14)).date().isoformat()
 DUE_ON = (AT + dt.timedelta(days=21)).date().isoformat()
-MIN_STEPS_CI = 4_000
+MIN_STEPS_CI = 10_000
 MIN_STEPS_LOCAL = 300
 MIN_STEPS = int(
     os.environ.get("ACCORD_POLICY_STEPS", MIN_STEPS_CI if os.environ.get("CI") else MIN_STEPS_LOCAL)
 )
 # The run is cut in parts, each its own test with its own world and random examples,
 # so that the test processes (pytest -n) share them.
-PARTS = 4
+PARTS = 8
 STEPS_PER_EXAMPLE = 60
 CLOSING_AFTER = 20  # steps of an example before a case may be closed
 
