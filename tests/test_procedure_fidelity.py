@@ -266,10 +266,14 @@ def test_the_kept_pdf_has_a_certificate_page_of_both_confirmations(
     assert kept.binding_from == CONFIRMED
     certificate = certificate_html(kept, CONFIRMED)
     assert certificate.count(kept.document_sha256) == 3  # the document's, and each party's
-    assert "Alex Morgan (complainant)" in certificate
-    assert "(respondent)" in certificate
+    # The complainant is named only as the business may know them (consent on file),
+    # and never by their account's e-mail address.
+    named = "Alex Morgan (the complainant)" if kept.case.consent_given_at else "The complainant"
+    assert f"<td>{named}</td>" in certificate, certificate
+    assert "(the respondent)" in certificate
     assert "13 January 2027, 10:00:00" in certificate
-    assert "alex@example.com" in certificate
+    assert "alex@example.com" not in certificate
+    assert "The complainant, through their own case page" in certificate
     assert "rep@practice.example" in certificate
 
 
@@ -496,3 +500,23 @@ def test_a_retried_note_step_or_clock_change_is_taken_once(occs, staff) -> None:
         )
     assert theirs.status_code == 200
     assert Event.objects.filter(case__reference=ref, kind="note").count() == 2
+
+
+@pytest.mark.parametrize("sign", [True, False])
+def test_the_agreement_names_the_complainant_only_as_the_business_may_know_them(
+    occs, staff, settings, tmp_path, sign
+) -> None:
+    """Both sides confirm one document, so it names the complainant as the business may
+    know them: by name once their consent is on file, else as "The complainant"."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    world = occs_world(occs, staff, sign=sign)
+    agreement = binding_agreement(world)
+    kept = Agreement.objects.get(pk=agreement["id"])
+    shown = call(world["practice"], CONFIRMED, "get", f"/cases/{world['reference']}/agreements")
+    read_by_business = kept.document_html + kept.terms + shown.content.decode()
+    if sign:
+        assert "Alex Morgan (the complainant)" in read_by_business
+    else:
+        assert "Alex Morgan" not in read_by_business
+        assert "Between <strong>The complainant</strong>" in kept.document_html
+    assert "alex@example.com" not in read_by_business + certificate_html(kept, CONFIRMED)

@@ -29,6 +29,7 @@ from accord.mediation.certificate import agreement_pdf, certificate_html
 from accord.mediation.choices import AgreementStatus, Party, ProposalKind
 from accord.mediation.models import Agreement, AgreementConfirmation, Obligation, Proposal
 from accord.mediation.proposals import local_today
+from accord.policy.disclosure import parties_named_in_shared_document
 from accord.policy.mediation import (
     agreements_shown,
     confirm_agreement_refusal,
@@ -118,27 +119,23 @@ def _clean_terms(terms: list[Term], today: dt.date, limit: Limit | None) -> list
     return cleaned
 
 
-def _party_names(case: Case) -> dict[str, str]:
-    return {Party.COMPLAINANT: str(case.complainant), Party.RESPONDENT: case.respondent.name}
-
-
 def render_document(case: Case, proposal: Proposal, terms: list[Term], drawn_up_on: dt.date) -> str:
     """The agreement as HTML: the parties, what was agreed, the terms and the statement
     that it binds both once both confirm. Its bytes are what is hashed and confirmed."""
-    names = _party_names(case)
+    names = parties_named_in_shared_document(case)
     return render_to_string(
         "mediation/agreement.html",
         {
             "case": case,
             "organisation": case.organisation,
             "drawn_up_on": format_day(drawn_up_on),
-            "complainant_name": names[Party.COMPLAINANT],
-            "respondent_name": names[Party.RESPONDENT],
+            "complainant": names[Party.COMPLAINANT],
+            "respondent": names[Party.RESPONDENT],
             "proposal": proposal,
             "proposal_kind": ProposalKind(proposal.kind).label,
             "terms": [
                 {
-                    "who": f"{names[term.party]} ({Party(term.party).label.lower()})",
+                    "who": names[Party(term.party)],
                     "what": term.what,
                     "due": format_day(term.due_on),
                 }
@@ -149,9 +146,9 @@ def render_document(case: Case, proposal: Proposal, terms: list[Term], drawn_up_
 
 
 def _terms_text(case: Case, terms: list[Term]) -> str:
-    names = _party_names(case)
+    names = parties_named_in_shared_document(case)
     return "\n".join(
-        f"{names[term.party]} ({term.party}) by {term.due_on.isoformat()}: {term.what}"
+        f"{names[Party(term.party)]} ({term.party}) by {term.due_on.isoformat()}: {term.what}"
         for term in terms
     )
 

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 
 from accord.mediation.choices import Party
 from accord.mediation.models import Agreement
+from accord.policy.disclosure import parties_named_in_shared_document
 
 LONDON = ZoneInfo("Europe/London")
 _NO_FETCHING = weasyprint.URLFetcher(allowed_protocols=frozenset({"data"}))
@@ -24,7 +25,7 @@ def _when(at: dt.datetime) -> str:
 
 def certificate_html(agreement: Agreement, binding_from: dt.datetime) -> str:
     case = agreement.case
-    names = {Party.COMPLAINANT: str(case.complainant), Party.RESPONDENT: case.respondent.name}
+    names = parties_named_in_shared_document(case)
     rows = []
     for confirmation in agreement.confirmations.select_related("confirmed_by").order_by(
         "confirmed_at", "id"
@@ -32,9 +33,13 @@ def certificate_html(agreement: Agreement, binding_from: dt.datetime) -> str:
         party = Party(confirmation.party)
         user = confirmation.confirmed_by
         account = user.get_full_name() or user.email or user.username
+        if party == Party.COMPLAINANT:
+            # The complainant's own account would name them: they confirmed through
+            # their own case page.
+            account = "The complainant, through their own case page"
         rows.append(
             {
-                "party": f"{names[party]} ({party.label.lower()})",
+                "party": names[party],
                 "who": account,
                 "when": _when(confirmation.confirmed_at),
                 "sha256": confirmation.document_sha256,

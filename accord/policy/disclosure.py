@@ -155,6 +155,24 @@ def complainant_for(case: Case, party: Party) -> dict[str, str] | None:
     return shown
 
 
+def complainant_named(case: Case, party: Party) -> str | None:
+    """The complainant's name as `party` may read it (None: the business, while no
+    consent is on file)."""
+    person = complainant_for(case, party)
+    return person["name"] if person else None
+
+
+def parties_named_in_shared_document(case: Case) -> dict[Party, str]:
+    """How a document both sides read (an agreement, its certificate) names each party:
+    by name and side ("Alex Morgan (the complainant)"), the complainant's name only as
+    the business may know it ("The complainant" while no consent is on file)."""
+    named = complainant_named(case, Party.RESPONDENT)
+    return {
+        Party.COMPLAINANT: f"{named} (the complainant)" if named else "The complainant",
+        Party.RESPONDENT: f"{case.respondent.name} (the {Party.RESPONDENT.label.lower()})",
+    }
+
+
 def visible_event(
     event: Any, case: Case, procedure: Procedure, party: Party
 ) -> dict[str, Any] | None:
