@@ -7,6 +7,7 @@ SIGTERM from the kernel if the supervisor itself is killed (PR_SET_PDEATHSIG), s
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import os
 import signal
@@ -26,17 +27,22 @@ class Program:
     name: str
     argv: Sequence[str]
     env: dict[str, str] = field(default_factory=dict)
+    # Added to the process's niceness: background work (tasks, sweeps, delivery) yields
+    # the CPU to the web processes people are waiting on, and catches up when they idle.
+    niceness: int = 0
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     restart_at: float = 0.0
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+def _child_setup(niceness: int) -> None:  # pragma: no cover - runs in the child before exec
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     # Its own process group: Ctrl-C reaches the supervisor, which stops children in order.
     os.setpgrp()
+    if niceness:
+        os.nice(niceness)
 
 
 class Supervisor:
@@ -47,9 +53,13 @@ class Supervisor:
 
     def _start(self, program: Program) -> None:
         program.process = subprocess.Popen(  # noqa: S603 - our own argv
-            list(program.argv), env={**os.environ, **program.env}, preexec_fn=_die_with_parent
+            list(program.argv),
+            env={**os.environ, **program.env},
+            preexec_fn=functools.partial(_child_setup, program.niceness),
         )
-        log.info("started %s (pid %s)", program.name, program.process.pid)
+        log.info(
+            "started %s (pid %s, niceness +%s)", program.name, program.process.pid, program.niceness
+        )
 
     def _request_stop(self, signum: int, frame: object) -> None:
         if not self.stopping:

@@ -10,6 +10,7 @@ both cleanly, each loop saying what it did."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import smtplib
 import time
@@ -40,6 +41,13 @@ def _complaint(n: int) -> bytes:
             "description": "The deposit has not been returned.",
         }
     ).encode()
+
+
+def _command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def test_two_of_each_process_share_one_database(tmp_path: Path) -> None:
@@ -89,6 +97,17 @@ def test_two_of_each_process_share_one_database(tmp_path: Path) -> None:
             while time.monotonic() < deadline and _sweeps(env) < 2:
                 time.sleep(0.5)
             assert _sweeps(env) >= 2
+
+            # The background loops yield the CPU to the web processes.
+            mine, niced = os.getpriority(os.PRIO_PROCESS, 0), 0
+            for pid in first.pids:
+                command = _command_of(pid)
+                background = any(w in command for w in ("db_worker", "deliver_email", " sweep"))
+                if background or "gunicorn" in command:
+                    expected = mine + (10 if background else 0)
+                    assert os.getpriority(os.PRIO_PROCESS, pid) == expected, command
+                    niced += background
+            assert niced >= 3, first.pids  # a task worker, a sweeper and an outbox worker
 
             status, body = request(first.url("/readyz"))
             ready = json.loads(body)
