@@ -9,10 +9,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accord.accounts.models import ApiToken, User
+from accord.organisations import staffing
 from accord.organisations.models import Business, Organisation, Team
 from accord.permissions import can_administer
 
 PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
+NAME_FIELDS = {"first_name", "last_name"}
 
 
 def _administered_organisation(request: HttpRequest) -> int | None:
@@ -51,6 +53,12 @@ class UserAdmin(BaseUserAdmin[User]):
             )
             for name, options in fieldsets
         ]
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and NAME_FIELDS & set(form.changed_data):
+            # The cases they handle sort by their name: it follows the new one.
+            staffing.rename(obj, first_name=obj.first_name, last_name=obj.last_name)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         own = _administered_organisation(request)

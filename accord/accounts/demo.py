@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accord.accounts.choices import StaffRole
 from accord.accounts.models import ApiToken, User
+from accord.organisations import staffing
 from accord.organisations.models import Business, Organisation
 
 DEMO_PASSWORD = "accord-demo"  # noqa: S105 (demo data, printed on purpose)
@@ -124,7 +125,7 @@ def create_demo_users(organisations: list[Organisation]) -> list[DemoLogin]:
             )
             if user.last_name == f"({organisation.slug})":
                 # Seeded before demo users had readable names.
-                User.objects.filter(pk=user.pk).update(first_name=first, last_name=last)
+                staffing.rename(user, first_name=first, last_name=last)
             user.groups.add(admin_group if role == StaffRole.ADMINISTRATOR else staff_group)
             demo_totp_device(user)
             logins.append(

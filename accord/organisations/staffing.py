@@ -1,5 +1,5 @@
 """An organisation's staff accounts, as its administrators keep them: adding a member of
-staff, changing their role and teams, deactivating and reactivating them. An
+staff, renaming them, changing their role and teams, deactivating and reactivating them. An
 organisation never loses its last active administrator: nobody could then configure it
 without an operator."""
 
@@ -12,7 +12,9 @@ from django.db import transaction
 
 from accord.accounts.choices import StaffRole
 from accord.accounts.models import User
+from accord.cases import sort_keys
 from accord.cases.errors import InvalidAction
+from accord.cases.models import Case
 from accord.organisations.models import Organisation, Team
 
 LAST_ADMINISTRATOR = (
@@ -48,6 +50,17 @@ def add_staff(organisation: Organisation, details: NewStaff) -> User:
         )
         user.teams.set(_own_teams(organisation, details.teams))
     return user
+
+
+def rename(user: User, *, first_name: str, last_name: str) -> None:
+    """A member of staff's name changed: the name, and with it the handler's name the
+    work queue sorts by, kept on every case they hold (open or closed: a closed case may
+    be reopened), in one transaction. Every edit of a name comes through here (the
+    Django admin, the demo seed), not through a signal: the write is where it is seen."""
+    with transaction.atomic():
+        user.first_name, user.last_name = first_name, last_name
+        user.save(update_fields=["first_name", "last_name"])
+        Case.objects.filter(handler=user).update(handler_sort=sort_keys.handler(user))
 
 
 def change_staff(

@@ -27,19 +27,9 @@ UPDATE cases_case SET
 
 
 def _backfill(apps: Any, schema_editor: Any) -> None:
-    from accord.procedures.registry import UnknownProcedure, registry
-
     schema_editor.execute(NAMES)
-    Case = apps.get_model("cases", "Case")
-    stages = Case.objects.values_list("procedure_key", "procedure_version", "stage").distinct()
-    for key, version, stage in stages:
-        try:
-            label = sort_keys.stage(registry().get(key, version), stage)
-        except UnknownProcedure:
-            label = stage.casefold()
-        Case.objects.filter(procedure_key=key, procedure_version=version, stage=stage).update(
-            stage_sort=label
-        )
+    # The stage key as it is now (its place in the procedure, then its label: 0023).
+    sort_keys.refill_stages(apps.get_model("cases", "Case").objects)
     if schema_editor.connection.vendor == "postgresql":
         # The updates leave the deferred foreign-key checks pending, and PostgreSQL
         # creates no index on a table with pending trigger events: run them now.
