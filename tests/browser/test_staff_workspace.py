@@ -93,6 +93,7 @@ def test_an_escalation_is_taken_up_by_a_senior_handler(
     assert "No step of the procedure is yours to take" in handler_page.content()
 
     senior_page = sign_in(new_context(), senior)
+    senior_page.get_by_text("Filter by team, handler, stage or deadline").click()
     senior_page.get_by_label("Stage").select_option("escalated")
     senior_page.wait_for_url("**stage=escalated*")
     senior_page.get_by_role("link", name=reference).click()
