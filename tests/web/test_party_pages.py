@@ -354,8 +354,15 @@ def test_both_parties_answer_a_proposal_on_their_pages(world) -> None:
         assert f"/proposals/{proposal}/answer/" in page.content.decode()
         path = f"/my/cases/{world['reference']}/proposals/{proposal}/answer/"
         field = f"answer-{proposal}-answer"
+        html = page.content.decode()
+        assert "Refund: £120.50" in html  # the amount as people write it
+        assert "GBP" not in html
+        assert "Answer by the end of Wednesday 9 December 2026" in html
         answered = at(NOW, client.post, path, {"submission_key": key(), field: "accept"})
         assert answered.status_code == 303, answered.content
+        # Answered: no longer asked to answer by a date (issue 12, read in the journey).
+        html = at(NOW, client.get, f"/my/cases/{world['reference']}/").content.decode()
+        assert "Answer by" not in html
     assert Proposal.objects.get(pk=proposal).status == "accepted"
 
 

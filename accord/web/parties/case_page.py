@@ -65,8 +65,8 @@ def _upload_limit() -> str:
 # What a party is told of a proposal, by the case policy's status for that side.
 PROPOSAL_STATUS = {
     "open": "Waiting for your answer",
-    "answered": "You have answered: the mediator will be in touch",
-    "accepted": "Both sides accepted it: the mediator is drawing up the agreement",
+    "answered": "You have answered it: the mediator will be in touch",
+    "accepted": "Both sides accepted it: the mediator draws up the agreement from it",
     "closed": "No longer open",
 }
 COUNTERED = "You proposed something else instead: your proposal has gone to the mediator"
