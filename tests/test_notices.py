@@ -11,13 +11,14 @@ import time_machine
 
 from accord.cases.models import Case
 from accord.cases.sweep import sweep_once
+from accord.mediation.models import Obligation
 from accord.notifications.models import NoticeWindow
 from accord.notifications.plain import html_to_text
 from accord.notifications.tasks import fold_notices
 from accord.outbox.models import OutboundMessage
 from accord.outbox.threads import thread_root
 from tests.conftest import london
-from tests.test_agreements import CONFIRMED, binding_agreement
+from tests.test_agreements import CONFIRMED, binding_agreement, obligation_done
 from tests.test_mediation_threads import AT, call
 from tests.test_mediation_threads import world as world
 from tests.test_proposals import make_world
@@ -207,3 +208,32 @@ def test_a_reminder_quotes_the_obligation_as_agreed(agreed: dict[str, Any]) -> N
         "> Return the glasses to the practice.\n\nOnce it is done" in reminder.text
     ), reminder.text
     assert ".." not in reminder.text
+
+
+def test_closing_by_agreement_tells_each_side_once_and_asks_for_feedback_on_its_page(
+    agreed: dict[str, Any],
+) -> None:
+    """Issue 12: the business read "the complaint is closed" twice in one e-mail, and the
+    consumer's letter asked for feedback by reply while the notice asked for it on the
+    page; the OCCS letter now asks on the page too, and says how the complaint ended."""
+    case = Case.objects.get(reference=agreed["reference"])
+    day = london(2026, 12, 10, 12)
+    for obligation in Obligation.objects.filter(agreement__case=case):
+        for who, party in (("consumer", "complainant"), ("practice", "respondent")):
+            done = obligation_done(agreed, who, obligation.pk, party, day)
+            assert done.status_code == 200, done.content
+    closing = london(2026, 12, 11, 10)
+    with time_machine.travel(closing, tick=False):
+        closed = agreed["handler"].step(agreed["reference"], "confirm_implementation")
+        assert closed.status_code == 200, closed.content
+        sweep_once(closing)  # the invitations to give feedback
+        fold_notices.call(case.pk)
+    practice = notices(case, "practice@brightview.example")[-1]
+    assert "The agreement was carried out and the complaint is closed." in practice.text
+    assert "rate our service" in practice.text
+    assert practice.text.count("closed") == 1, practice.text
+    [letter] = OutboundMessage.objects.filter(case=case, purpose="letter:feedback_request")
+    assert "Your complaint was resolved by agreement." in letter.text
+    assert "on your page, you can rate our service from 1 (poor) to 5" in letter.text
+    consumer = notices(case, "alex@example.com")[-1]
+    assert "Your complaint is now closed." in consumer.text  # its step went with the letter

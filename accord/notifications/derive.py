@@ -123,7 +123,8 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
                 else words.step(event.action)
             )
             if text:
-                digest.add("step", text=text)
+                stage = procedure.stages.get(event.to_stage)
+                digest.add("step", text=text, closes=bool(stage and stage.terminal))
     elif kind == EventKind.FEEDBACK and party.value in data.get("invited", ()):
         from accord.mediation.models import Feedback
 
@@ -207,6 +208,11 @@ def derive(case: Case, events: Iterable[Event]) -> list[Digest]:
     for digest in digests.values():
         if digest.letters:
             digest.items = [item for item in digest.items if item["kind"] != "step"]
+        # The invitation to give feedback says the case closed, unless a step just did.
+        closing_told = any(item.get("closes") for item in digest.items)
+        for item in digest.items:
+            if item["kind"] == "feedback":
+                item["closing_told"] = closing_told
     business = digests.get(Party.RESPONDENT.value)
     # Its first e-mail says what the case is, whichever event opened the case to it
     # (one in a window that had nothing else to tell it, such as accepting the case).

@@ -694,7 +694,10 @@ def test_occs_resolved_by_agreement_inboxes(
 
     # The agreement's letter, which the system's step left owed: the mediator sends it.
     [owed] = [m for m in inbox.arrived(handler.email) if "letter owed" in m.subject]
-    assert "Agreement and timeframe to implement it (to the complainant)" in owed.text
+    assert (
+        "Letters owed: Agreement and timeframe to implement it (to the complainant), "
+        "Agreement and timeframe to implement it (to the respondent). Send them" in owed.text
+    )
     send_owed_letters(staff, case)
     [letter] = inbox.arrived(CONSUMER)
     [letter_told] = inbox.arrived(*business)
@@ -749,11 +752,17 @@ def test_occs_resolved_by_agreement_inboxes(
     sweep_once(timezone.now())  # the invitations to give feedback
     mails = inbox.arrived(CONSUMER)
     closing = one(mails, "letter:feedback_request")
-    assert f"Your complaint ({case.reference}) is now closed." in closing.text
+    assert (
+        f"Your complaint ({case.reference}) is now closed. Your complaint was resolved by "
+        "agreement." in closing.text
+    )
+    # It asks for feedback where the invitation that follows does: on their page.
+    assert "on your page, you can rate our service" in closing.text
     assert "Where it stands: Your complaint was resolved by agreement." in mails[-1].text
     consumer += mails
     [closed] = inbox.arrived(*business)
     assert "The agreement was carried out and the complaint is closed." in closed.text
+    assert closed.text.count("closed") == 1  # said once
     assert "rate our service from 1 (poor) to 5 (excellent)" in closed.text
     told.append(closed)
     assert "Your complaint was resolved by agreement." in alex.open(mails[-1])
