@@ -143,11 +143,7 @@ def _terms(case: Case, party: Party, agreement_id: Any) -> list[dict[str, Any]]:
     by when, `party`'s own called theirs, the other side named as `party` may know it."""
     from accord.mediation.models import Obligation
 
-    other = {
-        Party.COMPLAINANT: case.respondent.name if case.respondent else "",
-        Party.RESPONDENT: disclosure.complainant_named(case, Party.RESPONDENT)
-        or disclosure.parties_named_in_shared_document(case)[Party.COMPLAINANT],
-    }[party]
+    other = disclosure.other_side_named(case, party)
     obligations = Obligation.objects.filter(agreement__case=case, agreement_id=agreement_id)
     return [
         {"yours": o.party == party.value, "who": other, "what": o.what, "due_on": o.due_on}

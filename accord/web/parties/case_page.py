@@ -254,6 +254,7 @@ def _page(
             "own_proposals": own_proposals,
             "own_proposal_form": own_proposal_form,
             "agreements": agreement_rows,
+            "other_side": disclosure.other_side_named(case, party) if agreement_rows else "",
             "feedback_form": feedback_form,
             "steps": steps,
             "any_errors": any(f.errors for f in bound.values()),
