@@ -10,13 +10,18 @@ import pytest
 import time_machine
 
 from accord.cases.models import Case
+from accord.cases.sweep import sweep_once
+from accord.mediation.models import Obligation
 from accord.notifications.models import NoticeWindow
 from accord.notifications.plain import html_to_text
 from accord.notifications.tasks import fold_notices
 from accord.outbox.models import OutboundMessage
 from accord.outbox.threads import thread_root
+from tests.conftest import london
+from tests.test_agreements import CONFIRMED, binding_agreement, obligation_done
 from tests.test_mediation_threads import AT, call
 from tests.test_mediation_threads import world as world
+from tests.test_proposals import make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +125,9 @@ def test_a_proposal_put_to_both_sides_is_told_to_each_with_its_terms(
         told = notices(case, address)[-1]
         assert "A proposal has been put to you" in told.text, address
         assert "A refund of the lenses." in told.text
-        assert "22 December 2026" in told.text
+        assert "Refund: £120.00" in told.text  # what it offers, the amount as people write it
+        assert "GBP" not in told.text
+        assert "by the end of Tuesday 22 December 2026" in told.text
 
 
 def test_staff_hear_that_a_party_wrote_with_a_link_to_the_case(
@@ -149,3 +156,84 @@ def test_the_text_part_is_the_html_part_in_words() -> None:
     assert html_to_text(html) == (
         "Dear Jo,\n\n- One\n- Two\n\n> Quoted\n\nSee: https://x.example/a or here: https://y\n"
     )
+
+
+@pytest.fixture
+def agreed(occs: Any, staff: Any) -> dict[str, Any]:
+    """An OCCS case whose agreement both parties confirmed (tests.test_agreements)."""
+    made = make_world(occs, staff)
+    binding_agreement(made)
+    return made
+
+
+def test_a_binding_agreement_tells_each_side_who_does_what_by_when(
+    agreed: dict[str, Any],
+) -> None:
+    """Issue 12, found reading the OCCS journey's e-mails: the notice that the agreement
+    is binding only pointed to the page; each side now reads its part and the other's,
+    with their dates in words, its own called its own."""
+    case = Case.objects.get(reference=agreed["reference"])
+    with time_machine.travel(CONFIRMED, tick=False):
+        fold_notices.call(case.pk)
+    [consumer] = notices(case, "alex@example.com")[-1:]
+    [practice] = notices(case, "practice@brightview.example")[-1:]
+    assert "it is now binding" in consumer.text
+    assert (
+        "- You, by the end of Friday 11 December 2026: Return the glasses to the practice."
+        in consumer.text
+    )
+    assert (
+        f"- {case.respondent.name}, by the end of Friday 18 December 2026: Refund £120.50"
+        in consumer.text
+    )
+    assert "- You, by the end of Friday 18 December 2026: Refund £120.50" in practice.text
+    assert (
+        "- Alex Morgan, by the end of Friday 11 December 2026: Return the glasses" in practice.text
+    )
+    for told in (consumer, practice):
+        assert "please confirm it on your page" in told.text
+
+
+def test_a_reminder_quotes_the_obligation_as_agreed(agreed: dict[str, Any]) -> None:
+    """The obligation's own full stop is not followed by another ("practice.. Once")."""
+    case = Case.objects.get(reference=agreed["reference"])
+    with time_machine.travel(CONFIRMED, tick=False):
+        fold_notices.call(case.pk)
+    sweep_once(london(2026, 12, 8))  # the return is due by Friday 11 December
+    with time_machine.travel(london(2026, 12, 8), tick=False):
+        fold_notices.call(case.pk)
+    reminder = notices(case, "alex@example.com")[-1]
+    assert (
+        "A reminder of what you agreed to do by the end of Friday 11 December 2026:\n\n"
+        "> Return the glasses to the practice.\n\nOnce it is done" in reminder.text
+    ), reminder.text
+    assert ".." not in reminder.text
+
+
+def test_closing_by_agreement_tells_each_side_once_and_asks_for_feedback_on_its_page(
+    agreed: dict[str, Any],
+) -> None:
+    """Issue 12: the business read "the complaint is closed" twice in one e-mail, and the
+    consumer's letter asked for feedback by reply while the notice asked for it on the
+    page; the OCCS letter now asks on the page too, and says how the complaint ended."""
+    case = Case.objects.get(reference=agreed["reference"])
+    day = london(2026, 12, 10, 12)
+    for obligation in Obligation.objects.filter(agreement__case=case):
+        for who, party in (("consumer", "complainant"), ("practice", "respondent")):
+            done = obligation_done(agreed, who, obligation.pk, party, day)
+            assert done.status_code == 200, done.content
+    closing = london(2026, 12, 11, 10)
+    with time_machine.travel(closing, tick=False):
+        closed = agreed["handler"].step(agreed["reference"], "confirm_implementation")
+        assert closed.status_code == 200, closed.content
+        sweep_once(closing)  # the invitations to give feedback
+        fold_notices.call(case.pk)
+    practice = notices(case, "practice@brightview.example")[-1]
+    assert "The agreement was carried out and the complaint is closed." in practice.text
+    assert "rate our service" in practice.text
+    assert practice.text.count("closed") == 1, practice.text
+    [letter] = OutboundMessage.objects.filter(case=case, purpose="letter:feedback_request")
+    assert "Your complaint was resolved by agreement." in letter.text
+    assert "on your page, you can rate our service from 1 (poor) to 5" in letter.text
+    consumer = notices(case, "alex@example.com")[-1]
+    assert "Your complaint is now closed." in consumer.text  # its step went with the letter

@@ -15,7 +15,7 @@ from typing import Any
 from accord.cases import engine
 from accord.cases.choices import EventKind
 from accord.cases.models import Case, Event
-from accord.mediation.choices import Party
+from accord.mediation.choices import Party, ProposalKind
 from accord.mediation.visibility import documents_told_to, messages_told_to
 from accord.outbox.threads import STAFF
 from accord.policy import disclosure
@@ -81,6 +81,7 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
             if shown["status"] == "open":
                 digest.add(
                     "proposal",
+                    offers=ProposalKind(shown["kind"]).label,
                     description=shown["description"],
                     amount=shown["amount"],
                     currency=shown["currency"],
@@ -89,7 +90,7 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
     elif kind == EventKind.AGREEMENT:
         digest.add("agreement")
     elif kind == EventKind.AGREEMENT_CONFIRMED and data.get("binding"):
-        digest.add("agreement_binding")
+        digest.add("agreement_binding", terms=_terms(case, party, data.get("agreement")))
     elif kind == EventKind.OBLIGATION and data.get("party"):
         from accord.mediation.models import Obligation
 
@@ -122,7 +123,8 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
                 else words.step(event.action)
             )
             if text:
-                digest.add("step", text=text)
+                stage = procedure.stages.get(event.to_stage)
+                digest.add("step", text=text, closes=bool(stage and stage.terminal))
     elif kind == EventKind.FEEDBACK and party.value in data.get("invited", ()):
         from accord.mediation.models import Feedback
 
@@ -134,6 +136,19 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
         # The letter is its own e-mail, threaded with these; the step it reports is
         # told by the letter, so the window's step notices are left out (see fold).
         digest.letters += 1
+
+
+def _terms(case: Case, party: Party, agreement_id: Any) -> list[dict[str, Any]]:
+    """The binding agreement's obligations, as both sides confirmed them: who does what
+    by when, `party`'s own called theirs, the other side named as `party` may know it."""
+    from accord.mediation.models import Obligation
+
+    other = disclosure.other_side_named(case, party)
+    obligations = Obligation.objects.filter(agreement__case=case, agreement_id=agreement_id)
+    return [
+        {"yours": o.party == party.value, "who": other, "what": o.what, "due_on": o.due_on}
+        for o in obligations.order_by("due_on", "pk")
+    ]
 
 
 STAFF_TOLD: dict[str, str] = {
@@ -189,6 +204,11 @@ def derive(case: Case, events: Iterable[Event]) -> list[Digest]:
     for digest in digests.values():
         if digest.letters:
             digest.items = [item for item in digest.items if item["kind"] != "step"]
+        # The invitation to give feedback says the case closed, unless a step just did.
+        closing_told = any(item.get("closes") for item in digest.items)
+        for item in digest.items:
+            if item["kind"] == "feedback":
+                item["closing_told"] = closing_told
     business = digests.get(Party.RESPONDENT.value)
     # Its first e-mail says what the case is, whichever event opened the case to it
     # (one in a window that had nothing else to tell it, such as accepting the case).

@@ -162,6 +162,14 @@ def complainant_named(case: Case, party: Party) -> str | None:
     return person["name"] if person else None
 
 
+def other_side_named(case: Case, party: Party) -> str:
+    """The other side of a mediation as `party` may know it: the business by its name;
+    the complainant by name once the business may know it, else "The complainant"."""
+    if party == Party.COMPLAINANT:
+        return case.respondent.name if case.respondent else ""
+    return complainant_named(case, party) or "The complainant"
+
+
 def parties_named_in_shared_document(case: Case) -> dict[Party, str]:
     """How a document both sides read (an agreement, its certificate) names each party:
     by name and side ("Alex Morgan (the complainant)"), the complainant's name only as

@@ -15,14 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from accord.accounts.models import User
 from accord.cases.models import Case
+from accord.cases.sweep import sweep_once
 from accord.mediation.demo import create_consent_forms
 from accord.notifications.tasks import fold_notices
 from accord.organisations.models import Organisation
@@ -347,9 +350,28 @@ class Business:
 REP_PASSWORD = "a-long-practice-password"
 
 
-def test_occs_mediation_inboxes(
-    new_context: Callable[[], Any], clock: Any, occs: Organisation, tmp_path: Path
-) -> None:
+@dataclass
+class Mediation:
+    """An OCCS case accepted for mediation, the consumer's consent signed and the case
+    opened to the practice by the mediator's first message: each party in its own
+    browser, and what each has been sent so far."""
+
+    case: Case
+    inbox: Inboxes
+    handler: User
+    staff: Any
+    alex: Complainant
+    brightview: Business
+    business: tuple[str, ...]  # the practice's addresses
+    receipt: OutboundMessage
+    acknowledgement: OutboundMessage
+    consent: OutboundMessage
+    opened: OutboundMessage
+
+
+def occs_case_opened_to_practice(
+    new_context: Callable[[], Any], clock: Any, occs: Organisation
+) -> Mediation:
     create_consent_forms()  # as the demo seed publishes one
     practice = occs.businesses.get(name="Brightview Opticians (demo)")
     rep = User.objects.create_user(
@@ -359,7 +381,6 @@ def test_occs_mediation_inboxes(
     handler = member("occs", "handler", "mo-occs")
     alex = Complainant(new_context())
     case = alex.complain("occs", respondent="Brightview Opticians (demo)")
-    ref = case.reference
     inbox = Inboxes(case)
 
     [receipt] = inbox.arrived(CONSUMER)
@@ -410,6 +431,40 @@ def test_occs_mediation_inboxes(
     assert DESCRIPTION not in page
     assert WANTED not in page
     assert_accessible(brightview.page, "the practice's page")
+    return Mediation(
+        case,
+        inbox,
+        handler,
+        staff,
+        alex,
+        brightview,
+        business_addresses,
+        receipt,
+        acknowledgement,
+        consent,
+        opened,
+    )
+
+
+def send_owed_letters(staff: Any, case: Case) -> None:
+    """The mediator sends each letter owed from the case page (preview, then send)."""
+    staff.goto(f"/staff/cases/{case.reference}/")
+    while staff.locator("#letters .panel-owed a", has_text="preview and send").count():
+        press(staff, staff.locator("#letters .panel-owed a", has_text="preview and send").first)
+        press(staff, staff.get_by_role("button", name="Preview"))
+        press(staff, staff.get_by_role("button", name="Send this letter to the"))
+        staff.goto(f"/staff/cases/{case.reference}/")
+
+
+def test_occs_mediation_inboxes(
+    new_context: Callable[[], Any], clock: Any, occs: Organisation, tmp_path: Path
+) -> None:
+    journey = occs_case_opened_to_practice(new_context, clock, occs)
+    case, inbox, handler, staff = journey.case, journey.inbox, journey.handler, journey.staff
+    alex, brightview, business_addresses = journey.alex, journey.brightview, journey.business
+    receipt, acknowledgement = journey.receipt, journey.acknowledgement
+    consent, opened = journey.consent, journey.opened
+    ref = case.reference
     secret = "Between us, the technician misread the prescription."
     write(brightview.page, "#thread", "Your message", secret, "Send message")
     assert inbox.arrived(*business_addresses) == []  # its own message
@@ -475,12 +530,7 @@ def test_occs_mediation_inboxes(
     # The closing letter is owed (a party writes no letters): the mediator is told, sends it.
     [owed] = [m for m in inbox.arrived(handler.email) if "letter owed" in m.subject]
     assert f"/staff/cases/{ref}/" in owed.text
-    staff.goto(f"/staff/cases/{ref}/")
-    while staff.locator("#letters .panel-owed a", has_text="preview and send").count():
-        press(staff, staff.locator("#letters .panel-owed a", has_text="preview and send").first)
-        press(staff, staff.get_by_role("button", name="Preview"))
-        press(staff, staff.get_by_role("button", name="Send this letter to the"))
-        staff.goto(f"/staff/cases/{ref}/")
+    send_owed_letters(staff, case)
     mails = inbox.arrived(CONSUMER)
     closing = one(mails, "letter:final_response")
     assert "between Alex Morgan and Brightview Opticians (demo)" in closing.text
@@ -505,6 +555,237 @@ def test_occs_mediation_inboxes(
     check_html(brightview.page.context, [opened, *told])
     valid_html([*consumer, opened, *told], tmp_path)  # each template once at least
     show([receipt, acknowledgement, consent, relayed, deadlock, *mails, opened, *told])
+
+
+def accept_proposal(page: Any, note: str) -> None:
+    """A party accepts the open proposal on its page, with a note for the mediator."""
+    form = page.locator("#proposals form", has_text="Send my answer")
+    form.get_by_label("I accept").check()
+    form.get_by_label("Anything you want to add (only the mediator reads this)").fill(note)
+    press(page, form.get_by_role("button", name="Send my answer"))
+
+
+def confirm_agreement(page: Any) -> None:
+    page.get_by_label("I have read the agreement and I understand it will be legally").check()
+    press(page, page.get_by_role("button", name="Confirm the agreement"))
+
+
+def confirm_done(page: Any, what: str) -> None:
+    press(page, page.get_by_role("button", name=f"Confirm done: {what}"))
+
+
+REFUND = "Refund £120.50 to the consumer's card."
+RETURN = "Return the glasses to the practice."
+
+
+def test_occs_resolved_by_agreement_inboxes(
+    new_context: Callable[[], Any], clock: Any, occs: Organisation, tmp_path: Path
+) -> None:
+    """The OCCS case again, this time resolved by agreement: the mediator puts a
+    proposal, each side accepts it on its own page (neither told how the other
+    answered), confirms the agreement drawn up from it, and confirms each obligation
+    done; the case closes with the request for feedback."""
+    journey = occs_case_opened_to_practice(new_context, clock, occs)
+    case, inbox, staff, handler = journey.case, journey.inbox, journey.staff, journey.handler
+    alex, brightview, business = journey.alex, journey.brightview, journey.business
+
+    # Each side tells the mediator something the other must not hear.
+    secret = "Between us, the technician misread the prescription."
+    write(brightview.page, "#thread", "Your message", secret, "Send message")
+    private = "I would settle for a refund, but do not tell them that yet."
+    alex.page.reload()
+    write(alex.page, "#thread", "Your message", private, "Send message")
+    assert inbox.arrived(CONSUMER, *business) == []  # their own messages
+
+    # Records and review; then the mediator puts a refund to both sides.
+    clock.shift(dt.timedelta(days=1))  # Tuesday 15 December
+    staff.reload()
+    step(staff, "gather_information")
+    step(staff, "begin_review")
+    offer = "The practice refunds the glasses in full once they are returned."
+    put = staff.locator("#proposal-form")
+    put.get_by_label("Whose proposal is it").select_option(label="The handler, as an option")
+    put.get_by_label("What it offers").select_option(label="Refund")
+    put.get_by_label("The proposal as the parties will read it").fill(offer)
+    put.locator("#id_proposal-amount").fill("120.50")
+    fill_date(put, "The parties answer by", dt.date(2026, 12, 23))
+    press(staff, put.get_by_role("button", name="Put the proposal"))
+    consumer = inbox.arrived(CONSUMER)
+    told = inbox.arrived(*business)
+    for mails in (consumer, told):
+        [proposed] = mails
+        assert "A proposal has been put to you:" in proposed.text
+        assert f"> Refund: £120.50\n\n> {offer}" in proposed.text
+        assert (
+            "Please answer it on your page by the end of Wednesday 23 December 2026."
+            in proposed.text
+        )
+    assert "/my/link/" in link_in(consumer[-1])
+    assert link_in(told[-1]) == f"/my/cases/{case.reference}/"
+    assert secret not in everything(consumer)
+    assert private not in everything(told)
+
+    # The consumer accepts on their page, with a note for the mediator alone: the
+    # practice is not told, and its page reads as it did before.
+    before = brightview.open(told[-1], case)
+    assert "Waiting for your answer" in before
+    page = alex.open(consumer[-1])
+    assert "Refund: £120.50" in page
+    assert "Answer by the end of Wednesday 23 December 2026" in page
+    alex_note = "Fine, though I wanted an apology from the optometrist."
+    accept_proposal(alex.page, alex_note)
+    page = read(alex.page, case, "the consumer's page, answered")
+    assert "You have answered it: the mediator will be in touch." in page
+    assert "Answer by" not in page  # answered: no longer asked to
+    assert inbox.arrived(CONSUMER, *business) == []
+    brightview.page.reload()
+    proposal_panel = "#proposals article"
+    assert brightview.page.inner_text(proposal_panel) in before
+    assert "Waiting for your answer" in brightview.page.inner_text(proposal_panel)
+
+    # The practice accepts too: neither side is sent anything of the other's answer.
+    practice_note = "We accept to keep the peace; the frames were fine."
+    accept_proposal(brightview.page, practice_note)
+    assert "Both sides accepted it" in read(brightview.page, case, "the practice's page")
+    assert inbox.arrived(CONSUMER, *business) == []
+
+    # The mediator draws up the agreement: each side is asked to confirm it.
+    clock.shift(dt.timedelta(days=1))  # Wednesday 16 December
+    staff.reload()
+    form = staff.locator("#agreement-form")
+    form.get_by_label("Obligation 1: who does it").select_option("respondent")
+    form.get_by_label("Obligation 1: what is to be done").fill(REFUND)
+    fill_date(form, "Obligation 1: due by", dt.date(2027, 1, 8))
+    form.get_by_label("Obligation 2: who does it").select_option("complainant")
+    form.get_by_label("Obligation 2: what is to be done").fill(RETURN)
+    fill_date(form, "Obligation 2: due by", dt.date(2026, 12, 31))
+    press(staff, form.get_by_role("button", name="Draw up the agreement"))
+    [ready] = inbox.arrived(CONSUMER)
+    [ready_told] = inbox.arrived(*business)
+    for mail in (ready, ready_told):
+        assert "The agreement is ready. Please read it and confirm it on your page" in mail.text
+    consumer.append(ready)
+    told.append(ready_told)
+    page = alex.open(ready)
+    assert RETURN in page
+    assert "by the end of Thursday 31 December 2026" in page
+    confirm_agreement(alex.page)
+    assert "You have confirmed this agreement." in alex.page.inner_text("main")
+    assert inbox.arrived(CONSUMER, *business) == []  # the practice is not told
+    page = brightview.open(ready_told, case)
+    assert REFUND in page
+    assert "by the end of Friday 8 January 2027" in page
+    confirm_agreement(brightview.page)
+
+    # Binding: each side is told what it must do and what the other will, by when.
+    [binding] = inbox.arrived(CONSUMER)
+    [binding_told] = inbox.arrived(*business)
+    assert "Both sides have confirmed the agreement: it is now binding." in binding.text
+    assert f"- You, by the end of Thursday 31 December 2026: {RETURN}" in binding.text
+    assert (
+        f"- Brightview Opticians (demo), by the end of Friday 8 January 2027: {REFUND}"
+        in binding.text
+    )
+    assert f"- You, by the end of Friday 8 January 2027: {REFUND}" in binding_told.text
+    assert f"- Alex Morgan, by the end of Thursday 31 December 2026: {RETURN}" in binding_told.text
+    consumer.append(binding)
+    told.append(binding_told)
+    assert "Read the agreement document" in alex.open(binding)
+
+    # The agreement's letter, which the system's step left owed: the mediator sends it.
+    [owed] = [m for m in inbox.arrived(handler.email) if "letter owed" in m.subject]
+    assert (
+        "Letters owed: Agreement and timeframe to implement it (to the complainant), "
+        "Agreement and timeframe to implement it (to the respondent). Send them" in owed.text
+    )
+    send_owed_letters(staff, case)
+    [letter] = inbox.arrived(CONSUMER)
+    [letter_told] = inbox.arrived(*business)
+    for mail in (letter, letter_told):
+        assert mail.purpose == "letter:agreement"
+        assert "has been resolved by agreement" in mail.text
+        assert f"- Alex Morgan: {RETURN} (by the end of Thursday 31 December 2026)" in mail.text
+        assert "The agreement is legally binding on both parties." in mail.text
+    consumer.append(letter)
+    told.append(letter_told)
+
+    # Three days before the return is due, the consumer is reminded of it (the sweep);
+    # the practice, whose refund is due later, is sent nothing yet.
+    clock.move_to(london(2026, 12, 29, 9))
+    sweep_once(timezone.now())
+    [reminded] = inbox.arrived(CONSUMER)
+    assert (
+        "A reminder of what you agreed to do by the end of Thursday 31 December 2026:\n\n"
+        f"> {RETURN}\n\nOnce it is done, please confirm it on your page." in reminded.text
+    )
+    assert inbox.arrived(*business) == []
+    consumer.append(reminded)
+    alex.open(reminded)
+    confirm_done(alex.page, RETURN)
+    assert inbox.arrived(CONSUMER, *business) == []  # a claim reaches the other side only
+    brightview.open(letter_told, case)  # through the mediator
+    confirm_done(brightview.page, RETURN)  # the practice has the glasses back
+    assert inbox.arrived(CONSUMER, *business) == []
+    staff_told = everything(inbox.arrived(handler.email))
+    assert "The complainant confirmed an agreed action done." in staff_told
+    assert "The business confirmed an agreed action done." in staff_told
+
+    # Then the practice's refund: reminded, done, confirmed by both.
+    clock.move_to(london(2027, 1, 5, 9))
+    sweep_once(timezone.now())
+    [reminded_told] = inbox.arrived(*business)
+    assert f"by the end of Friday 8 January 2027:\n\n> {REFUND}" in reminded_told.text
+    assert inbox.arrived(CONSUMER) == []
+    told.append(reminded_told)
+    brightview.open(reminded_told, case)
+    confirm_done(brightview.page, REFUND)
+    alex.open(reminded)
+    confirm_done(alex.page, REFUND)  # the consumer has the money
+    page = read(alex.page, case, "the consumer's page, agreement done")
+    assert page.count("Done (confirmed by both parties)") == 2
+    assert inbox.arrived(CONSUMER, *business) == []
+
+    # The mediator closes the case; each side is told, and asked for feedback.
+    staff.goto(f"/staff/cases/{case.reference}/")
+    step(staff, "confirm_implementation")
+    send_owed_letters(staff, case)
+    sweep_once(timezone.now())  # the invitations to give feedback
+    mails = inbox.arrived(CONSUMER)
+    closing = one(mails, "letter:feedback_request")
+    assert (
+        f"Your complaint ({case.reference}) is now closed. Your complaint was resolved by "
+        "agreement." in closing.text
+    )
+    # It asks for feedback where the invitation that follows does: on their page.
+    assert "on your page, you can rate our service" in closing.text
+    assert "Where it stands: Your complaint was resolved by agreement." in mails[-1].text
+    consumer += mails
+    [closed] = inbox.arrived(*business)
+    assert "The agreement was carried out and the complaint is closed." in closed.text
+    assert closed.text.count("closed") == 1  # said once
+    assert "rate our service from 1 (poor) to 5 (excellent)" in closed.text
+    told.append(closed)
+    assert "Your complaint was resolved by agreement." in alex.open(mails[-1])
+    assert "Tell us how we did" in alex.page.inner_text("main")
+    assert not Case.objects.get(pk=case.pk).is_open
+
+    # Over the whole case: not one word of what either side wrote and the mediator did
+    # not pass on — their messages, their notes on their answers — reached the other,
+    # in its e-mails or on its page; and neither was told how the other answered.
+    consumer = [journey.receipt, journey.acknowledgement, journey.consent, *consumer]
+    told = [journey.opened, *told]
+    business_read = everything(told) + brightview.open(closed, case)
+    consumer_read = everything(consumer) + alex.open(mails[-1])
+    assert not words_of(business_read, "headaches", "nobody", "settle", "optometrist")
+    assert not words_of(consumer_read, "technician", "misread", "peace", "frames")
+    assert words_of(business_read, "technician")  # each side reads its own words
+    assert words_of(consumer_read, "settle")
+    check_thread(case, consumer, "complainant")
+    check_thread(case, told, "respondent")
+    check_html(alex.page.context, consumer)
+    check_html(brightview.page.context, told)
+    valid_html([*consumer, *told], tmp_path)
+    show([*consumer, *told])
 
 
 # --- Lettings: in-house, two stages, then the redress scheme --------------------------

@@ -354,9 +354,36 @@ def test_both_parties_answer_a_proposal_on_their_pages(world) -> None:
         assert f"/proposals/{proposal}/answer/" in page.content.decode()
         path = f"/my/cases/{world['reference']}/proposals/{proposal}/answer/"
         field = f"answer-{proposal}-answer"
+        html = page.content.decode()
+        assert "Refund: £120.50" in html  # the amount as people write it
+        assert "GBP" not in html
+        assert "Answer by the end of Wednesday 9 December 2026" in html
         answered = at(NOW, client.post, path, {"submission_key": key(), field: "accept"})
         assert answered.status_code == 303, answered.content
+        # Answered: no longer asked to answer by a date (issue 12, read in the journey).
+        html = at(NOW, client.get, f"/my/cases/{world['reference']}/").content.decode()
+        assert "Answer by" not in html
     assert Proposal.objects.get(pk=proposal).status == "accepted"
+
+
+def test_the_agreement_names_the_other_side_as_its_e_mails_do(world) -> None:
+    """Who does what: "You" for one's own part, the other side by name (issue 12: the
+    table said "The business" and "The complainant" where the e-mails name them)."""
+    from tests.test_agreements import CONFIRMED, binding_agreement
+
+    binding_agreement(world)
+    consumer = at(CONFIRMED, complainant_client(world["case"], CONFIRMED).get, page_of(world))
+    practice = at(CONFIRMED, business_client(world).get, page_of(world))
+    consumer_html, practice_html = consumer.content.decode(), practice.content.decode()
+    assert f"<td>{world['case'].respondent.name}</td>" in consumer_html
+    assert "<td>Alex Morgan</td>" in practice_html  # consent is on file
+    for html in (consumer_html, practice_html):
+        assert "<td>You</td>" in html
+        assert "The business" not in html
+
+
+def page_of(world: dict[str, Any]) -> str:
+    return f"/my/cases/{world['reference']}/"
 
 
 def test_answering_without_choosing_is_an_error(world) -> None:

@@ -65,8 +65,8 @@ def _upload_limit() -> str:
 # What a party is told of a proposal, by the case policy's status for that side.
 PROPOSAL_STATUS = {
     "open": "Waiting for your answer",
-    "answered": "You have answered: the mediator will be in touch",
-    "accepted": "Both sides accepted it: the mediator is drawing up the agreement",
+    "answered": "You have answered it: the mediator will be in touch",
+    "accepted": "Both sides accepted it: the mediator draws up the agreement from it",
     "closed": "No longer open",
 }
 COUNTERED = "You proposed something else instead: your proposal has gone to the mediator"
@@ -254,6 +254,7 @@ def _page(
             "own_proposals": own_proposals,
             "own_proposal_form": own_proposal_form,
             "agreements": agreement_rows,
+            "other_side": disclosure.other_side_named(case, party) if agreement_rows else "",
             "feedback_form": feedback_form,
             "steps": steps,
             "any_errors": any(f.errors for f in bound.values()),

@@ -128,3 +128,17 @@ def month(value: Any) -> str:
 def opens(value: Any) -> str:
     """`from the end of Thursday 2 December 2027` (when a right opens)."""
     return wording.opens_words(value) if isinstance(value, dt.datetime) else ""
+
+
+SYMBOLS = {"GBP": "£", "EUR": "€"}
+
+
+@register.filter
+def money(amount: Any, currency: str | None = None) -> str:
+    """An amount as a person writes it: `£1,120.50`; a currency without a symbol here by
+    its code (`USD 120.50`)."""
+    if amount is None:
+        return ""
+    code = (currency or "GBP").upper()
+    figures = f"{amount:,.2f}"
+    return f"{SYMBOLS[code]}{figures}" if code in SYMBOLS else f"{code} {figures}"
