@@ -270,7 +270,7 @@ def test_the_kept_pdf_has_a_certificate_page_of_both_confirmations(
     # and never by their account's e-mail address.
     named = "Alex Morgan (the complainant)" if kept.case.consent_given_at else "The complainant"
     assert f"<td>{named}</td>" in certificate, certificate
-    assert "(the respondent)" in certificate
+    assert "(the business)" in certificate
     assert "13 January 2027, 10:00:00" in certificate
     assert "alex@example.com" not in certificate
     assert "The complainant, through their own case page" in certificate

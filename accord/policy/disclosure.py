@@ -177,7 +177,7 @@ def parties_named_in_shared_document(case: Case) -> dict[Party, str]:
     named = complainant_named(case, Party.RESPONDENT)
     return {
         Party.COMPLAINANT: f"{named} (the complainant)" if named else "The complainant",
-        Party.RESPONDENT: f"{case.respondent.name} (the {Party.RESPONDENT.label.lower()})",
+        Party.RESPONDENT: f"{case.respondent.name} (the business)",
     }
 
 
