@@ -5,7 +5,8 @@ bounded mixed load from a second process — and, with --peer, django-helpdesk b
 
 Accord runs with 4 web processes (gunicorn), 2 task workers, the sweeper and the
 outbox worker delivering to a local SMTP sink (aiosmtpd), DEBUG off, on a fresh database
-`accord_load` (PostgreSQL at LOAD_PG, default postgres://postgres@127.0.0.1:5432). A
+`accord_load` (PostgreSQL at LOAD_PG, default postgres://postgres@127.0.0.1:5432), with
+the shared cache in Redis (LOAD_CACHE_URL, default redis://127.0.0.1:6379/7). A
 second process on 127.0.0.1 then drives `--clients` concurrent clients, each taking
 `--rounds` turns of the mix: public intake (API), the staff work queue page, the staff
 case page of a case with 200 events, the complainant's case page, the API work queue.
@@ -151,6 +152,8 @@ def _accord_env(url: str, smtp_port: int) -> dict[str, str]:
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(smtp_port),
         LOG_LEVEL="WARNING",
+        # The shared cache production uses (docs/DEPLOY.md): the throttles count in Redis.
+        CACHE_URL=os.environ.get("LOAD_CACHE_URL", "redis://127.0.0.1:6379/7"),
     )
     return env
 
