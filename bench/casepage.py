@@ -125,6 +125,7 @@ def main() -> None:
     args = parser.parse_args()
     bench = _common.setup(args)
     try:
+        from accord.operations.memory import freeze_after_startup
         from bench.scale import verified_client
 
         rows = []
@@ -134,6 +135,7 @@ def main() -> None:
             url = f"/staff/cases/{case.reference}/"
             for events in (20, args.events):
                 grow(case, handler, events)
+                freeze_after_startup()  # as a web process does once it has started
                 profiler = None
                 if args.profile and events == args.events:
                     import cProfile
