@@ -95,13 +95,17 @@ def production_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {
         key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST"))
     }
+    var_dir = Path(extra.pop("ACCORD_VAR_DIR", ROOT / "var"))
     env.update(
         DATABASE_URL=database_url,
         DEBUG="0",
         SECRET_KEY="production-test-key-" + "x" * 40,
         SECURE_SSL_REDIRECT="0",
         SECURE_COOKIES="0",
-        ACCORD_VAR_DIR=str(extra.pop("ACCORD_VAR_DIR", ROOT / "var")),
+        ACCORD_VAR_DIR=str(var_dir),
+        # Its own static root: `collectstatic` rewriting the checkout's staticfiles/
+        # while another test process's whitenoise scans it fails that process.
+        ACCORD_STATIC_ROOT=str(var_dir / "static"),
         CACHE_URL="db://accord_cache",
     )
     env.update(extra)

@@ -66,6 +66,9 @@ def test_two_of_each_process_share_one_database(tmp_path: Path) -> None:
         inbound = free_port(range(PORTS.stop - 1, PORTS.start - 1, -1))
         first = serve(env, tmp_path / "first.log", *each, "--inbound-port", str(inbound))
         second = serve(env, tmp_path / "second.log", "--no-setup", *each)
+        # Collected into the configured static root, not the checkout another test
+        # process's whitenoise is reading.
+        assert (tmp_path / "var" / "static" / "staticfiles.json").exists()
         try:
             statuses = []
             for n in range(8):  # one client, alternating machines
