@@ -316,3 +316,17 @@ def test_public_intake_stays_within_its_query_budget(occs, practice):
     # A keyed submission first looks for an earlier attempt: exactly one statement more.
     assert first_data == data
     assert keyed_data == data + 1
+
+
+def test_a_public_submission_reads_nothing_back_it_has_just_written(ocasa):
+    """The whole request, as the public makes it: the receipt lists the clocks intake
+    started without reading them again, and an in-house team's own respondent is one
+    small read once it exists."""
+    submit(ocasa.slug, complaint_body())  # makes the organisation's own respondent
+    with CaptureQueriesContext(connection) as queries:
+        response = submit(ocasa.slug, complaint_body())
+    assert response.status_code == 201, response.content
+    assert [clock["key"] for clock in response.json()["clocks"]]
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    assert not [sql for sql in reads if "cases_clock" in sql]
+    assert len([sql for sql in reads if "organisations_business" in sql]) == 1

@@ -26,7 +26,7 @@ from accord.cases.choices import Channel, ClockBadge
 from accord.cases.clocks import badge, clocks_of
 from accord.cases.errors import InvalidAction, NotPermitted
 from accord.cases.lookup import visible_case
-from accord.cases.models import Case, Clock, Event
+from accord.cases.models import Case, Event
 from accord.cases.presentation import clock_view as _clock
 from accord.cases.presentation import party_view as _party_view
 from accord.cases.rights import rights_of
@@ -341,7 +341,7 @@ def add_note(
 
 def _receipt(case: Case) -> dict[str, Any]:
     now = timezone.now()
-    clocks = Clock.objects.filter(case=case).order_by("due_at", "key")
+    clocks = sorted(clocks_of(case), key=lambda c: (c.due_at is None, c.due_at or now, c.key))
     return {
         "reference": case.reference,
         "received_at": case.received_at,

@@ -28,6 +28,16 @@ def clocks_of(case: Case) -> list[Clock]:
     return list(case.clocks.all())
 
 
+def clocks_written(case: Case, clocks: list[Clock]) -> None:
+    """`clocks` are all the case's clocks, just inserted: `clocks_of` answers from them
+    without reading them back (intake's receipt lists them)."""
+    # As `prefetch_related_objects` leaves a prefetched relation.
+    queryset: Any = case.clocks.all()
+    queryset._result_cache = sorted(clocks, key=lambda c: (c.started_at, c.key))
+    queryset._prefetch_done = True
+    case.__dict__.setdefault("_prefetched_objects_cache", {})[_CLOCKS] = queryset
+
+
 def happening_of(event: Event, procedure: Procedure) -> Happening | None:
     """The part of an event that clocks react to (None for events they ignore)."""
     data = event.data

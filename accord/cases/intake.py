@@ -20,7 +20,7 @@ from accord import rows
 from accord.accounts.models import User
 from accord.cases import sort_keys
 from accord.cases.choices import VERBAL_CHANNELS, Channel, EventKind, Source
-from accord.cases.clocks import clock_rows, project_events, set_next_deadline
+from accord.cases.clocks import clock_rows, clocks_written, project_events, set_next_deadline
 from accord.cases.errors import InvalidAction
 from accord.cases.models import Case, Complainant, Event
 from accord.cases.search import search_text
@@ -201,6 +201,7 @@ def _open_case(
     for clock in clocks:
         clock.case = case
     rows.insert(clocks)
+    clocks_written(case, clocks)
     send_receipt_notice.enqueue(case.pk)
     return case
 
@@ -250,16 +251,26 @@ def _replayed(existing: Case, fingerprint: str) -> Case:
 def _respondent(organisation: Organisation, respondent_id: int | None) -> tuple[int, str]:
     """The business complained about (id and name); an in-house team's complaints are
     about itself."""
-    pk, name, owner = (rows.column(Business, f) for f in ("pk", "name", "organisation"))
     if respondent_id is not None:
-        which, value = pk, respondent_id
-        refusal = "no such business for this organisation"
-    else:
-        # An in-house organisation is its own respondent (made the first time it is needed).
-        own = self_business(organisation)
-        if own is None:
-            raise InvalidAction("say which business the complaint is about", field="respondent_id")
-        return own.pk, own.name
+        found = _business(organisation, "pk", respondent_id)
+        if found is None:
+            raise InvalidAction("no such business for this organisation", field="respondent_id")
+        return found
+    found = _business(organisation, "is_self", True)
+    if found is not None:
+        return found
+    # An in-house organisation is its own respondent (made the first time it is needed).
+    own = self_business(organisation)
+    if own is None:
+        raise InvalidAction("say which business the complaint is about", field="respondent_id")
+    return own.pk, own.name
+
+
+def _business(organisation: Organisation, field: str, value: int | bool) -> tuple[int, str] | None:
+    """The id and name of the organisation's business whose `field` is `value`."""
+    pk, name, owner, which = (
+        rows.column(Business, f) for f in ("pk", "name", "organisation", field)
+    )
     # One small query, written out: the ORM's query building cost more than the query.
     # Names from the model's meta; every value is a parameter.
     sql = (
@@ -269,9 +280,7 @@ def _respondent(organisation: Organisation, respondent_id: int | None) -> tuple[
     with connection.cursor() as cursor:
         cursor.execute(sql, [organisation.pk, value])
         found = cursor.fetchone()
-    if found is None:
-        raise InvalidAction(refusal, field="respondent_id")
-    return int(found[0]), str(found[1])
+    return None if found is None else (int(found[0]), str(found[1]))
 
 
 def _raised_out_of_time(
