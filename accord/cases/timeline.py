@@ -21,7 +21,7 @@ def events_of(case: Case) -> list[Event]:
     if _EVENTS not in cached:
         prefetch_related_objects(
             [case],
-            Prefetch(_EVENTS, queryset=Event.objects.select_related("actor").order_by("seq")),
+            Prefetch(_EVENTS, queryset=Event.objects.order_by("seq").prefetch_related("actor")),
         )
     return list(case.events.all())
 

@@ -225,6 +225,32 @@ def test_the_page_costs_the_same_queries_with_20_or_200_events(people):
     assert cost() == few
 
 
+def test_a_long_history_shows_the_latest_notes_and_events_with_the_rest_one_link_away(people):
+    reference = submit("ocasa")
+    handler = people["handler"]
+    case = Case.objects.get(reference=reference)
+    actions.assign(case.pk, handler, handler=handler, team=None, now=AT)
+    for n in range(1, 31):
+        actions.add_note(case.pk, handler, f"Note number {n} about the landlord.", now=AT)
+
+    html = page(handler, reference)
+    notes = html.split('id="notes"', 1)[1].split("</section>", 1)[0]
+    assert "Note number 30 about" in notes
+    assert "Note number 11 about" in notes
+    assert "Note number 10 about" not in notes
+    assert 'href="?history=all#notes">Show all 30 notes</a>' in notes
+
+    with time_machine.travel(AT, tick=False):
+        whole = verified_client(handler).get(f"/staff/cases/{reference}/?history=all")
+    notes = whole.content.decode().split('id="notes"', 1)[1].split("</section>", 1)[0]
+    assert "Note number 1 about" in notes
+    assert "Show all" not in notes
+
+    # A short history is shown whole, without the link.
+    short = page(handler, submit("ocasa"))
+    assert "?history=all" not in short
+
+
 def test_expected_step_prefers_the_step_that_meets_the_nearest_clock():
     procedure = next(
         loaded.procedure

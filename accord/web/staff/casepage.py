@@ -40,6 +40,18 @@ from accord.web.staff.forms import (
 )
 from accord.web.staff.mediation import MediationShown, shows_mediation
 
+# A long-running case's page shows its latest history; the rest is one link away.
+TIMELINE_SHOWN = 25
+NOTES_SHOWN = 20
+
+
+def latest(items: list[Any], shown: int, whole: bool) -> tuple[list[Any], int]:
+    """The last `shown` of `items` (all of them when `whole`), and how many are left out."""
+    if whole or len(items) <= shown:
+        return items, 0
+    return items[-shown:], len(items) - shown
+
+
 CLOCK_BADGES = {
     "running": "badge-on-time",
     "open": "badge-on-time",
@@ -159,6 +171,7 @@ class CasePage:
     user: User
     now: dt.datetime
     bound: dict[str, forms.Form] = field(default_factory=dict)
+    whole_history: bool = False  # every note and timeline event, not just the latest
     mediation: MediationShown = field(init=False)
 
     def _form(self, name: str, make: Any) -> Any:
@@ -211,6 +224,12 @@ class CasePage:
             ],
         )
         needed = self._letters_needed(events, letters)
+        timeline, timeline_earlier = latest(
+            [e for e in events if e.kind != EventKind.NOTE], TIMELINE_SHOWN, self.whole_history
+        )
+        notes, notes_earlier = latest(
+            [e for e in events if e.kind == EventKind.NOTE], NOTES_SHOWN, self.whole_history
+        )
         return {
             "mediation": mediation,
             "shows_mediation": shows_mediation(case, mediation),
@@ -231,12 +250,10 @@ class CasePage:
                 if case.outcome in procedure.outcomes
                 else case.outcome
             ),
-            "timeline": [
-                {"event": e, "text": describe(e, procedure)}
-                for e in events
-                if e.kind != EventKind.NOTE
-            ],
-            "notes": [e for e in events if e.kind == EventKind.NOTE],
+            "timeline": [{"event": e, "text": describe(e, procedure)} for e in timeline],
+            "timeline_earlier": timeline_earlier,
+            "notes": notes,
+            "notes_earlier": notes_earlier,
             "clocks": self._clocks(),
             "rights": rights_of(case, procedure, now),
             "threads": self._threads(),

@@ -43,7 +43,12 @@ def case_page_with(
 ) -> HttpResponse:
     """The case page, with the forms that were sent (and their errors) in place."""
     page = CasePage(
-        case, engine.procedure_of(case), staff_user(request), timezone.now(), bound or {}
+        case,
+        engine.procedure_of(case),
+        staff_user(request),
+        timezone.now(),
+        bound or {},
+        whole_history=request.GET.get("history") == "all",
     )
     context = page.context()
     context["organisation"] = case.organisation
