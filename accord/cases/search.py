@@ -2,7 +2,8 @@
 business complained about, or the description.
 
 The names live in other tables, so each case carries them in `search_text`, written by
-intake in the same transaction as the case (names are given once, at intake). On
+intake in the same transaction as the case. A business renamed later is found by its new
+name as well as the one its cases were opened under (`respondent_renamed`). On
 PostgreSQL a generated column `search_vector` (migration 0014) turns the reference,
 `search_text` and the description into one weighted `tsvector`, kept by the database in
 the same statement as the row, with a GIN index over the open cases: a search reads the
@@ -16,8 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet, Value
 from django.db.models.expressions import Expression
+from django.db.models.functions import Concat
 from django.db.models.sql.compiler import SQLCompiler
 
 from accord.cases.models import Case
@@ -36,6 +38,20 @@ POSTGRES_VECTOR = (
 def search_text(*names: str) -> str:
     """What a case is found by besides its reference and description."""
     return " ".join(" ".join(name.split()) for name in names if name and name.strip())
+
+
+def respondent_renamed(business_id: int, name: str) -> int:
+    """The business `business_id` is now called `name`: its cases are found by the new
+    name too (the old one stays: it is the name the complainant used). Returns how many
+    cases gained it."""
+    added = search_text(name)
+    if not added:
+        return 0
+    return (
+        Case.objects.filter(respondent_id=business_id)
+        .exclude(search_text__icontains=added)
+        .update(search_text=Concat(F("search_text"), Value(" " + added)))
+    )
 
 
 def matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accord.cases.search import respondent_renamed
 from accord.organisations.calendar import calendar_changed
 from accord.organisations.models import Business, ClosureDay, ExternalBody, Organisation, Team
 from accord.organisations.respondents import self_business
@@ -68,6 +69,11 @@ class BusinessAdmin(admin.ModelAdmin[Business]):
     list_display = ["name", "organisation", "is_self", "email"]
     list_filter = ["organisation"]
     search_fields = ["name"]
+
+    def save_model(self, request: HttpRequest, obj: Business, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            respondent_renamed(obj.pk, obj.name)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Business]:
         own = _own_organisation_id(request)

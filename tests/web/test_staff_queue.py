@@ -154,3 +154,26 @@ def test_the_navigation_offers_reports_only_to_those_who_may_read_them(staff) ->
     manager_page = verified_client(staff("occs", "manager")).get("/staff/").content.decode()
     assert 'href="/reports/"' not in handler_page
     assert 'href="/reports/"' in manager_page
+
+
+def test_a_business_renamed_in_the_admin_is_found_by_its_new_name_and_its_old(occs, staff):
+    practice = occs.businesses.filter(is_self=False).order_by("pk").first()
+    old_name = practice.name
+    reference = submit("occs", london(2026, 3, 2, 10), respondent_id=practice.pk)
+    root = User.objects.create_superuser("root", "root@example.com", "a long passphrase 1")
+    change = f"/admin/organisations/business/{practice.pk}/change/"
+    form = {
+        "organisation": occs.pk,
+        "name": "Brightside Eyecare Partners",
+        "email": practice.email,
+        "phone": practice.phone,
+        "address": practice.address,
+    }
+    response = verified_client(root).post(change, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    handler = verified_client(staff("occs", "handler"))
+    for words in ("Brightside Eyecare", old_name):
+        found = queue(handler, at=london(2026, 3, 3, 12), q=words).content.decode()
+        assert reference in found, words
+    assert reference not in queue(handler, at=london(2026, 3, 3, 12), q="Nonesuch").content.decode()
