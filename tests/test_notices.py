@@ -194,6 +194,22 @@ def test_a_binding_agreement_tells_each_side_who_does_what_by_when(
         assert "please confirm it on your page" in told.text
 
 
+def test_an_agreement_confirmed_in_the_window_it_was_drawn_up_is_told_once_as_binding(
+    agreed: dict[str, Any],
+) -> None:
+    """Drawn up and confirmed by both sides before the notice went: the notice does not
+    ask the consumer to confirm an agreement that is already binding, nor say again
+    after the terms that an agreement was reached."""
+    case = Case.objects.get(reference=agreed["reference"])
+    with time_machine.travel(CONFIRMED, tick=False):
+        fold_notices.call(case.pk)
+    for address in ("alex@example.com", "practice@brightview.example"):
+        [told] = notices(case, address)[-1:]
+        assert "it is now binding" in told.text
+        assert "The agreement is ready" not in told.text
+        assert "reached an agreement" not in told.text
+
+
 def test_a_reminder_quotes_the_obligation_as_agreed(agreed: dict[str, Any]) -> None:
     """The obligation's own full stop is not followed by another ("practice.. Once")."""
     case = Case.objects.get(reference=agreed["reference"])

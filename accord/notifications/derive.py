@@ -21,6 +21,7 @@ from accord.outbox.threads import STAFF
 from accord.policy import disclosure
 from accord.policy import mediation as policy
 from accord.policy.notices import party_standing, told_of_case
+from accord.procedures.definition import Effect
 from accord.procedures.wording import party_wording
 
 PARTY_VALUES = {party.value for party in Party}
@@ -124,7 +125,16 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
             )
             if text:
                 stage = procedure.stages.get(event.to_stage)
-                digest.add("step", text=text, closes=bool(stage and stage.terminal))
+                transition = procedure.transitions.get(event.action)
+                digest.add(
+                    "step",
+                    text=text,
+                    closes=bool(stage and stage.terminal),
+                    # The step that records the agreement: the binding notice says it.
+                    records_agreement=bool(
+                        transition and Effect.RECORD_AGREEMENT in transition.effects
+                    ),
+                )
     elif kind == EventKind.FEEDBACK and party.value in data.get("invited", ()):
         from accord.mediation.models import Feedback
 
@@ -204,6 +214,14 @@ def derive(case: Case, events: Iterable[Event]) -> list[Digest]:
     for digest in digests.values():
         if digest.letters:
             digest.items = [item for item in digest.items if item["kind"] != "step"]
+        if any(item["kind"] == "agreement_binding" for item in digest.items):
+            # Drawn up and confirmed in one window: nothing is left to confirm; and the
+            # step that records the agreement repeats it.
+            digest.items = [
+                item
+                for item in digest.items
+                if item["kind"] != "agreement" and not item.get("records_agreement")
+            ]
         # The invitation to give feedback says the case closed, unless a step just did.
         closing_told = any(item.get("closes") for item in digest.items)
         for item in digest.items:

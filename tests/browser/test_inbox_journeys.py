@@ -688,6 +688,8 @@ def test_occs_resolved_by_agreement_inboxes(
     )
     assert f"- You, by the end of Friday 8 January 2027: {REFUND}" in binding_told.text
     assert f"- Alex Morgan, by the end of Thursday 31 December 2026: {RETURN}" in binding_told.text
+    for mail in (binding, binding_told):  # the step that recorded it is not told again
+        assert "reached an agreement" not in mail.text
     consumer.append(binding)
     told.append(binding_told)
     assert "Read the agreement document" in alex.open(binding)
