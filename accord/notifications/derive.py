@@ -15,6 +15,7 @@ from typing import Any
 from accord.cases import engine
 from accord.cases.choices import EventKind
 from accord.cases.models import Case, Event
+from accord.letters.kinds import LetterKind
 from accord.mediation.choices import Party, ProposalKind
 from accord.mediation.visibility import documents_told_to, messages_told_to
 from accord.outbox.threads import STAFF
@@ -33,7 +34,7 @@ class Digest:
 
     audience: str
     items: list[dict[str, Any]] = field(default_factory=list)
-    letters: int = 0
+    letters: list[str] = field(default_factory=list)  # kinds of the letters sent it
 
     def add(self, kind: str, **fields: Any) -> None:
         self.items.append({"kind": kind, **fields})
@@ -145,7 +146,7 @@ def _for_party(case: Case, party: Party, event: Event, digest: Digest) -> None:
     elif kind == EventKind.LETTER_SENT and data.get("recipient") == party.value:
         # The letter is its own e-mail, threaded with these; the step it reports is
         # told by the letter, so the window's step notices are left out (see fold).
-        digest.letters += 1
+        digest.letters.append(str(data.get("kind", "")))
 
 
 def _terms(case: Case, party: Party, agreement_id: Any) -> list[dict[str, Any]]:
@@ -214,6 +215,9 @@ def derive(case: Case, events: Iterable[Event]) -> list[Digest]:
     for digest in digests.values():
         if digest.letters:
             digest.items = [item for item in digest.items if item["kind"] != "step"]
+        if LetterKind.FEEDBACK_REQUEST in digest.letters:
+            # The letter asks for the feedback itself, in its own e-mail.
+            digest.items = [item for item in digest.items if item["kind"] != "feedback"]
         if any(item["kind"] == "agreement_binding" for item in digest.items):
             # Drawn up and confirmed in one window: nothing is left to confirm; and the
             # step that records the agreement repeats it.
