@@ -13,7 +13,7 @@ from tests.conftest import london
 
 pytestmark = pytest.mark.django_db
 
-TODAY = london(2026, 12, 1, 10)
+TODAY = london(2026, 12, 3, 10)
 
 
 def get(path: str):
@@ -46,9 +46,9 @@ def test_the_page_carries_the_revision_table_from_the_seed(seeded):
     for cell in ("Ria Green", "James Wood", "Document creation", "John Ellis", "29 July 2022"):
         assert cell in page
     assert '<th scope="col">Approved by</th>' in page
-    # Reviewed on 24 November 2026 (the seed's last row), every 12 months.
+    # Reviewed on 2 December 2026 (the seed's last row, version 3), every 12 months.
     # The one deadline wording (issue 15): the end of the day, with its weekday.
-    assert "next review is due by the end of Wednesday 24 November 2027" in page
+    assert "next review is due by the end of Thursday 2 December 2027" in page
 
 
 def test_headings_come_in_order(seeded):
@@ -92,3 +92,16 @@ def test_an_organisation_without_a_procedure_in_force_is_404_not_500(occs):
 def test_only_reading_is_allowed(seeded):
     with time_machine.travel(TODAY, tick=False):
         assert Client().post("/optimised/procedure/").status_code == 405
+
+
+def test_every_version_of_a_seed_procedure_has_its_row_in_the_revision_table(seeded):
+    """The demo's revision tables name each version its organisation has run."""
+    from accord.organisations.models import Organisation
+    from accord.procedures.registry import registry
+    from accord.quality.reviews import revisions_of
+
+    for organisation in Organisation.objects.all():
+        key = organisation.procedure_key
+        versions = {str(loaded.procedure.version) for loaded in registry().versions_of(key)}
+        recorded = {r.version for r in revisions_of(organisation, key)}
+        assert versions <= recorded, (organisation.slug, versions - recorded)

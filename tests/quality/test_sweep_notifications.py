@@ -90,8 +90,8 @@ def test_the_log_highlights_overdue_actions(seeded, staff):
     assert actions["results"][0]["overdue"] is True
 
 
-# Procedure reviews. Optimised's table was last reviewed on 24 November 2026, every
-# 12 months: due by 24 November 2027, reminded from 30 days before.
+# Procedure reviews. Optimised's table was last reviewed on 2 December 2026, every
+# 12 months: due by 2 December 2027, reminded from 30 days before.
 
 
 def review_mail() -> list[OutboundMessage]:
@@ -101,23 +101,23 @@ def review_mail() -> list[OutboundMessage]:
 def test_the_managers_are_reminded_once_when_the_review_falls_due(seeded, staff):
     managers = [staff("optimised", "manager"), staff("optimised", "manager")]
     staff("optimised", "handler")
-    assert sweep_once(london(2027, 10, 24, 9)).reviews_reminded == 0
-    reminded = sweep_once(london(2027, 10, 25, 9)).reviews_reminded
+    assert sweep_once(london(2027, 11, 1, 9)).reviews_reminded == 0
+    reminded = sweep_once(london(2027, 11, 2, 9)).reviews_reminded
     # Optimised, and the other seed organisations (no managers: the reminder is recorded).
     assert reminded == 3
-    assert sweep_once(london(2027, 10, 26, 9)).reviews_reminded == 0
-    assert sweep_once(london(2027, 12, 1, 9)).reviews_reminded == 0
+    assert sweep_once(london(2027, 11, 3, 9)).reviews_reminded == 0
+    assert sweep_once(london(2027, 12, 10, 9)).reviews_reminded == 0
     mails = review_mail()
     assert sorted(m.to[0] for m in mails) == sorted(m.email for m in managers)
-    assert all("24 November 2027" in m.subject for m in mails)
+    assert all("2 December 2027" in m.subject for m in mails)
     assert ReviewReminder.objects.filter(
-        organisation__slug="optimised", due_on=dt.date(2027, 11, 24)
+        organisation__slug="optimised", due_on=dt.date(2027, 12, 2)
     ).exists()
 
 
 def test_recording_a_review_moves_the_next_one_on(seeded, staff):
     manager = staff("optimised", "manager")
-    sweep_once(london(2027, 11, 1, 9))
+    sweep_once(london(2027, 11, 10, 9))
     with time_machine.travel(london(2027, 11, 20, 10), tick=False):
         response = verified_client(manager).post(
             "/quality/procedures/",
