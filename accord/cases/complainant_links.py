@@ -8,8 +8,10 @@ complainant (the receipt, notices, letters) carries a link of their current gene
 so a later e-mail never stops an earlier one's link working. Asking for a new link
 (`/my/link/`, with the e-mail address and reference; the answer never says whether such
 a case exists) starts a new generation: every link signed before it is refused from
-then on, as a complainant who fears an old e-mail was seen expects. Sessions already
-opened with a link are not signed out by it. Opening a link signs the complainant in for
+then on, as a complainant who fears an old e-mail was seen expects; an e-mail queued to
+them but not yet sent is given a link of the new generation in the same transaction, so
+nothing that reaches them afterwards carries a dead link. Sessions already opened with a
+link are not signed out by it. Opening a link signs the complainant in for
 the session as their own passwordless user (`Complainant.user`, made with an unusable
 password the first time), so every permission check and action treats them exactly as
 the API does.
@@ -17,6 +19,7 @@ the API does.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -29,6 +32,8 @@ from django.urls import reverse
 
 from accord.accounts.models import User
 from accord.cases.models import Case, Complainant
+from accord.outbox.choices import OutboundStatus
+from accord.outbox.models import OutboundMessage
 from accord.outbox.queue import mail_domain, queue_email
 
 SALT = "accord.complainant-link"
@@ -71,6 +76,33 @@ def revoke_earlier_links(case: Case) -> None:
 
 def link_path(case: Case) -> str:
     return reverse("party-link-open", kwargs={"token": link_token(case)})
+
+
+def _link_pattern() -> re.Pattern[str]:
+    before, _, after = reverse("party-link-open", kwargs={"token": "TOKEN"}).partition("TOKEN")
+    return re.compile(re.escape(before) + r"[A-Za-z0-9_:\-]+" + re.escape(after))
+
+
+def _relink_queued(case: Case) -> int:
+    """Give the e-mails queued to the complainant of `case` and not yet sent links of
+    their current generation (each to its own case); returns how many changed."""
+    pattern = _link_pattern()
+    queued = (
+        OutboundMessage.objects.select_for_update(of=("self",))
+        .filter(case__complainant_id=case.complainant_id, status=OutboundStatus.QUEUED)
+        .select_related("case")
+        .order_by("pk")
+    )
+    changed = 0
+    for message in queued:
+        assert message.case is not None  # filtered on its case
+        path = link_path(message.case)
+        text, html = pattern.sub(path, message.text), pattern.sub(path, message.html)
+        if (text, html) != (message.text, message.html):
+            message.text, message.html = text, html
+            message.save(update_fields=["text", "html"])
+            changed += 1
+    return changed
 
 
 def case_for_token(token: str) -> Case:
@@ -190,6 +222,7 @@ def send_new_link(case: Case, *, base_url: str) -> SentLink | None:
     organisation = case.organisation
     with transaction.atomic():
         revoke_earlier_links(case)
+        _relink_queued(case)
         url = base + link_path(case)
         text = (
             f"Dear {case.complainant.name},\n\n"

@@ -184,6 +184,41 @@ def test_asking_for_a_new_link_refuses_the_older_e_mails_links(world) -> None:
     assert not opens_the_case(older[0], world["reference"], NOW + dt.timedelta(hours=1))
 
 
+def test_an_e_mail_still_waiting_to_be_sent_gets_the_new_generations_link(world) -> None:
+    """A notice queued a moment before the complainant asked for a new link goes out
+    after it: it carries a link that works, while an e-mail already sent keeps its old,
+    refused one."""
+    case = world["case"]
+    sent = OutboundMessage.objects.filter(case=case).order_by("pk").first()
+    [sent_link] = LINK.findall(sent.text)
+    sent.status = "sent"
+    sent.save(update_fields=["status"])
+    write_to_the_complainant(world, NOW)  # its notice waits in the outbox
+    [*_, waiting] = [
+        mail
+        for mail in OutboundMessage.objects.filter(case=case, status="queued").order_by("pk")
+        if "alex@example.com" in mail.to
+    ]
+    [old_link] = LINK.findall(waiting.text)
+    asked = at(
+        NOW,
+        Client().post,
+        "/my/link/",
+        {"email": "alex@example.com", "reference": world["reference"]},
+    )
+    assert asked.status_code == 200
+    waiting.refresh_from_db()
+    [relinked] = LINK.findall(waiting.text)
+    assert relinked != old_link
+    assert relinked in waiting.html
+    assert old_link not in waiting.html
+    assert opens_the_case(relinked, world["reference"], NOW)
+    assert not opens_the_case(old_link, world["reference"], NOW)
+    sent.refresh_from_db()
+    assert LINK.findall(sent.text) == [sent_link]
+    assert not opens_the_case(sent_link, world["reference"], NOW)
+
+
 def test_a_session_opened_with_a_replaced_link_is_signed_out(world) -> None:
     """Asking for a new link also ends the sessions the older links opened (on the pages
     and in the API): whoever saw an old e-mail is out as well."""
