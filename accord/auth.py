@@ -10,7 +10,7 @@ from ninja.security import HttpBearer, SessionAuth
 from accord.accounts.models import ApiToken
 from accord.cases.complainant_links import session_link_revoked
 from accord.operations.logs import note_user
-from accord.permissions import staff_role
+from accord.policy.roles import staff_role
 
 
 class TokenAuth(HttpBearer):

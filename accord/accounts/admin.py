@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from accord.accounts.models import ApiToken, User
 from accord.organisations import staffing
 from accord.organisations.models import Business, Organisation, Team
-from accord.permissions import can_administer
+from accord.policy.roles import can_administer
 
 PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
 NAME_FIELDS = {"first_name", "last_name"}

@@ -19,7 +19,7 @@ from accord.cases.rules import apply_effect
 from accord.cases.timeline import append_event, events_of
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Team
-from accord.permissions import can_assign, is_staff_of, roles_on_case, staff_role
+from accord.policy.roles import can_assign, is_staff_of, roles_on_case, staff_role
 from accord.procedures.definition import Clock as ClockDefinition
 from accord.procedures.definition import Effect, Role
 from accord.workdays.deadlines import Extension, Unit

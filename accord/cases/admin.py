@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accord.cases.models import Case, Clock, Event
-from accord.permissions import cases_visible_to
+from accord.policy.disclosure import cases_visible_to
 
 
 class ReadOnlyInline(admin.TabularInline[Any, Case]):

@@ -47,7 +47,7 @@ from accord.cases.schemas import (
 from accord.cases.timeline import events_of
 from accord.letters.steps import StepLetters
 from accord.organisations.models import Organisation, Team
-from accord.permissions import is_staff_of, staff_role
+from accord.policy.roles import is_staff_of, staff_role
 from accord.workdays.deadlines import Unit
 
 intake_router = Router(tags=["intake"])

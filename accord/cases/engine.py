@@ -24,7 +24,7 @@ from accord.cases.models import Case, Clock, Event
 from accord.cases.rules import apply_effect, failed_effects, failed_guards
 from accord.cases.timeline import append_event, events_of
 from accord.organisations.calendar import calendar_for
-from accord.permissions import roles_on_case
+from accord.policy.roles import roles_on_case
 from accord.procedures.definition import Guard, InputKind, Procedure, Role, Transition
 from accord.procedures.registry import registry
 from accord.workdays.wording import format_day

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from accord.accounts.models import User
 from accord.cases.models import Case
-from accord.permissions import cases_visible_to
+from accord.policy.disclosure import cases_visible_to
 
 
 def visible_case(user: User, reference: str) -> Case:

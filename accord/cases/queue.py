@@ -36,7 +36,8 @@ from accord.cases.errors import InvalidAction
 from accord.cases.models import Case
 from accord.keyset import Cursor as Cursor
 from accord.keyset import after, first
-from accord.permissions import cases_visible_to, staff_role
+from accord.policy.disclosure import cases_visible_to
+from accord.policy.roles import staff_role
 
 
 class View(models.TextChoices):

@@ -17,7 +17,7 @@ from accord.cases.errors import NotPermitted
 from accord.inbound.models import InboundMessage
 from accord.inbound.quarantine import quarantine_for, release
 from accord.mediation.choices import Party
-from accord.permissions import staff_role
+from accord.policy.roles import staff_role
 
 router = Router(tags=["inbound"], auth=staff_or_party_auth)
 

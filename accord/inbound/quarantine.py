@@ -19,9 +19,8 @@ from accord.inbound.models import InboundMessage
 from accord.inbound.parsing import parse_leniently
 from accord.inbound.routing import Destination, Refused
 from accord.mediation.choices import Party
-from accord.permissions import staff_role
 from accord.policy.disclosure import has_respondent_party
-from accord.policy.roles import can_triage_email
+from accord.policy.roles import can_triage_email, staff_role
 from accord.storage import StoredFile
 
 

@@ -36,8 +36,8 @@ from accord.mediation.choices import Party
 from accord.mediation.confidentiality import refuse_without_prejudice
 from accord.mediation.opening import reach_respondent
 from accord.notifications import mail
-from accord.permissions import roles_on_case
 from accord.policy.disclosure import has_respondent_party, letter_refusal
+from accord.policy.roles import roles_on_case
 from accord.procedures.definition import Role
 from accord.storage import StoredFile, store
 

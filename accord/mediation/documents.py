@@ -53,7 +53,7 @@ from accord.mediation.models import Document
 from accord.mediation.opening import reach_respondent
 from accord.mediation.threads import thread_of
 from accord.mediation.visibility import require_thread_access
-from accord.permissions import is_staff_of, staff_role
+from accord.policy.roles import is_staff_of, staff_role
 from accord.storage import StoredFile, store
 
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024

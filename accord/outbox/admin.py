@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from accord.outbox.models import OutboundMessage
-from accord.permissions import cases_visible_to
+from accord.policy.disclosure import cases_visible_to
 
 
 @admin.register(OutboundMessage)

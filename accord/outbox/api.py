@@ -13,7 +13,7 @@ from accord.auth import staff_or_party_auth
 from accord.cases.errors import NotPermitted
 from accord.cases.lookup import visible_case
 from accord.outbox.models import OutboundMessage
-from accord.permissions import is_staff_of
+from accord.policy.roles import is_staff_of
 
 router = Router(tags=["outbox"], auth=staff_or_party_auth)
 

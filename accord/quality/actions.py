@@ -21,12 +21,7 @@ from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
 from accord.cases.models import Case
 from accord.cases.timeline import append_event
 from accord.organisations.models import Organisation
-from accord.permissions import (
-    can_manage_quality,
-    can_record_case_quality,
-    is_staff_of,
-    staff_role,
-)
+from accord.policy.roles import can_manage_quality, can_record_case_quality, is_staff_of, staff_role
 from accord.quality.choices import OWNER_SETTABLE, SETTABLE, ActionStatus, QualityChange
 from accord.quality.models import CaseQuality, CorrectiveAction, RootCause
 

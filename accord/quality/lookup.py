@@ -10,7 +10,7 @@ from accord.accounts.models import User
 from accord.cases.errors import NotPermitted
 from accord.cases.models import Case
 from accord.organisations.models import Organisation
-from accord.permissions import staff_role
+from accord.policy.roles import staff_role
 from accord.quality.models import CorrectiveAction
 
 

@@ -23,7 +23,7 @@ from accord.cases.errors import InvalidAction, NotPermitted
 from accord.organisations.calendar import calendar_for
 from accord.organisations.models import Organisation
 from accord.outbox.queue import mail_domain, queue_email
-from accord.permissions import can_manage_quality
+from accord.policy.roles import can_manage_quality
 from accord.procedures.definition import Procedure
 from accord.procedures.registry import UnknownProcedure, registry
 from accord.quality.models import ProcedureRevision, ReviewReminder

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.accounts.models import User
 from accord.cases.errors import ActionRefused, InvalidAction, NotPermitted
 from accord.keyset import Cursor
-from accord.permissions import can_manage_quality, can_record_case_quality
+from accord.policy.roles import can_manage_quality, can_record_case_quality
 from accord.procedures.registry import UnknownProcedure
 from accord.quality import actions, log, reviews
 from accord.quality.choices import OUTSTANDING, ActionFilter, ActionStatus, LogFilter

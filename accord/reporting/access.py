@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from accord.accounts.models import User
 from accord.cases.errors import InvalidAction, NotPermitted
 from accord.organisations.models import Organisation
-from accord.permissions import can_see_reports
+from accord.policy.roles import can_see_reports
 
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # SlugField's characters
 SLUG_MAX = 50

@@ -19,7 +19,7 @@ from accord.cases.complainant_links import SESSION_REVOKED, session_link_revoked
 from accord.cases.lookup import visible_case
 from accord.cases.models import Case
 from accord.mediation.choices import Party
-from accord.permissions import roles_on_case, staff_role
+from accord.policy.roles import roles_on_case, staff_role
 from accord.procedures.definition import Role
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from accord.accounts.models import User
 from accord.mediation.choices import Answer, ProposalKind
-from accord.permissions import staff_role
+from accord.policy.roles import staff_role
 from accord.web.forms import AccessibleFormMixin
 
 

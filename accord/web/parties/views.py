@@ -19,7 +19,7 @@ from accord.cases.complainant_links import (
     user_for_token,
 )
 from accord.cases.presentation import where_it_stands
-from accord.permissions import cases_visible_to
+from accord.policy.disclosure import cases_visible_to
 from accord.policy.roles import standing
 from accord.web.parties.access import party_required, party_user
 from accord.web.parties.forms import BusinessLoginForm, LinkRequestForm

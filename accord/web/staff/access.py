@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from accord.permissions import staff_role
+from accord.policy.roles import staff_role
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 

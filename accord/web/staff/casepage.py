@@ -23,8 +23,8 @@ from accord.letters.models import Letter, LetterStatus, Recipient
 from accord.mediation.choices import Party
 from accord.mediation.visibility import visible_messages
 from accord.organisations.models import Team
-from accord.permissions import can_assign, staff_role
 from accord.policy.disclosure import has_respondent_party
+from accord.policy.roles import can_assign, staff_role
 from accord.procedures.definition import Procedure, Role
 from accord.procedures.next_step import ends_unresolved, expected_step
 from accord.procedures.stage_uses import after_consent, uses_agreement

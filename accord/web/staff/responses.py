@@ -16,7 +16,7 @@ from accord.cases import engine
 from accord.cases.errors import ActionRefused
 from accord.cases.lookup import visible_case
 from accord.cases.models import Case
-from accord.permissions import is_staff_of
+from accord.policy.roles import is_staff_of
 from accord.web.forms import add_refusal
 from accord.web.staff.casepage import CasePage
 

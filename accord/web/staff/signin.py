@@ -27,7 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja.throttling import SimpleRateThrottle
 
 from accord.accounts.models import User
-from accord.permissions import staff_role
+from accord.policy.roles import staff_role
 from accord.web.staff.forms import CodeForm, PasswordForm
 
 PENDING = "accord.staff_pending"

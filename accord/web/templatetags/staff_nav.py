@@ -6,8 +6,7 @@ from typing import Any
 
 from django import template
 
-from accord.permissions import can_see_reports
-from accord.policy.roles import can_administer
+from accord.policy.roles import can_administer, can_see_reports
 
 register = template.Library()
 
