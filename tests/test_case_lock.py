@@ -4,10 +4,15 @@ the whole database for a write anyway)."""
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
+from accord.accounts.models import User
+from accord.cases import actions, sort_keys
 from accord.cases.engine import lock_case
 from accord.cases.models import Case
 from tests.conftest import ApiClient, complaint_body
@@ -39,3 +44,43 @@ def test_locking_a_case_leaves_its_organisation_and_complainant_free(committed_d
                 other.execute(
                     "SELECT id FROM cases_case WHERE id = %s FOR UPDATE NOWAIT", [case.pk]
                 )
+
+
+def test_an_assignment_waits_for_its_handlers_rename_and_sorts_by_the_new_name(
+    committed_db, ocasa, staff
+):
+    """A rename locks the member of staff before it rewrites their cases' sort key; an
+    assignment takes the same lock before the case's, so one assigned while the rename
+    is under way waits, and reads the new name (not the one its request loaded)."""
+    manager, handler = staff("ocasa", "manager"), staff("ocasa", "handler")
+    made = ApiClient().post("/organisations/ocasa/complaints", complaint_body())
+    assert made.status_code == 201, made.content
+    case = Case.objects.get(reference=made.json()["reference"])
+    loaded = User.objects.get(pk=handler.pk)  # as the assigning request read it
+    failures: list[BaseException] = []
+
+    def assign() -> None:
+        try:
+            actions.assign(case.pk, manager, handler=loaded, now=timezone.now())
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    with psycopg.connect(**connection.get_connection_params()) as renaming:
+        renaming.execute("SELECT id FROM accounts_user WHERE id = %s FOR UPDATE", [handler.pk])
+        renaming.execute(
+            "UPDATE accounts_user SET first_name = 'Zed', last_name = 'Zulu' WHERE id = %s",
+            [handler.pk],
+        )
+        worker = threading.Thread(target=assign)
+        worker.start()
+        worker.join(1.0)
+        assert worker.is_alive()  # waiting for the rename
+        renaming.commit()
+    worker.join(30)
+    assert not failures, failures
+    case.refresh_from_db()
+    assert case.handler_id == handler.pk
+    assert case.handler_sort == sort_keys.handler(User.objects.get(pk=handler.pk))
+    assert "zed" in case.handler_sort

@@ -105,6 +105,11 @@ def assign(
     """Assign the case to a handler (None: unassign; KEEP: leave it) and/or a team.
     Asking for the assignment the case already has changes nothing and writes no event."""
     with transaction.atomic():
+        if isinstance(handler, User):
+            # The queue sorts by the handler's name: read it under the lock a rename
+            # takes (`organisations.staffing.rename`), and before the case's, in the
+            # order a rename takes them, so neither leaves a stale one behind.
+            handler = User.objects.select_for_update().get(pk=handler.pk)
         case = lock_case(case_id)
         role = _require_staff(case, actor)
         if not case.is_open:
@@ -130,8 +135,9 @@ def assign(
                 "team": team.pk if team else case.team_id,
             },
         )
+        if handler_id(handler) != case.handler_id:
+            case.handler_sort = sort_keys.handler(handler)
         case.handler = handler
-        case.handler_sort = sort_keys.handler(handler)
         if team is not None:
             case.team = team
         case.save()

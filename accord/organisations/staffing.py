@@ -58,6 +58,10 @@ def rename(user: User, *, first_name: str, last_name: str) -> None:
     be reopened), in one transaction. Every edit of a name comes through here (the
     Django admin, the demo seed), not through a signal: the write is where it is seen."""
     with transaction.atomic():
+        # Locked first, as an assignment locks the handler before the case: a case
+        # assigned meanwhile is either assigned before (and updated here) or after (and
+        # reads the new name).
+        User.objects.select_for_update().only("pk").get(pk=user.pk)
         user.first_name, user.last_name = first_name, last_name
         user.save(update_fields=["first_name", "last_name"])
         Case.objects.filter(handler=user).update(handler_sort=sort_keys.handler(user))
