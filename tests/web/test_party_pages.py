@@ -189,7 +189,7 @@ def test_an_e_mail_still_waiting_to_be_sent_gets_the_new_generations_link(world)
     after it: it carries a link that works, while an e-mail already sent keeps its old,
     refused one."""
     case = world["case"]
-    sent = OutboundMessage.objects.filter(case=case).order_by("pk").first()
+    sent = OutboundMessage.objects.filter(case=case).order_by("pk")[0]
     [sent_link] = LINK.findall(sent.text)
     sent.status = "sent"
     sent.save(update_fields=["status"])
