@@ -23,7 +23,7 @@ REDIS_URL = "redis://127.0.0.1:6379/3"
 def test_the_default_cache_is_the_database_table(settings: Any) -> None:
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     assert cache_from_url("redis://cache.internal:6379/0")["BACKEND"] == (
-        "django.core.cache.backends.redis.RedisCache"
+        "accord.redis_cache.RedisCache"
     )
     with pytest.raises(ValueError, match="CACHE_URL"):
         cache_from_url("memcached://x")
@@ -90,3 +90,27 @@ def test_the_staff_lockout_counts_across_processes(two_clients: Any) -> None:
         throttle = WrongPasswordThrottle("OCASA-handler ")
         throttle.cache = client
         assert throttle.spent(request)
+
+
+def test_the_redis_cache_keeps_one_client_and_shares_it_between_threads() -> None:
+    """A Redis client is built once per connection pool, not for every cache call (that
+    cost a fifth of a millisecond a call), and threads sharing it each get their own
+    answers."""
+    if not _redis_reachable():
+        pytest.skip(f"Redis is not running at {REDIS_URL}")
+    from concurrent.futures import ThreadPoolExecutor
+
+    with override_settings(CACHES={"default": cache_from_url(REDIS_URL)}):
+        cache = caches.create_connection("default")
+        cache.clear()
+        client = cache._cache.get_client()  # type: ignore[attr-defined]
+        assert cache._cache.get_client(write=True) is client  # type: ignore[attr-defined]
+
+        def round_trip(i: int) -> Any:
+            cache.set(f"thread-{i}", i)
+            return cache.get(f"thread-{i}")
+
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(round_trip, range(200))) == list(range(200))
+        assert cache._cache.get_client() is client  # type: ignore[attr-defined]
+        cache.clear()
