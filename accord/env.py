@@ -30,7 +30,8 @@ def envlist(name: str, default: list[str]) -> list[str]:
 
 def cache_from_url(url: str) -> dict[str, object]:
     """A CACHES entry from a URL: redis://host:port/db (or rediss://) for Django's
-    RedisCache (accord.redis_cache), db://table for the database cache, locmem:// for one process's memory."""
+    RedisCache (through accord.redis_cache), db://table for the database cache,
+    locmem:// for one process's memory."""
     scheme, _, rest = url.partition("://")
     if scheme in {"redis", "rediss"}:
         return {"BACKEND": "accord.redis_cache.RedisCache", "LOCATION": url}
