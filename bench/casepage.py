@@ -138,9 +138,7 @@ def main() -> None:
                 freeze_after_startup()  # as a web process does once it has started
                 profiler = None
                 if args.profile and events == args.events:
-                    import cProfile
-
-                    profiler = cProfile.Profile()
+                    profiler = _common.profiler()
                     profiler.enable()
                 queries, latencies, statements = measure(client, url, args.requests)
                 if profiler is not None:

@@ -24,7 +24,6 @@ sys.path.insert(0, str(_BENCH_DIR.parent))
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
-import cProfile  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
@@ -152,7 +151,7 @@ def bench_direct(orgs: Orgs, n: int, profile: bool) -> None:
     from accord.cases.intake import receive_complaint
 
     complaints = [(orgs.pick(i), _complaint(i, orgs.respondent[orgs.pick(i).pk])) for i in range(n)]
-    profiler = cProfile.Profile() if profile else None
+    profiler = _common.profiler() if profile else None
     latencies: list[float] = []
     if profiler:
         profiler.enable()

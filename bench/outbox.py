@@ -144,9 +144,7 @@ def run(args: argparse.Namespace) -> None:
 
         profiler = None
         if args.profile:
-            import cProfile
-
-            profiler = cProfile.Profile()
+            profiler = _common.profiler()
             profiler.enable()
         started = time.perf_counter()
         result = deliver_pending(batch=args.batch)

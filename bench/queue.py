@@ -36,7 +36,6 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH_DIR]
 sys.path.insert(0, str(_BENCH_DIR.parent))
 
 import argparse  # noqa: E402
-import cProfile  # noqa: E402
 import datetime as dt  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
@@ -435,7 +434,7 @@ def measure(size: int, requests: int, explain: bool, profile: bool) -> dict[str,
     results = {}
     print(f"\n  pages of 50 as {TOKEN}, {requests} requests each (test Client, in-process):")
     for label, url in pages.items():
-        profiler = cProfile.Profile() if profile and label == "first" else None
+        profiler = _common.profiler() if profile and label == "first" else None
         if profiler:
             profiler.enable()
         result = measure_page(client, url, requests, explain)

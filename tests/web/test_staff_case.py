@@ -14,6 +14,8 @@ from accord.accounts.models import User
 from accord.cases import engine
 from accord.cases.models import Case, Event
 from accord.letters.models import Letter
+from accord.mediation import threads
+from accord.mediation.choices import Party
 from accord.mediation.models import Message
 from tests.conftest import ApiClient, complaint_body, london, take, verified_client
 
@@ -223,6 +225,45 @@ def test_notes_messages_and_relay(people, occs, staff):
     assert copy.relay_edited
     assert "Rang the practice." in html
     assert "Message relayed from the complainant to the respondent (edited)" in html
+
+
+def test_a_long_thread_shows_its_latest_messages_and_the_rest_one_link_away(people, occs, staff):
+    handler = staff("occs", "handler")
+    reference = submit(
+        "occs", london(2026, 11, 30, 10), respondent_id=occs.businesses.order_by("pk").first().pk
+    )
+    case = Case.objects.get(reference=reference)
+    at = london(2026, 11, 30, 11)
+    for n in range(1, 26):
+        threads.post_message(case.pk, handler, Party.COMPLAINANT, f"Message number {n}.", now=at)
+    threads.post_message(case.pk, handler, Party.RESPONDENT, "Only one here.", now=at)
+    client = verified_client(handler)
+    base = f"/staff/cases/{reference}"
+
+    def thread(html: str, party: str) -> str:
+        return html.split(f'id="thread-{party}"', 1)[1].split('class="thread"', 1)[0]
+
+    with time_machine.travel(london(2026, 11, 30, 12), tick=False):
+        html = client.get(f"{base}/").content.decode()
+        mine = thread(html, "complainant")
+        assert "Message number 25." in mine
+        assert "Message number 6." in mine
+        assert "Message number 5." not in mine
+        assert 'href="?history=all#thread-complainant">Show the whole thread (25 messages)' in mine
+        assert "Show the whole thread" not in thread(html, "respondent")
+
+        whole = client.get(f"{base}/?history=all").content.decode()
+        assert "Message number 1." in thread(whole, "complainant")
+        assert "Show the whole thread" not in whole
+
+        # A relay of an older message sent back with an error shows it in its thread.
+        first = Message.objects.get(thread__case=case, body="Message number 1.")
+        refused = client.post(f"{base}/relay/{first.pk}/", {**key(), f"relay-{first.pk}-body": ""})
+    assert refused.status_code == 400
+    mine = thread(refused.content.decode(), "complainant")
+    assert "Message number 1." in mine
+    assert f'id="id_relay-{first.pk}-body"' in mine
+    assert "error" in mine
 
 
 def test_assignment_from_the_page(people):

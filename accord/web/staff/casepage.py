@@ -43,6 +43,7 @@ from accord.web.staff.mediation import MediationShown, shows_mediation
 # A long-running case's page shows its latest history; the rest is one link away.
 TIMELINE_SHOWN = 25
 NOTES_SHOWN = 20
+MESSAGES_SHOWN = 20  # of each thread
 
 
 def latest(items: list[Any], shown: int, whole: bool) -> tuple[list[Any], int]:
@@ -159,6 +160,7 @@ class ThreadShown:
     form: MessageForm
     documents: list[Any]
     upload_form: Any
+    earlier: int = 0  # older messages left out of `messages`
 
 
 @dataclass
@@ -171,7 +173,7 @@ class CasePage:
     user: User
     now: dt.datetime
     bound: dict[str, forms.Form] = field(default_factory=dict)
-    whole_history: bool = False  # every note and timeline event, not just the latest
+    whole_history: bool = False  # every note, message and event, not just the latest
     mediation: MediationShown = field(init=False)
 
     def _form(self, name: str, make: Any) -> Any:
@@ -347,11 +349,9 @@ class CasePage:
         """Both threads side by side in a mediation; the complainant's alone where the
         organisation is itself the respondent."""
         documents = self.mediation.documents()
-        by_party: dict[str, list[dict[str, Any]]] = {p.value: [] for p in Party}
+        by_party: dict[str, list[Any]] = {p.value: [] for p in Party}
         for message in visible_messages(self.user, self.case).order_by("sent_at", "id"):
-            name = f"relay-{message.pk}"
-            relay = self.bound.get(name) or RelayForm(message.pk, initial={"body": message.body})
-            by_party[message.thread.party].append({"message": message, "relay_form": relay})
+            by_party[message.thread.party].append(message)
         shown = []
         mediates = party_wording(self.procedure).mediates
         for party in Party:
@@ -361,6 +361,7 @@ class CasePage:
                 and not by_party[party.value]
             ):
                 continue  # an in-house complaint: no thread with the organisation itself
+            messages, earlier = self._latest_messages(by_party[party.value])
             form = self.bound.get(f"message-{party.value}")
             if not isinstance(form, MessageForm):
                 form = MessageForm(party.value)
@@ -373,13 +374,28 @@ class CasePage:
                 ThreadShown(
                     party.value,
                     label,
-                    by_party[party.value],
+                    messages,
                     form,
                     documents[party.value],
                     self.mediation.upload_form(party),
+                    earlier,
                 )
             )
         return shown
+
+    def _latest_messages(self, messages: list[Any]) -> tuple[list[dict[str, Any]], int]:
+        """A thread's latest messages, each with its relay form; the whole thread when
+        asked, or when a relay of an older one came back with errors to show."""
+        whole = self.whole_history or any(f"relay-{m.pk}" in self.bound for m in messages)
+        shown, earlier = latest(messages, MESSAGES_SHOWN, whole)
+        return [
+            {
+                "message": message,
+                "relay_form": self.bound.get(f"relay-{message.pk}")
+                or RelayForm(message.pk, initial={"body": message.body}),
+            }
+            for message in shown
+        ], earlier
 
     def _letters_needed(self, events: list[Event], letters: list[Letter]) -> list[dict[str, Any]]:
         """Each copy a step required (one per party), sent or owed."""
