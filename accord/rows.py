@@ -6,7 +6,10 @@ and gives each its primary key, as `save(force_insert=True)` / `bulk_create` wou
 same columns, the values prepared by each field (`pre_save`, `get_db_prep_save`: JSON,
 dates, foreign keys, `auto_now_add`), in the caller's transaction. The statement text is
 built once per model, database vendor and row count. It sends no signals (Accord
-connects none to these models) and never updates: an instance already saved is refused."""
+connects none to these models) and never updates: an instance already saved is refused.
+
+`keep_related` holds rows read by hand as an instance's related objects, as
+`prefetch_related` would leave them (a case's events and clocks, read once a request)."""
 
 from __future__ import annotations
 
@@ -63,3 +66,27 @@ def insert(objs: Sequence[models.Model]) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = db.alias
+
+
+def keep_related(instance: models.Model, name: str, objs: Sequence[Any]) -> None:
+    """Hold `objs` as `instance`'s related objects `name` (a reverse foreign key), as
+    `prefetch_related` leaves them: `getattr(instance, name).all()` answers from them
+    without a query, until `forget_related`. Each object's foreign key to `instance`
+    answers with `instance`, as after a prefetch."""
+    manager: Any = getattr(instance, name)
+    for obj in objs:
+        manager.field.set_cached_value(obj, instance)
+    queryset = manager.all()
+    queryset._result_cache = list(objs)
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def kept_related(instance: models.Model, name: str) -> list[Any] | None:
+    """The related objects `name` held for `instance`, or None if none are."""
+    queryset = getattr(instance, "_prefetched_objects_cache", {}).get(name)
+    return None if queryset is None else list(queryset._result_cache)
+
+
+def forget_related(instance: models.Model, name: str) -> None:
+    getattr(instance, "_prefetched_objects_cache", {}).pop(name, None)

@@ -6,13 +6,15 @@ from __future__ import annotations
 import pytest
 import time_machine
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accord.cases import actions, engine
 from accord.cases.choices import Channel
-from accord.cases.clocks import clock_rows, project_events
+from accord.cases.clocks import clock_rows, clocks_of, project_events
 from accord.cases.errors import ActionRefused
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import AppendOnlyError, Case, Clock, Event
+from accord.cases.timeline import append_event, events_of
 from accord.organisations.calendar import calendar_for
 from accord.workdays.deadlines import Unit
 from tests.conftest import london
@@ -87,6 +89,35 @@ def test_each_action_writes_exactly_one_event_in_sequence(case_and_handler):
     assert acknowledged.actor == handler
     assert acknowledged.actor_role == "handler"
     assert Case.objects.get(pk=case.pk).event_count == 6
+
+
+def test_a_cases_events_and_clocks_are_read_once_with_their_actors(case_and_handler):
+    case, handler = case_and_handler
+    now = london(2026, 12, 29, 9, 0)
+    actions.assign(case.pk, handler, handler=handler, now=now)
+    actions.add_note(case.pk, handler, "Called the tenant.", now=now)
+    case = Case.objects.get(pk=case.pk)
+    with CaptureQueriesContext(connection) as read:
+        events = events_of(case)
+        clocks = clocks_of(case)
+    assert len(read.captured_queries) == 3  # events, their actors, clocks
+    with CaptureQueriesContext(connection) as again:
+        assert [e.kind for e in events_of(case)] == ["received", "assigned", "note"]
+        assert [e.actor for e in events] == [None, handler, handler]
+        assert all(e.case is case for e in events)
+        assert all(c.case is case for c in clocks)
+        assert [c.key for c in clocks_of(case)] == [c.key for c in clocks]
+        assert case.events.count() == 3  # the relation answers from what was read
+    assert again.captured_queries == []
+    events_of(case).clear()  # a reader's list is its own
+    assert len(events_of(case)) == 3
+
+    # Appending through the case object reads the timeline afresh next time.
+    with transaction.atomic():
+        Case.objects.select_for_update().get(pk=case.pk)
+        append_event(case, kind="note", at=now, actor=handler, reason="Rang again.")
+        case.save()
+    assert [e.reason for e in events_of(case)][-1] == "Rang again."
 
 
 def test_a_refused_action_changes_nothing(case_and_handler):

@@ -6,8 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
-
+from accord import rows
 from accord.cases.choices import ClockBadge, ClockStatus, EventKind
 from accord.cases.models import Case, Clock, Event
 from accord.procedures.clocks import Happening, ProjectedClock, project
@@ -21,21 +20,17 @@ _CLOCKS = "clocks"
 def clocks_of(case: Case) -> list[Clock]:
     """The case's stored clocks in the order they started: read once for this case
     object, and again after they are stored through it."""
-    if _CLOCKS not in getattr(case, "_prefetched_objects_cache", {}):
-        prefetch_related_objects(
-            [case], Prefetch(_CLOCKS, queryset=Clock.objects.order_by("started_at", "key"))
-        )
-    return list(case.clocks.all())
+    kept = rows.kept_related(case, _CLOCKS)
+    if kept is None:
+        kept = list(Clock.objects.filter(case=case).order_by("started_at", "key"))
+        rows.keep_related(case, _CLOCKS, kept)
+    return kept
 
 
 def clocks_written(case: Case, clocks: list[Clock]) -> None:
     """`clocks` are all the case's clocks, just inserted: `clocks_of` answers from them
     without reading them back (intake's receipt lists them)."""
-    # As `prefetch_related_objects` leaves a prefetched relation.
-    queryset: Any = case.clocks.all()
-    queryset._result_cache = sorted(clocks, key=lambda c: (c.started_at, c.key))
-    queryset._prefetch_done = True
-    case.__dict__.setdefault("_prefetched_objects_cache", {})[_CLOCKS] = queryset
+    rows.keep_related(case, _CLOCKS, sorted(clocks, key=lambda c: (c.started_at, c.key)))
 
 
 def happening_of(event: Event, procedure: Procedure) -> Happening | None:
@@ -199,7 +194,7 @@ def store_clocks(
     if to_update:
         Clock.objects.bulk_update(to_update, CLOCK_FIELDS)
     set_next_deadline(case, [*to_create, *to_update, *_unchanged(existing, to_update)])
-    getattr(case, "_prefetched_objects_cache", {}).pop(_CLOCKS, None)
+    rows.forget_related(case, _CLOCKS)
 
 
 def _unchanged(existing: dict[str, Clock], updated: list[Clock]) -> list[Clock]:
