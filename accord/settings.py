@@ -110,6 +110,8 @@ TEMPLATES = [
         },
     },
 ]
+# Form widgets render through Jinja2 where it has the template (accord/web/form_renderer.py).
+FORM_RENDERER = "accord.web.form_renderer.FormRenderer"
 
 # SQLite by default: nothing to install. DATABASE_URL selects PostgreSQL.
 # BEGIN IMMEDIATE makes SQLite take its write lock when a transaction starts, so two

@@ -30,6 +30,12 @@ def events_of(case: Case) -> list[Event]:
     return kept
 
 
+def events_if_read(case: Case) -> list[Event] | None:
+    """The case's events if `events_of` has read them for this case object, else None:
+    for a reader that needs only a few of them and would otherwise query for those."""
+    return rows.kept_related(case, _EVENTS)
+
+
 def _forget_events(case: Case) -> None:
     rows.forget_related(case, _EVENTS)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from accord.cases.choices import EventKind
 from accord.cases.models import Case
+from accord.cases.timeline import events_if_read, events_of
 from accord.letters.models import Letter, LetterStatus
 
 
@@ -29,9 +30,15 @@ class Owed:
 
 def outstanding(case: Case) -> list[Owed]:
     """The letters owed on the case and not yet sent, oldest first."""
+    read = events_if_read(case)
+    steps = (
+        [event for event in read if event.kind == EventKind.TRANSITION]
+        if read is not None
+        else case.events.filter(kind=EventKind.TRANSITION).order_by("seq")
+    )
     owed = [
         Owed(str(item["name"]), str(item["recipient"]), event.seq)
-        for event in case.events.filter(kind=EventKind.TRANSITION).order_by("seq")
+        for event in steps
         for item in (event.data or {}).get("letters_owed", ())
     ]
     if not owed:
@@ -61,9 +68,7 @@ def awaiting(case: Case) -> dict[str, list[Owed]]:
     from accord.cases.engine import procedure_of
     from accord.organisations.calendar import calendar_for
 
-    projected = project_events(
-        case.events.order_by("seq"), procedure_of(case), calendar_for(case.organisation)
-    )
+    projected = project_events(events_of(case), procedure_of(case), calendar_for(case.organisation))
     waits: dict[str, list[Owed]] = {}
     for key, clock in projected.items():
         if clock.run.is_running and clock.run.awaiting_letters:

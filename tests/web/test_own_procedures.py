@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from html import unescape
 from typing import Any
 
 import pytest
@@ -86,16 +87,9 @@ def form_values(html: str) -> dict[str, Any]:
         elif kind and kind.group(1) == "submit":
             continue
         else:
-            data[name.group(1)] = value.group(1) if value else ""
+            data[name.group(1)] = unescape(value.group(1)) if value else ""
     for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
-        data[name] = (
-            body.strip("\n")
-            .replace("&#x27;", "'")
-            .replace("&quot;", '"')
-            .replace("&amp;", "&")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-        )
+        data[name] = unescape(body.strip("\n"))
     for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         chosen = re.findall(r'<option value="([^"]*)"[^>]*selected', body)
         if chosen:
