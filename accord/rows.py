@@ -8,6 +8,11 @@ dates, foreign keys, `auto_now_add`), in the caller's transaction. The statement
 built once per model, database vendor and row count. It sends no signals (Accord
 connects none to these models) and never updates: an instance already saved is refused.
 
+`children` reads every row of one model under one parent (a case's events, clocks,
+submissions...) as `Model.objects.filter(parent=id).order_by(...)` would, with the SQL
+Django compiles for that query reused: compiling it was most of the cost of such a read
+(a case's clocks: 0.50 ms through the ORM, 0.13 ms of it the database's).
+
 `keep_related` holds rows read by hand as an instance's related objects, as
 `prefetch_related` would leave them (a case's events and clocks, read once a request)."""
 
@@ -18,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models.signals import post_init, pre_init
 
 
 def table(model: type[models.Model]) -> str:
@@ -66,6 +72,67 @@ def insert(objs: Sequence[models.Model]) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = db.alias
+
+
+_PROBE = 987_654_321  # the parent id the statement is first compiled with
+
+
+@functools.lru_cache(maxsize=128)
+def _children_statement(
+    model: type[models.Model], parent: str, order_by: tuple[str, ...], alias: str
+) -> tuple[str, list[str], dict[int, Any]]:
+    """Django's own SQL for the read (select list, the model's ordering or `order_by`,
+    quoting), its column order and its value converters, compiled once."""
+    field = next((f for f in model._meta.concrete_fields if f.name == parent), None)
+    if field is None or not field.many_to_one:
+        raise ValueError(f"{model.__name__}.{parent}: not a foreign key of the model")
+    queryset = model._base_manager.using(alias).filter(**{parent: _PROBE})
+    if order_by:
+        queryset = queryset.order_by(*order_by)
+    compiler = queryset.query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    selected = [col for col, _, _ in compiler.select]
+    names = [col.target.attname for col in selected]
+    if list(params) != [_PROBE] or names != [f.attname for f in model._meta.concrete_fields]:
+        raise ValueError(f"{model.__name__}.{parent}: not a plain read of whole rows")
+    return sql, names, compiler.get_converters(selected)
+
+
+def children(
+    model: type[models.Model], parent: str, parent_id: int, order_by: Sequence[str] = ()
+) -> list[Any]:
+    """Every `model` row whose foreign key `parent` is `parent_id`, ordered by
+    `order_by` (the model's own ordering if empty): what
+    `model.objects.filter(**{parent: parent_id}).order_by(*order_by)` gives."""
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        raise ValueError(f"{model.__name__} has init signals; read it through the ORM")
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, names, converters = _children_statement(model, parent, tuple(order_by), db.alias)
+    with db.cursor() as cursor:
+        cursor.execute(sql, [parent_id])
+        found = cursor.fetchall()
+    objs = []
+    for row in found:
+        if converters:
+            values = list(row)
+            for position, (functions, expression) in converters.items():
+                for convert in functions:
+                    values[position] = convert(values[position], expression, db)
+            row = values
+        objs.append(_loaded(model, db.alias, names, row))
+    return objs
+
+
+def _loaded(model: type[models.Model], alias: str, names: list[str], row: Sequence[Any]) -> Any:
+    """The instance `model.from_db` would make of a whole row, without `Model.__init__`
+    (a fifth of a 200-event read): the values set as `__init__` sets them for a model
+    with no init signals, the state of a row loaded from `alias`."""
+    obj = model.__new__(model)
+    obj.__dict__.update(zip(names, row, strict=True))
+    state = models.base.ModelState()
+    state.adding, state.db = False, alias
+    obj._state = state
+    return obj
 
 
 def keep_related(instance: models.Model, name: str, objs: Sequence[Any]) -> None:

@@ -1,15 +1,26 @@
 """`accord.rows.insert` writes new rows as `save(force_insert=True)` would: every column,
 each value prepared by its field (JSON, dates, foreign keys), the primary keys set, in
-the caller's transaction; an instance already saved is refused."""
+the caller's transaction; an instance already saved is refused. `accord.rows.children`
+reads a parent's rows as the ORM's filter would: the same values, converted by each
+field (JSON, dates, times), the same order, instances that save and follow relations."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pytest
 from django.db import transaction
+from django.db.models.signals import post_init
 
 from accord import rows
-from accord.cases.models import Complainant
+from accord.cases import actions
+from accord.cases.choices import Channel
+from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
+from accord.cases.models import Clock, Complainant, Event
 from accord.mediation.models import Feedback
+from accord.organisations.models import ClosureDay, Team
+from tests.conftest import london
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +52,63 @@ def test_rows_follow_the_callers_transaction() -> None:
     with pytest.raises(RuntimeError):
         attempt()
     assert not Complainant.objects.filter(name="Rolled back").exists()
+
+
+def _fields(objs: list[Any]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in vars(o).items() if k != "_state"} for o in objs]
+
+
+def test_a_parents_rows_read_as_the_orm_reads_them(ocasa, staff) -> None:
+    handler = staff("ocasa", "handler")
+    complaint = Complaint(
+        complainant=ComplainantDetails(name="Robin", email="robin@example.com"),
+        description="The boiler has been broken for a month.",
+        channel=Channel.EMAIL,
+    )
+    case, _ = receive_complaint(ocasa, complaint, now=london(2026, 12, 24, 10, 0))
+    actions.assign(case.pk, handler, handler=handler, now=london(2026, 12, 29, 9, 0))
+    actions.add_note(case.pk, handler, "Called \u2603 the tenant.", now=london(2026, 12, 29, 9, 5))
+    ClosureDay.objects.create(organisation=ocasa, date=dt.date(2026, 12, 31), name="Stocktake")
+
+    for model, parent, parent_id, order in (
+        (Event, "case", case.pk, ["seq"]),  # JSON data, times, actors
+        (Clock, "case", case.pk, ["started_at", "key"]),  # JSON explanation, dates
+        (Clock, "case", case.pk, []),  # the model's own ordering
+        (ClosureDay, "organisation", ocasa.pk, []),
+        (Team, "organisation", ocasa.pk, ["-name"]),
+    ):
+        manager: Any = model.objects
+        through_orm = manager.filter(**{parent: parent_id})
+        expected = list(through_orm.order_by(*order) if order else through_orm)
+        read = rows.children(model, parent, parent_id, order)
+        assert _fields(read) == _fields(expected), model.__name__
+        assert all(not o._state.adding and o._state.db == "default" for o in read)
+    assert len(rows.children(Event, "case", case.pk)) == 3
+    assert rows.children(Event, "case", case.pk + 1000) == []
+
+    note = rows.children(Event, "case", case.pk, ["-seq"])[0]
+    assert note.case == case
+    assert note.actor == handler
+    assert note.data == Event.objects.get(pk=note.pk).data
+    clock = rows.children(Clock, "case", case.pk)[0]
+    clock.label = "Renamed"
+    clock.save(update_fields=["label"])
+    assert Clock.objects.get(pk=clock.pk).label == "Renamed"
+
+
+def test_a_read_by_anything_but_a_foreign_key_is_refused() -> None:
+    for parent in ("kind", "case__organisation", "missing"):
+        with pytest.raises(ValueError, match="not a foreign key"):
+            rows.children(Event, parent, 1)
+
+
+def test_a_model_with_init_signals_is_read_through_the_orm() -> None:
+    def receiver(**kwargs: Any) -> None:
+        pass
+
+    post_init.connect(receiver, sender=Team)
+    try:
+        with pytest.raises(ValueError, match="init signals"):
+            rows.children(Team, "organisation", 1)
+    finally:
+        post_init.disconnect(receiver, sender=Team)

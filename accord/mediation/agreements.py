@@ -17,8 +17,10 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 
+from accord import rows
 from accord.accounts.models import User
 from accord.cases.choices import ClockStatus, EventKind
 from accord.cases.engine import StepRequest, lock_case, procedure_of, take_step
@@ -329,12 +331,9 @@ def readable_agreement(actor: User, case: Case, agreement_id: int) -> Agreement:
 def agreements_for(actor: User, case: Case) -> list[Agreement]:
     st = standing(actor, case)
     require(read_refusal(st))
-    rows = list(
-        Agreement.objects.filter(case=case)
-        .prefetch_related("obligations", "confirmations")
-        .order_by("drawn_up_at", "id")
-    )
-    return agreements_shown(st, rows)
+    found = rows.children(Agreement, "case", case.pk, ["drawn_up_at", "id"])
+    prefetch_related_objects(found, "obligations", "confirmations")
+    return agreements_shown(st, found)
 
 
 def binding_pdf(actor: User, case: Case, agreement_id: int) -> StoredFile:

@@ -18,8 +18,10 @@ from decimal import Decimal, InvalidOperation
 from babel.core import get_global
 from babel.numbers import get_territory_currencies
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from accord import rows
 from accord.accounts.models import User
 from accord.cases.choices import EventKind
 from accord.cases.engine import lock_case
@@ -357,8 +359,8 @@ def decline_submission(
 
 
 def _submission(case: Case, submission_id: int, *, lock: bool = False) -> ProposalSubmission:
-    rows = ProposalSubmission.objects.filter(pk=submission_id, case=case)
-    found = (rows.select_for_update() if lock else rows).first()
+    matching = ProposalSubmission.objects.filter(pk=submission_id, case=case)
+    found = (matching.select_for_update() if lock else matching).first()
     if found is None:
         raise InvalidAction("no such proposal from a party on this case", field="submission_id")
     return found
@@ -451,9 +453,9 @@ def proposals_of(actor: User, case: Case) -> list[Proposal]:
     """Every proposal put on the case, oldest first, with its answers: the history.
     What each actor may see of them is `accord.policy.mediation.proposal_view`."""
     require(read_refusal(standing(actor, case)))
-    return list(
-        Proposal.objects.filter(case=case).prefetch_related("answers").order_by("put_at", "id")
-    )
+    found = rows.children(Proposal, "case", case.pk, ["put_at", "id"])
+    prefetch_related_objects(found, "answers")
+    return found
 
 
 def submissions_of(actor: User, case: Case) -> list[ProposalSubmission]:
@@ -462,5 +464,5 @@ def submissions_of(actor: User, case: Case) -> list[ProposalSubmission]:
 
     st = standing(actor, case)
     require(read_refusal(st))
-    rows = list(ProposalSubmission.objects.filter(case=case).order_by("submitted_at", "id"))
-    return submissions_shown(st, rows)
+    found = rows.children(ProposalSubmission, "case", case.pk, ["submitted_at", "id"])
+    return submissions_shown(st, found)

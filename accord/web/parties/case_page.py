@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accord import rows
 from accord.api_support import client_ip
 from accord.cases import actions, engine
 from accord.cases.errors import ActionRefused
@@ -131,10 +132,10 @@ def _page(
                 AgreementConfirmForm,
                 initial={"document_sha256": agreement.document_sha256},
             )
-        rows = []
+        obligation_rows = []
         for obligation in sorted(agreement.obligations.all(), key=lambda o: (o.due_on, o.pk)):
             mine_done = getattr(obligation, policy.CONFIRMED_AT[party]) is not None
-            rows.append(
+            obligation_rows.append(
                 {
                     "obligation": obligation,
                     "status": ObligationStatus(obligation.status).label,
@@ -148,7 +149,7 @@ def _page(
                 "status": AgreementStatus(agreement.status).label,
                 "confirmed": confirmed,
                 "form": confirm_form,
-                "obligations": rows,
+                "obligations": obligation_rows,
             }
         )
 
@@ -235,7 +236,7 @@ def _page(
             "records_requests": [
                 request
                 for request in policy.records_requests_shown(
-                    st, list(RecordsRequest.objects.filter(case=case).order_by("due_on"))
+                    st, rows.children(RecordsRequest, "case", case.pk, ["due_on"])
                 )
                 if policy.records_open_for_upload(request)
             ]

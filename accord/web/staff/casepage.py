@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from accord import rows
 from accord.accounts.models import User
 from accord.cases import actions, engine
 from accord.cases.choices import EventKind
@@ -73,7 +74,7 @@ def handlers_of(organisation_id: int) -> list[User]:
 
 
 def teams_of(organisation_id: int) -> list[Team]:
-    return list(Team.objects.filter(organisation_id=organisation_id).order_by("name"))
+    return rows.children(Team, "organisation", organisation_id, ["name"])
 
 
 def _stage(procedure: Procedure, key: str) -> str:

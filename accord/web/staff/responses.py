@@ -20,6 +20,8 @@ from accord.policy.roles import is_staff_of
 from accord.web.forms import add_refusal
 from accord.web.staff.casepage import CasePage
 
+_USERS_ORGANISATION = User._meta.get_field("organisation")
+
 
 def staff_user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)  # staff_required has let them in
@@ -32,6 +34,9 @@ def staff_case(request: HttpRequest, reference: str) -> Case:
     case = visible_case(user, reference)
     if not is_staff_of(user, case.organisation_id):
         raise Http404("no such case")
+    if user.organisation_id == case.organisation_id:
+        # The page's header names the user's organisation: the one read with the case.
+        _USERS_ORGANISATION.set_cached_value(user, case.organisation)
     return case
 
 
