@@ -109,6 +109,12 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The rows of long lists (accord/web/jinja2_env.py): accord/web/jinja2/.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "accord.web.jinja2_env.environment"},
+    },
 ]
 # Form widgets render through Jinja2 where it has the template (accord/web/form_renderer.py).
 FORM_RENDERER = "accord.web.form_renderer.FormRenderer"

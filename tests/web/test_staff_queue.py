@@ -177,3 +177,16 @@ def test_a_business_renamed_in_the_admin_is_found_by_its_new_name_and_its_old(oc
         found = queue(handler, at=london(2026, 3, 3, 12), q=words).content.decode()
         assert reference in found, words
     assert reference not in queue(handler, at=london(2026, 3, 3, 12), q="Nonesuch").content.decode()
+
+
+def test_what_a_complainant_typed_is_escaped_in_the_queues_rows(handler, ocasa) -> None:
+    reference = submit(
+        "ocasa",
+        london(2026, 3, 4, 10),
+        complainant={"name": 'Sam <img src=x onerror="alert(1)">', "email": "sam@example.com"},
+    )
+    html = queue(verified_client(handler)).content.decode()
+    row = html[html.index(f'<a href="/staff/cases/{reference}/">') :]
+    row = row[: row.index("</tr>")]
+    assert "Sam &lt;img src=x onerror=" in row
+    assert "<img" not in html

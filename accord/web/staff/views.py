@@ -59,7 +59,9 @@ from accord.web.staff.responses import (
     staff_case,
     staff_user,
 )
+from accord.web.templatetags.wording import due_html
 from accord.workdays.deadlines import Unit, working_days_between
+from accord.workdays.wording import due_words, short_day
 
 PAGE_SIZE = 50
 
@@ -220,6 +222,7 @@ def _row(case: Case, now: dt.datetime, today: dt.date, calendar: Any) -> dict[st
     procedure = engine.procedure_of(case)
     state = badge(case.next_deadline_at, case.next_at_risk_at, now)
     received = calendar.local_date(case.received_at)
+    due = case.next_deadline_at
     return {
         "case": case,
         "stage_label": procedure.stages[case.stage].label,
@@ -227,6 +230,8 @@ def _row(case: Case, now: dt.datetime, today: dt.date, calendar: Any) -> dict[st
         "badge_label": ClockBadge(state).label,
         "badge_class": f"badge-{ClockBadge(state).value.replace('_', '-')}",
         "received": received,
+        "received_words": short_day(received),
+        "due": due_html(due_words(due, now=now, calendar=calendar)) if due else "",
         "age": working_days_between(received, today, calendar),
     }
 

@@ -63,7 +63,11 @@ def words_for(value: Any, context: template.Context) -> wording.DueWords | None:
 @register.simple_tag(takes_context=True)
 def due(context: template.Context, value: Any, relative: bool = True) -> SafeString | str:
     """`by the end of Friday 4 December 2026 <span>(tomorrow)</span>`; empty for None."""
-    words = words_for(value, context)
+    return due_html(words_for(value, context), relative)
+
+
+def due_html(words: wording.DueWords | None, relative: bool = True) -> SafeString | str:
+    """The HTML of `{% due %}` for these words (for rows built in Python)."""
     if words is None:
         return ""
     if not relative or not words.relative:
