@@ -8,10 +8,11 @@ dates, foreign keys, `auto_now_add`), in the caller's transaction. The statement
 built once per model, database vendor and row count. It sends no signals (Accord
 connects none to these models) and never updates: an instance already saved is refused.
 
-`children` reads every row of one model under one parent (a case's events, clocks,
-submissions...) as `Model.objects.filter(parent=id).order_by(...)` would, with the SQL
-Django compiles for that query reused: compiling it was most of the cost of such a read
-(a case's clocks: 0.50 ms through the ORM, 0.13 ms of it the database's).
+`where` reads the rows of one model whose one column has one value (a case's events,
+clocks, submissions...; an organisation by its slug) as
+`Model.objects.filter(column=value).order_by(...)` would, with the SQL Django compiles
+for that query reused: compiling it was most of the cost of such a read (a case's
+clocks: 0.50 ms through the ORM, 0.13 ms of it the database's).
 
 `keep_related` holds rows read by hand as an instance's related objects, as
 `prefetch_related` would leave them (a case's events and clocks, read once a request)."""
@@ -74,42 +75,43 @@ def insert(objs: Sequence[models.Model]) -> None:
         obj._state.db = db.alias
 
 
-_PROBE = 987_654_321  # the parent id the statement is first compiled with
+_PROBE = 987_654_321  # the value the statement is first compiled with
 
 
 @functools.lru_cache(maxsize=128)
-def _children_statement(
-    model: type[models.Model], parent: str, order_by: tuple[str, ...], alias: str
+def _where_statement(
+    model: type[models.Model], column: str, probe: Any, order_by: tuple[str, ...], alias: str
 ) -> tuple[str, list[str], dict[int, Any]]:
     """Django's own SQL for the read (select list, the model's ordering or `order_by`,
     quoting), its column order and its value converters, compiled once."""
-    field = next((f for f in model._meta.concrete_fields if f.name == parent), None)
-    if field is None or not field.many_to_one:
-        raise ValueError(f"{model.__name__}.{parent}: not a foreign key of the model")
-    queryset = model._base_manager.using(alias).filter(**{parent: _PROBE})
+    field = next((f for f in model._meta.concrete_fields if f.name == column), None)
+    if field is None:
+        raise ValueError(f"{model.__name__}.{column}: not a column of the model")
+    queryset = model._base_manager.using(alias).filter(**{column: probe})
     if order_by:
         queryset = queryset.order_by(*order_by)
     compiler = queryset.query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
     selected = [col for col, _, _ in compiler.select]
     names = [col.target.attname for col in selected]
-    if list(params) != [_PROBE] or names != [f.attname for f in model._meta.concrete_fields]:
-        raise ValueError(f"{model.__name__}.{parent}: not a plain read of whole rows")
+    if list(params) != [probe] or names != [f.attname for f in model._meta.concrete_fields]:
+        raise ValueError(f"{model.__name__}.{column}: not a plain read of whole rows")
     return sql, names, compiler.get_converters(selected)
 
 
-def children(
-    model: type[models.Model], parent: str, parent_id: int, order_by: Sequence[str] = ()
+def where(
+    model: type[models.Model], column: str, value: int | str, order_by: Sequence[str] = ()
 ) -> list[Any]:
-    """Every `model` row whose foreign key `parent` is `parent_id`, ordered by
-    `order_by` (the model's own ordering if empty): what
-    `model.objects.filter(**{parent: parent_id}).order_by(*order_by)` gives."""
+    """Every `model` row whose field `column` (a foreign key: the parent's id) is
+    `value`, ordered by `order_by` (the model's own ordering if empty): what
+    `model.objects.filter(**{column: value}).order_by(*order_by)` gives."""
     if pre_init.has_listeners(model) or post_init.has_listeners(model):
         raise ValueError(f"{model.__name__} has init signals; read it through the ORM")
     db = connections[DEFAULT_DB_ALIAS]
-    sql, names, converters = _children_statement(model, parent, tuple(order_by), db.alias)
+    probe = _PROBE if isinstance(value, int) else str(_PROBE)
+    sql, names, converters = _where_statement(model, column, probe, tuple(order_by), db.alias)
     with db.cursor() as cursor:
-        cursor.execute(sql, [parent_id])
+        cursor.execute(sql, [value])
         found = cursor.fetchall()
     objs = []
     for row in found:

@@ -1,7 +1,7 @@
 """`accord.rows.insert` writes new rows as `save(force_insert=True)` would: every column,
 each value prepared by its field (JSON, dates, foreign keys), the primary keys set, in
 the caller's transaction; an instance already saved is refused. `accord.rows.children`
-reads a parent's rows as the ORM's filter would: the same values, converted by each
+reads the rows whose one column has one value (a parent's rows) as the ORM's filter would: the same values, converted by each
 field (JSON, dates, times), the same order, instances that save and follow relations."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from accord.cases.choices import Channel
 from accord.cases.intake import ComplainantDetails, Complaint, receive_complaint
 from accord.cases.models import Clock, Complainant, Event
 from accord.mediation.models import Feedback
-from accord.organisations.models import ClosureDay, Team
+from accord.organisations.models import ClosureDay, Organisation, Team
 from tests.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -76,30 +76,33 @@ def test_a_parents_rows_read_as_the_orm_reads_them(ocasa, staff) -> None:
         (Clock, "case", case.pk, []),  # the model's own ordering
         (ClosureDay, "organisation", ocasa.pk, []),
         (Team, "organisation", ocasa.pk, ["-name"]),
+        (Organisation, "slug", "ocasa", []),  # a column of text
     ):
         manager: Any = model.objects
         through_orm = manager.filter(**{parent: parent_id})
         expected = list(through_orm.order_by(*order) if order else through_orm)
-        read = rows.children(model, parent, parent_id, order)
+        read = rows.where(model, parent, parent_id, order)
         assert _fields(read) == _fields(expected), model.__name__
         assert all(not o._state.adding and o._state.db == "default" for o in read)
-    assert len(rows.children(Event, "case", case.pk)) == 3
-    assert rows.children(Event, "case", case.pk + 1000) == []
+    assert len(rows.where(Event, "case", case.pk)) == 3
+    assert rows.where(Event, "case", case.pk + 1000) == []
 
-    note = rows.children(Event, "case", case.pk, ["-seq"])[0]
+    note = rows.where(Event, "case", case.pk, ["-seq"])[0]
     assert note.case == case
     assert note.actor == handler
     assert note.data == Event.objects.get(pk=note.pk).data
-    clock = rows.children(Clock, "case", case.pk)[0]
+    clock = rows.where(Clock, "case", case.pk)[0]
     clock.label = "Renamed"
     clock.save(update_fields=["label"])
     assert Clock.objects.get(pk=clock.pk).label == "Renamed"
 
 
-def test_a_read_by_anything_but_a_foreign_key_is_refused() -> None:
-    for parent in ("kind", "case__organisation", "missing"):
-        with pytest.raises(ValueError, match="not a foreign key"):
-            rows.children(Event, parent, 1)
+def test_a_read_by_anything_but_one_column_of_the_model_is_refused() -> None:
+    for column in ("case__organisation", "missing"):
+        with pytest.raises(ValueError, match="not a column"):
+            rows.where(Event, column, 1)
+    with pytest.raises(ValueError, match="not a plain read"):
+        rows.where(Event, "case", "1")  # a foreign key's value given as text
 
 
 def test_a_model_with_init_signals_is_read_through_the_orm() -> None:
@@ -109,6 +112,6 @@ def test_a_model_with_init_signals_is_read_through_the_orm() -> None:
     post_init.connect(receiver, sender=Team)
     try:
         with pytest.raises(ValueError, match="init signals"):
-            rows.children(Team, "organisation", 1)
+            rows.where(Team, "organisation", 1)
     finally:
         post_init.disconnect(receiver, sender=Team)

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.params.functions import Header
@@ -46,7 +45,8 @@ from accord.cases.schemas import (
 )
 from accord.cases.timeline import events_of
 from accord.letters.steps import StepLetters
-from accord.organisations.models import Organisation, Team
+from accord.organisations.lookup import organisation_or_404
+from accord.organisations.models import Team
 from accord.policy.roles import is_staff_of, staff_role
 from accord.workdays.deadlines import Unit
 
@@ -105,7 +105,7 @@ def submit_complaint(
     payload: ComplaintIn,
     idempotency_key: Annotated[str | None, Header(None, alias="Idempotency-Key")] = None,
 ) -> Status[dict[str, Any]]:
-    organisation = get_object_or_404(Organisation, slug=slug)
+    organisation = organisation_or_404(slug)
     case, created = intake.receive_complaint(
         organisation,
         _complaint(payload, channel=Channel.WEB_FORM),

@@ -22,7 +22,7 @@ def clocks_of(case: Case) -> list[Clock]:
     object, and again after they are stored through it."""
     kept = rows.kept_related(case, _CLOCKS)
     if kept is None:
-        kept = rows.children(Clock, "case", case.pk, ["started_at", "key"])
+        kept = rows.where(Clock, "case", case.pk, ["started_at", "key"])
         rows.keep_related(case, _CLOCKS, kept)
     return kept
 

@@ -331,7 +331,7 @@ def readable_agreement(actor: User, case: Case, agreement_id: int) -> Agreement:
 def agreements_for(actor: User, case: Case) -> list[Agreement]:
     st = standing(actor, case)
     require(read_refusal(st))
-    found = rows.children(Agreement, "case", case.pk, ["drawn_up_at", "id"])
+    found = rows.where(Agreement, "case", case.pk, ["drawn_up_at", "id"])
     prefetch_related_objects(found, "obligations", "confirmations")
     return agreements_shown(st, found)
 

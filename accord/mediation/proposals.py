@@ -453,7 +453,7 @@ def proposals_of(actor: User, case: Case) -> list[Proposal]:
     """Every proposal put on the case, oldest first, with its answers: the history.
     What each actor may see of them is `accord.policy.mediation.proposal_view`."""
     require(read_refusal(standing(actor, case)))
-    found = rows.children(Proposal, "case", case.pk, ["put_at", "id"])
+    found = rows.where(Proposal, "case", case.pk, ["put_at", "id"])
     prefetch_related_objects(found, "answers")
     return found
 
@@ -464,5 +464,5 @@ def submissions_of(actor: User, case: Case) -> list[ProposalSubmission]:
 
     st = standing(actor, case)
     require(read_refusal(st))
-    found = rows.children(ProposalSubmission, "case", case.pk, ["submitted_at", "id"])
+    found = rows.where(ProposalSubmission, "case", case.pk, ["submitted_at", "id"])
     return submissions_shown(st, found)

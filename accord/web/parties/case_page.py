@@ -236,7 +236,7 @@ def _page(
             "records_requests": [
                 request
                 for request in policy.records_requests_shown(
-                    st, rows.children(RecordsRequest, "case", case.pk, ["due_on"])
+                    st, rows.where(RecordsRequest, "case", case.pk, ["due_on"])
                 )
                 if policy.records_open_for_upload(request)
             ]

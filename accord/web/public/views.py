@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from accord.cases.models import Case
 from accord.cases.presentation import next_steps
 from accord.mediation.choices import Party
 from accord.organisations.calendar import calendar_for
+from accord.organisations.lookup import organisation_or_404
 from accord.organisations.models import Organisation
 from accord.web.forms import add_refusal
 from accord.web.public import stamps
@@ -32,7 +33,7 @@ def _today(organisation: Organisation) -> dt.date:
 
 
 def landing(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = get_object_or_404(Organisation, slug=slug)
+    organisation = organisation_or_404(slug)
     questions = intake.questions_for(organisation, _today(organisation))
     return render(
         request,
@@ -61,7 +62,7 @@ def _renewed(form: ComplaintForm, message: str) -> ComplaintForm:
 
 
 def complain(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = get_object_or_404(Organisation, slug=slug)
+    organisation = organisation_or_404(slug)
     questions = intake.questions_for(organisation, _today(organisation))
     if request.method != "POST":
         return _page(request, _form(organisation, questions))
@@ -126,7 +127,7 @@ def _page(request: HttpRequest, form: ComplaintForm, status: int = 200) -> HttpR
 
 def received(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     """The confirmation: only for the session that sent the complaint."""
-    organisation = get_object_or_404(Organisation, slug=slug)
+    organisation = organisation_or_404(slug)
     case = (
         Case.objects.select_related("complainant")
         .filter(

@@ -74,7 +74,7 @@ def handlers_of(organisation_id: int) -> list[User]:
 
 
 def teams_of(organisation_id: int) -> list[Team]:
-    return rows.children(Team, "organisation", organisation_id, ["name"])
+    return rows.where(Team, "organisation", organisation_id, ["name"])
 
 
 def _stage(procedure: Procedure, key: str) -> str:
