@@ -30,12 +30,15 @@ class Program:
     # Added to the process's niceness: background work (tasks, sweeps, delivery) yields
     # the CPU to the web processes people are waiting on, and catches up when they idle.
     niceness: int = 0
+    # Run only when the CPU is otherwise idle (Linux's SCHED_IDLE): a web process that
+    # wakes takes the core at once, rather than after the running task's time slice.
+    idle: bool = False
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     restart_at: float = 0.0
 
 
-def _child_setup(niceness: int) -> None:  # pragma: no cover - runs in the child before exec
+def _child_setup(niceness: int, idle: bool) -> None:  # pragma: no cover - in the child
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -43,6 +46,8 @@ def _child_setup(niceness: int) -> None:  # pragma: no cover - runs in the child
     os.setpgrp()
     if niceness:
         os.nice(niceness)
+    if idle and hasattr(os, "SCHED_IDLE"):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 class Supervisor:
@@ -55,10 +60,14 @@ class Supervisor:
         program.process = subprocess.Popen(  # noqa: S603 - our own argv
             list(program.argv),
             env={**os.environ, **program.env},
-            preexec_fn=functools.partial(_child_setup, program.niceness),
+            preexec_fn=functools.partial(_child_setup, program.niceness, program.idle),
         )
         log.info(
-            "started %s (pid %s, niceness +%s)", program.name, program.process.pid, program.niceness
+            "started %s (pid %s, niceness +%s%s)",
+            program.name,
+            program.process.pid,
+            program.niceness,
+            ", when the CPU is idle" if program.idle else "",
         )
 
     def _request_stop(self, signum: int, frame: object) -> None:

@@ -109,6 +109,9 @@ def test_two_of_each_process_share_one_database(tmp_path: Path) -> None:
                 if background or "gunicorn" in command:
                     expected = min(19, mine + 19) if background else mine
                     assert os.getpriority(os.PRIO_PROCESS, pid) == expected, command
+                    if hasattr(os, "SCHED_IDLE"):  # Linux: run when the CPU is idle
+                        policy = os.SCHED_IDLE if background else os.SCHED_OTHER
+                        assert os.sched_getscheduler(pid) == policy, command
                     niced += background
             assert niced >= 3, first.pids  # a task worker, a sweeper and an outbox worker
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accord.env import envint, envstr
+from accord.env import envbool, envint, envstr
 from accord.operations.supervisor import Program, Supervisor
 
 
@@ -62,15 +62,20 @@ def programs(
     # requests and how soon the backlog drains once the load ends). +19, the lowest
     # priority, rather than +10: at +10 the two task workers still took a tenth of the CPU
     # under the mixed load (15.2 -> 16.3 requests/s per kind at +19, the backlog drained
-    # in the same few seconds after it).
+    # in the same few seconds after it). On Linux they also run only when the CPU is
+    # otherwise idle (ACCORD_BACKGROUND_IDLE; SCHED_IDLE): a web process that wakes takes
+    # its core at once (intake bursts: 139-146 -> 150-175 requests/s). Under a web load
+    # that never lets up they wait; /readyz reports the oldest waiting task.
     nice = envint("ACCORD_BACKGROUND_NICENESS", 19)
+    idle = envbool("ACCORD_BACKGROUND_IDLE", True)
     for name, command, count in (
         ("tasks", "db_worker", tasks),
         ("sweep", "sweep", sweepers),
         ("outbox", "deliver_email", outboxes),
     ):
         found += [
-            Program(f"{name}-{i + 1}", [*manage, command], niceness=nice) for i in range(count)
+            Program(f"{name}-{i + 1}", [*manage, command], niceness=nice, idle=idle)
+            for i in range(count)
         ]
     if inbound_port:
         found.append(
