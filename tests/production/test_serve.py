@@ -165,3 +165,29 @@ def _sweeps(env: dict[str, str]) -> int:
         "SELECT count(*) FROM operations_processbeat "
         "WHERE loop = 'sweep' AND last_pass_at IS NOT NULL",
     )
+
+
+@pytest.mark.usefixtures("settings")
+def test_every_process_keeps_its_database_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web workers and every loop keep their connection between requests and passes:
+    the task worker closes "old" connections around each task, so without a kept
+    connection it opened a new one (a PostgreSQL backend forked) for every task."""
+    from accord.operations.management.commands.serve import programs
+
+    monkeypatch.delenv("DB_CONN_MAX_AGE", raising=False)
+    found = programs(bind="127.0.0.1:0", web=1, tasks=1, sweepers=1, outboxes=1, inbound_port=25)
+    assert {program.name for program in found} == {
+        "web",
+        "tasks-1",
+        "sweep-1",
+        "outbox-1",
+        "mail-listener",
+    }
+    assert {program.env.get("DB_CONN_MAX_AGE") for program in found} == {"60"}
+    monkeypatch.setenv("DB_CONN_MAX_AGE", "5")
+    assert {
+        p.env["DB_CONN_MAX_AGE"]
+        for p in programs(
+            bind="127.0.0.1:0", web=1, tasks=2, sweepers=0, outboxes=0, inbound_port=0
+        )
+    } == {"5"}
