@@ -7,6 +7,9 @@ same columns, the values prepared by each field (`pre_save`, `get_db_prep_save`:
 dates, foreign keys, `auto_now_add`), in the caller's transaction. The statement text is
 built once per model, database vendor and row count. It sends no signals (Accord
 connects none to these models) and never updates: an instance already saved is refused.
+`reserve_pk` takes a new row's key from PostgreSQL's sequence before the row goes in
+(so rows that name it can go in first), and `insert_after` writes one row in the same
+statement as a WITH clause it reads (intake: the case's number and its row).
 
 `where` reads the rows of one model whose one column has one value (a case's events,
 clocks, submissions...; an organisation by its slug) as
@@ -42,8 +45,10 @@ def column(model: type[models.Model], name: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _statement(model: type[models.Model], vendor: str, rows: int) -> tuple[str, tuple[Any, ...]]:
-    fields = tuple(f for f in model._meta.local_concrete_fields if not f.primary_key)
+def _statement(
+    model: type[models.Model], vendor: str, rows: int, with_pk: bool
+) -> tuple[str, tuple[Any, ...]]:
+    fields = tuple(f for f in model._meta.local_concrete_fields if with_pk or not f.primary_key)
     columns = ", ".join(column(model, f.name) for f in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     values = ", ".join([one] * rows)
@@ -53,15 +58,18 @@ def _statement(model: type[models.Model], vendor: str, rows: int) -> tuple[str, 
 
 
 def insert(objs: Sequence[models.Model]) -> None:
-    """INSERT the new instances `objs` (all of one model) and set their primary keys."""
+    """INSERT the new instances `objs` (all of one model) and set their primary keys.
+    Instances whose key is already set (`reserve_pk`, or a key made in Python such as a
+    UUID) go in with it; then all of them must have one."""
     if not objs:
         return
     model = type(objs[0])
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the proxy, per value
-    sql, fields = _statement(model, db.vendor, len(objs))
+    with_pk = objs[0].pk is not None
+    sql, fields = _statement(model, db.vendor, len(objs), with_pk)
     params: list[Any] = []
     for obj in objs:
-        if type(obj) is not model or not obj._state.adding or obj.pk is not None:
+        if type(obj) is not model or not obj._state.adding or (obj.pk is not None) != with_pk:
             raise ValueError(f"insert takes new {model.__name__} instances only")
         params += [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
     with db.cursor() as cursor:
@@ -69,10 +77,74 @@ def insert(objs: Sequence[models.Model]) -> None:
         ids = [row[0] for row in cursor.fetchall()]
     if len(ids) != len(objs):
         raise RuntimeError(f"{model.__name__}: {len(objs)} rows inserted, {len(ids)} ids back")
-    for obj, pk in zip(objs, sorted(ids), strict=True):
-        obj.pk = pk
+    if not with_pk:
+        for obj, pk in zip(objs, sorted(ids), strict=True):
+            obj.pk = pk
+    for obj in objs:
         obj._state.adding = False
         obj._state.db = db.alias
+
+
+def insert_after(
+    obj: models.Model,
+    source: tuple[str, list[Any]],
+    expressions: dict[str, tuple[str, list[Any]]],
+) -> tuple[Any, ...]:
+    """INSERT the new instance `obj` (its key reserved) in one statement with `source`, a
+    WITH clause that makes the one row named `source_row` (PostgreSQL: a data-modifying
+    one may write); each field named in `expressions` takes that SQL expression, which
+    may read `source_row`, instead of the instance's value. Returns those fields' stored
+    values, in the order given, and sets them on `obj`."""
+    model = type(obj)
+    db = connections[DEFAULT_DB_ALIAS]
+    if obj.pk is None or not obj._state.adding:
+        raise ValueError(f"insert_after takes a new {model.__name__} with its key reserved")
+    _, fields = _statement(model, db.vendor, 1, True)
+    with_sql, params = source[0], list(source[1])
+    values = []
+    for field in fields:
+        if field.name in expressions:
+            expression, expression_params = expressions[field.name]
+            values.append(expression)
+            params += expression_params
+        else:
+            values.append("%s")
+            params.append(field.get_db_prep_save(field.pre_save(obj, True), db))
+    names = ", ".join(column(model, f.name) for f in fields)
+    returned = ", ".join(column(model, name) for name in expressions)
+    sql = (
+        f"{with_sql} INSERT INTO {table(model)} ({names}) "  # noqa: S608
+        f"SELECT {', '.join(values)} FROM source_row RETURNING {returned}"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = tuple(cursor.fetchone())
+    attnames = {f.name: f.attname for f in fields}
+    for name, value in zip(expressions, row, strict=True):
+        setattr(obj, attnames[name], value)
+    obj._state.adding = False
+    obj._state.db = db.alias
+    return row
+
+
+def reserve_pk(obj: models.Model) -> bool:
+    """Give the new instance `obj` the primary key its row will have, taken now from the
+    database's sequence, where the database hands keys out ahead of their rows
+    (PostgreSQL); False, and no key, where a key only comes with its row (SQLite).
+    Rows that name it can then go in before it (foreign keys are checked at commit)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        return False
+    meta = obj._meta
+    if not obj._state.adding or obj.pk is not None:
+        raise ValueError(f"reserve_pk takes a new {type(obj).__name__} instance")
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s))", [meta.db_table, meta.pk.column]
+        )
+        row = cursor.fetchone()
+    obj.pk = int(row[0])
+    return True
 
 
 _PROBE = 987_654_321  # the value the statement is first compiled with

@@ -22,7 +22,7 @@ from accord.cases import sort_keys
 from accord.cases.choices import VERBAL_CHANNELS, Channel, EventKind, Source
 from accord.cases.clocks import clock_rows, clocks_written, project_events, set_next_deadline
 from accord.cases.errors import InvalidAction
-from accord.cases.models import Case, Complainant, Event
+from accord.cases.models import Case, Clock, Complainant, Event
 from accord.cases.search import search_text
 from accord.cases.tasks import send_receipt_notice
 from accord.organisations.calendar import calendar_for
@@ -162,7 +162,6 @@ def _open_case(
     )
     rows.insert([complainant])
     case = Case(
-        reference=_next_reference(organisation, received_on.year),
         organisation=organisation,
         procedure_key=procedure.key,
         procedure_version=procedure.version,
@@ -194,16 +193,30 @@ def _open_case(
     clocks, _ = clock_rows(case, projected, calendar, existing={})
     set_next_deadline(case, clocks)
     case.event_count = 1
-    # Each row once, without the ORM's query building per statement (accord.rows).
-    rows.insert([case])
+    _store(case, received, clocks, received_on.year)
+    clocks_written(case, clocks)
+    return case
+
+
+def _store(case: Case, received: Event, clocks: list[Clock], year: int) -> None:
+    """Write the new case's rows, each once, without the ORM's query building per
+    statement (accord.rows). The case's number is taken as late as it can be: the
+    counter's row stays locked from then until commit, and every other intake of the
+    organisation waits for it. Where the database hands out keys ahead of their rows
+    (PostgreSQL), the rows that name the case go in first and the numbered case row
+    last; elsewhere (SQLite, whose write lock orders whole transactions anyway) the
+    case comes first."""
+    reserved = rows.reserve_pk(case)
+    if not reserved:
+        _insert_numbered(case, year)
     received.case = case
     rows.insert([received])
     for clock in clocks:
         clock.case = case
     rows.insert(clocks)
-    clocks_written(case, clocks)
     send_receipt_notice.enqueue(case.pk)
-    return case
+    if reserved:
+        _insert_numbered(case, year)
 
 
 def _received_event(
@@ -306,12 +319,28 @@ _NEXT_NUMBER_SQL = (
 )
 
 
-def _next_reference(organisation: Organisation, year: int) -> str:
-    """`PREFIX-YEAR-NNNNNN`, numbered per organisation and year without gaps from
-    concurrent intakes: one upsert, whose row stays locked until commit (so two first
-    complaints of a year cannot both create the counter)."""
+# The number, six digits at least, after the organisation's prefix and the year.
+_REFERENCE_SQL = "%s || lpad(last::text, greatest(6, length(last::text)), '0')"
+
+
+def _insert_numbered(case: Case, year: int) -> None:
+    """Insert the case under the next reference of its organisation's year,
+    `PREFIX-YEAR-NNNNNN`, numbered without gaps from concurrent intakes: one upsert,
+    whose row stays locked until commit (so two first complaints of a year cannot both
+    create the counter, and a rolled-back intake gives its number back). With its key
+    reserved (PostgreSQL), the upsert and the case's row are one statement."""
+    organisation = case.organisation
+    prefix = f"{organisation.reference_prefix}-{year}-"
+    counter = [organisation.pk, year]
+    if case.pk is not None:
+        rows.insert_after(
+            case,
+            (f"WITH source_row AS ({_NEXT_NUMBER_SQL})", counter),
+            {"reference": (_REFERENCE_SQL, [prefix])},
+        )
+        return
     with connection.cursor() as cursor:
-        cursor.execute(_NEXT_NUMBER_SQL, [organisation.pk, year])
+        cursor.execute(_NEXT_NUMBER_SQL, counter)
         row = cursor.fetchone()
-    number = int(row[0])
-    return f"{organisation.reference_prefix}-{year}-{number:06d}"
+    case.reference = f"{prefix}{int(row[0]):06d}"
+    rows.insert([case])
