@@ -11,10 +11,15 @@ from accord.cases.models import Case
 from accord.cases.rules import failed_guards
 from accord.cases.timeline import events_of
 from accord.organisations.calendar import calendar_for
+from accord.organisations.models import ExternalBody
 from accord.procedures.definition import Procedure
 from accord.procedures.rights import project_right
+from accord.reads import Read
 from accord.workdays.deadlines import add_amount
 from accord.workdays.wording import due_words, format_day, opens_words
+
+# Read for every case page: compiled once.
+_BODIES = Read(lambda organisation_id: ExternalBody.objects.filter(organisation_id=organisation_id))
 
 
 def rights_of(case: Case, procedure: Procedure, now: dt.datetime) -> list[dict[str, Any]]:
@@ -23,7 +28,7 @@ def rights_of(case: Case, procedure: Procedure, now: dt.datetime) -> list[dict[s
     staff weigh; not somewhere else the complainant can go)."""
     calendar = calendar_for(case.organisation)
     steps = [(e.action, e.at) for e in events_of(case) if e.kind == EventKind.TRANSITION]
-    bodies = {body.kind: body for body in case.organisation.external_bodies.all()}
+    bodies = {body.kind: body for body in _BODIES(case.organisation_id)}
     shown: list[dict[str, Any]] = []
     if procedure.raise_within is not None and case.issue_arose_on is not None:
         rule = procedure.raise_within

@@ -38,6 +38,7 @@ from accord.policy.mediation import feedback_refusal, feedback_shown, read_refus
 from accord.policy.roles import PARTY_ROLE, standing
 from accord.procedures.registry import UnknownProcedure, registry
 from accord.procedures.wording import party_wording
+from accord.reads import Read
 
 # Closures older than this are not invited (e.g. cases closed before feedback existed,
 # or while the sweep was stopped for longer than this).
@@ -159,11 +160,15 @@ def give_feedback(
     return feedback
 
 
+# Read on every view of a case page: compiled once.
+_FEEDBACK = Read(lambda case_id: Feedback.objects.filter(case_id=case_id).order_by("party"))
+
+
 def feedback_for(actor: User, case: Case) -> list[Feedback]:
     """Staff of the organisation read both parties' feedback; a party reads its own."""
     st = standing(actor, case)
     require(read_refusal(st))
-    return feedback_shown(st, list(Feedback.objects.filter(case=case).order_by("party")))
+    return feedback_shown(st, _FEEDBACK(case.pk))
 
 
 def report_rows(

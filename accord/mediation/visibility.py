@@ -16,11 +16,48 @@ from accord.mediation.models import Document, Message, Thread
 from accord.policy.mediation import readable_parties as _readable
 from accord.policy.mediation import require, thread_refusal
 from accord.policy.roles import standing
+from accord.reads import Read
 
 
 def readable_parties(user: User, case: Case) -> frozenset[Party]:
     """The threads of `case` this user may read."""
     return _readable(standing(user, case))
+
+
+def _read_in(user: User, case: Case, party: Party | None) -> tuple[str, ...]:
+    parties = readable_parties(user, case)
+    return tuple(sorted(p.value for p in parties if party is None or p == party))
+
+
+# The pages read these on every view: compiled once per set of threads read.
+_MESSAGES = Read(
+    lambda case_id, parties: (
+        Message.objects.filter(thread__case_id=case_id, thread__party__in=parties)
+        .select_related("thread", "relayed_from__thread")
+        .order_by("sent_at", "id")
+    )
+)
+_DOCUMENTS = Read(
+    lambda case_id, parties: (
+        Document.objects.filter(thread__case_id=case_id, thread__party__in=parties)
+        .select_related("thread", "uploaded_by")
+        .order_by("uploaded_at", "id")
+    )
+)
+
+
+def messages_read_by(user: User, case: Case, party: Party | None = None) -> list[Message]:
+    """The messages `user` may read on `case` (of `party`'s thread only, if given), oldest
+    first, each with its thread: what `visible_messages` gives, for a page."""
+    parties = _read_in(user, case, party)
+    return _MESSAGES(case.pk, shape=(parties,)) if parties else []
+
+
+def documents_read_by(user: User, case: Case, party: Party | None = None) -> list[Document]:
+    """The documents `user` may read on `case` (of `party`'s thread only, if given),
+    oldest first, each with its thread and uploader: what `visible_documents` gives."""
+    parties = _read_in(user, case, party)
+    return _DOCUMENTS(case.pk, shape=(parties,)) if parties else []
 
 
 def visible_threads(user: User, case: Case) -> QuerySet[Thread]:

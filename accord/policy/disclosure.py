@@ -17,18 +17,21 @@ no second party: nobody acts for the respondent and nothing is opened to it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
 from accord.mediation.choices import Party
 from accord.policy.roles import staff_role
+from accord.reads import Read
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from accord.accounts.models import User
     from accord.cases.models import Case
+    from accord.letters.models import Letter
     from accord.procedures.definition import Procedure
 
 # Details of the complainant the consent form lets them share with the business (their
@@ -78,24 +81,56 @@ def concealed_from_respondent(case: Case) -> bool:
     return case.safeguarding_concern or case.referred_to_regulator_at is not None
 
 
+def visibility(user: User | AnonymousUser) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+    """The ways this user may see cases at all, and the id each way names: "all" (the
+    service's administrator), "complainant" (their own complaints: the user), "staff"
+    (their organisation's cases), "business" (the cases opened to the business they act
+    for). None: no case at all."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return ("all",), ()
+    ways, ids = ["complainant"], [int(user.pk)]
+    if staff_role(user) is not None and user.organisation_id is not None:
+        ways.append("staff")
+        ids.append(int(user.organisation_id))
+    business_id = getattr(user, "business_id", None)
+    if business_id is not None:
+        ways.append("business")
+        ids.append(int(business_id))
+    return tuple(ways), tuple(ids)
+
+
+def visible_by(ways: tuple[str, ...], ids: Sequence[Any]) -> Q:
+    """The cases seen in `ways` (see `visibility`), each naming its id in `ids`."""
+    condition = Q()
+    for way, named in zip(ways, ids, strict=True):
+        if way == "complainant":
+            condition |= Q(complainant__user_id=named)
+        elif way == "staff":
+            condition |= Q(organisation_id=named)
+        elif way == "business":
+            condition |= Q(
+                respondent_id=named,
+                respondent__is_self=False,
+                opened_to_respondent_at__isnull=False,
+            )
+        else:
+            raise ValueError(f"no such way of seeing cases: {way}")
+    return condition
+
+
 def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     """The cases this user may see at all (each object has its own rule on top)."""
     from accord.cases.models import Case
 
-    if not user.is_authenticated or not user.is_active:
+    terms = visibility(user)
+    if terms is None:
         return Case.objects.none()
-    if user.is_superuser:
+    ways, ids = terms
+    if ways == ("all",):
         return Case.objects.all()
-    condition = Q(complainant__user=user)
-    if staff_role(user) is not None:
-        condition |= Q(organisation_id=user.organisation_id)
-    if getattr(user, "business_id", None) is not None:
-        condition |= Q(
-            respondent_id=user.business_id,
-            respondent__is_self=False,
-            opened_to_respondent_at__isnull=False,
-        )
-    return Case.objects.filter(condition)
+    return Case.objects.filter(visible_by(ways, ids))
 
 
 def outcome_disclosed(case: Case, procedure: Procedure, party: Party) -> bool:
@@ -262,14 +297,22 @@ def feedback_parties(case: Case, procedure: Procedure) -> list[Party]:
     return parties
 
 
-def letters_for(case: Case, party: Party) -> Any:
+def letters_for(case: Case, party: Party) -> list[Letter]:
     """The letters `party` reads on its page: those sent to it (a letter to the other
     side is the other side's), oldest first."""
+    found: list[Letter] = _LETTERS_SENT(case.pk, party.value)
+    return found
+
+
+def _letters_sent(case_id: int, recipient: str) -> QuerySet[Letter]:
     from accord.letters.models import Letter, LetterStatus
 
     return Letter.objects.filter(
-        case=case, recipient=party.value, status=LetterStatus.SENT
+        case_id=case_id, recipient=recipient, status=LetterStatus.SENT
     ).order_by("sent_at", "pk")
+
+
+_LETTERS_SENT = Read(_letters_sent)
 
 
 def closing_step(procedure: Procedure, key: str) -> bool:

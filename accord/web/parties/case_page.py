@@ -37,11 +37,12 @@ from accord.mediation.choices import (
 )
 from accord.mediation.models import Consent, RecordsRequest
 from accord.mediation.threads import post_message
-from accord.mediation.visibility import visible_documents, visible_messages
+from accord.mediation.visibility import documents_read_by, messages_read_by
 from accord.policy import disclosure
 from accord.policy import mediation as policy
 from accord.policy.roles import standing
 from accord.procedures.wording import party_wording
+from accord.reads import Read
 from accord.web.forms import add_refusal
 from accord.web.parties.access import party_case, party_required, party_user
 from accord.web.parties.forms import (
@@ -71,6 +72,14 @@ PROPOSAL_STATUS = {
     "closed": "No longer open",
 }
 COUNTERED = "You proposed something else instead: your proposal has gone to the mediator"
+
+
+# The complainant's consent on file, read on every view of their page.
+_SIGNED_CONSENT = Read(
+    lambda case_id: Consent.objects.filter(case_id=case_id, withdrawn_at__isnull=True).order_by(
+        "-signed_at"
+    )[:1]
+)
 
 
 def _page(
@@ -161,11 +170,7 @@ def _page(
     consent_form = consent_text = signed = withdraw_form = None
     consent_steps: list[str] = []
     if party == Party.COMPLAINANT:
-        signed = (
-            Consent.objects.filter(case=case, withdrawn_at__isnull=True)
-            .order_by("-signed_at")
-            .first()
-        )
+        signed = next(iter(_SIGNED_CONSENT(case.pk)), None)
         # The form is offered where signing it would record the consent (a step that
         # needs the signed form is one the complainant can take once they sign it).
         consent_steps = consent.consent_steps(case, user, now, once_signed=signed is None)
@@ -220,19 +225,15 @@ def _page(
             "upcoming": upcoming,
             "stands": where_it_stands(case, party),
             "mediates": words.mediates,
-            "letters": list(disclosure.letters_for(case, party)),
+            "letters": disclosure.letters_for(case, party),
             "primary_steps": [step for step in steps if not step["secondary"]],
             "secondary_steps": [step for step in steps if step["secondary"]],
             # Where else they can go: the rights open to them, not the complaint window.
             "rights": [r for r in shown["rights"] if r["applies"] and not r["window"]]
             if party == Party.COMPLAINANT
             else [],
-            "thread": visible_messages(user, case)
-            .filter(thread__party=party)
-            .order_by("sent_at", "id"),
-            "documents": visible_documents(user, case)
-            .filter(thread__party=party)
-            .order_by("uploaded_at", "id"),
+            "thread": messages_read_by(user, case, party),
+            "documents": documents_read_by(user, case, party),
             "records_requests": [
                 request
                 for request in policy.records_requests_shown(
@@ -604,7 +605,7 @@ def own_proposal(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _letter(request: HttpRequest, reference: str, letter_id: int) -> tuple[Case, Any]:
     case, party = party_case(request, reference)
-    letter = disclosure.letters_for(case, party).filter(pk=letter_id).first()
+    letter = next((a for a in disclosure.letters_for(case, party) if a.pk == letter_id), None)
     if letter is None:
         raise Http404("no such letter")
     return case, letter

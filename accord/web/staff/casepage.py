@@ -22,7 +22,7 @@ from accord.cases.timeline import events_of
 from accord.letters.kinds import kind_of
 from accord.letters.models import Letter, LetterStatus, Recipient
 from accord.mediation.choices import Party
-from accord.mediation.visibility import visible_messages
+from accord.mediation.visibility import messages_read_by
 from accord.organisations.models import Team
 from accord.policy.disclosure import has_respondent_party
 from accord.policy.roles import can_assign, staff_role
@@ -30,6 +30,7 @@ from accord.procedures.definition import Procedure, Role
 from accord.procedures.next_step import ends_unresolved, expected_step
 from accord.procedures.stage_uses import after_consent, uses_agreement
 from accord.procedures.wording import party_wording
+from accord.reads import Read
 from accord.web.staff.forms import (
     AssignForm,
     ClockForm,
@@ -62,15 +63,22 @@ CLOCK_BADGES = {
 }
 
 
+_HANDLERS = Read(
+    lambda organisation_id: User.objects.filter(
+        organisation_id=organisation_id,
+        staff_role__in=[Role.HANDLER.value, Role.SENIOR_HANDLER.value],
+        is_active=True,
+    ).order_by("staff_role", "username")
+)
+_LETTERS = Read(
+    lambda case_id: Letter.objects.filter(case_id=case_id).select_related("sent_by").order_by("pk")
+)
+
+
 def handlers_of(organisation_id: int) -> list[User]:
     """Who a case of this organisation may be assigned to."""
-    return list(
-        User.objects.filter(
-            organisation_id=organisation_id,
-            staff_role__in=[Role.HANDLER.value, Role.SENIOR_HANDLER.value],
-            is_active=True,
-        ).order_by("staff_role", "username")
-    )
+    found: list[User] = _HANDLERS(organisation_id)
+    return found
 
 
 def teams_of(organisation_id: int) -> list[Team]:
@@ -210,7 +218,7 @@ class CasePage:
     def _context(self) -> dict[str, Any]:
         case, procedure, user, now = self.case, self.procedure, self.user, self.now
         events = events_of(case)
-        letters = list(Letter.objects.filter(case=case).select_related("sent_by").order_by("pk"))
+        letters: list[Letter] = _LETTERS(case.pk)
         handlers = handlers_of(case.organisation_id)
         teams = teams_of(case.organisation_id)
         role = staff_role(user)
@@ -351,7 +359,7 @@ class CasePage:
         organisation is itself the respondent."""
         documents = self.mediation.documents()
         by_party: dict[str, list[Any]] = {p.value: [] for p in Party}
-        for message in visible_messages(self.user, self.case).order_by("sent_at", "id"):
+        for message in messages_read_by(self.user, self.case):
             by_party[message.thread.party].append(message)
         shown = []
         mediates = party_wording(self.procedure).mediates

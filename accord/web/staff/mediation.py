@@ -29,10 +29,11 @@ from accord.mediation.choices import (
     SubmissionStatus,
 )
 from accord.mediation.models import Consent, RecordsRequest
-from accord.mediation.visibility import visible_documents
+from accord.mediation.visibility import documents_read_by
 from accord.policy import mediation as policy
 from accord.policy.disclosure import has_respondent_party, opening_refusal, respondent_unreachable
 from accord.policy.roles import standing
+from accord.reads import Read
 from accord.web.staff.forms import (
     AgreementForm,
     ButtonForm,
@@ -45,6 +46,17 @@ from accord.web.staff.forms import (
 from accord.workdays.wording import format_day
 
 F = TypeVar("F", bound=forms.Form)
+
+_RECORDS_REQUESTS = Read(
+    lambda case_id: (
+        RecordsRequest.objects.filter(case_id=case_id)
+        .select_related("requested_by")
+        .order_by("requested_at", "pk")
+    )
+)
+_LATEST_CONSENT = Read(
+    lambda case_id: Consent.objects.filter(case_id=case_id).order_by("-signed_at", "-pk")[:1]
+)
 ANSWERED = {Answer.ACCEPT: "Accepted", Answer.REJECT: "Rejected", Answer.COUNTER: "Countered"}
 
 
@@ -89,16 +101,12 @@ class MediationShown:
             if row["proposal"].status == ProposalStatus.ACCEPTED
         ]
         binding = any(row["agreement"].status == AgreementStatus.BINDING for row in agreement_rows)
-        requests = list(
-            RecordsRequest.objects.filter(case=case)
-            .select_related("requested_by")
-            .order_by("requested_at", "pk")
-        )
+        requests: list[RecordsRequest] = _RECORDS_REQUESTS(case.pk)
         limit = agreements.obligation_limit(case)
         records_refusal = policy.records_request_refusal(st)
         put_refusal = policy.put_refusal(st)
         shown: dict[str, Any] = {
-            "consent": Consent.objects.filter(case=case).order_by("-signed_at", "-pk").first(),
+            "consent": next(iter(_LATEST_CONSENT(case.pk)), None),
             "consent_problem": consent_on_file(case),
             "opened_to_respondent_at": case.opened_to_respondent_at,
             "open_form": self._button("open-to-respondent")
@@ -227,8 +235,7 @@ class MediationShown:
     def documents(self) -> dict[str, list[Any]]:
         """Each thread's documents, oldest first."""
         by_party: dict[str, list[Any]] = {party.value: [] for party in Party}
-        found = visible_documents(self.user, self.case).select_related("thread", "uploaded_by")
-        for document in found.order_by("uploaded_at", "id"):
+        for document in documents_read_by(self.user, self.case):
             by_party[document.thread.party].append(document)
         return by_party
 
