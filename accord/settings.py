@@ -64,7 +64,8 @@ MIDDLEWARE = [
     "accord.web.errors.MalformedBodyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, reading the verified device through accord.reads.
+    "accord.accounts.signed_in.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -158,7 +159,10 @@ CACHE_URL = envstr("CACHE_URL", "db://accord_cache")
 CACHES = {"default": cache_from_url(CACHE_URL)}
 
 # Sessions live in the database, so any web process on any machine reads them.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, each read as one compiled statement (accord/accounts/signed_in.py).
+SESSION_ENGINE = "accord.accounts.signed_in"
+# Django's username-and-password sign-in, its user read the same way.
+AUTHENTICATION_BACKENDS = ["accord.accounts.signed_in.ModelBackend"]
 # A staff session lasts a working day from sign-in unless configured otherwise.
 SESSION_COOKIE_AGE = envint("ACCORD_SESSION_HOURS", 9) * 3600
 

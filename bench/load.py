@@ -186,7 +186,9 @@ def _session_for(user: Any, extra: dict[str, str] | None = None) -> str:
 
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    from django.conf import settings
+
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     for key, value in (extra or {}).items():
         session[key] = value

@@ -76,7 +76,7 @@ def link_open(request: HttpRequest, token: str) -> HttpResponse:
         )
     to_case = HttpResponseRedirect(reverse("party-case", args=[case.reference]), status=303)
     if request.method == "POST":
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         remember_link(request.session, case)
         return to_case
     if request.user.is_authenticated and request.user.pk == user.pk:
