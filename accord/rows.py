@@ -5,8 +5,9 @@
 and gives each its primary key, as `save(force_insert=True)` / `bulk_create` would: the
 same columns, the values prepared by each field (`pre_save`, `get_db_prep_save`: JSON,
 dates, foreign keys, `auto_now_add`), in the caller's transaction. The statement text is
-built once per model, database vendor and row count. It sends no signals (Accord
-connects none to these models) and never updates: an instance already saved is refused.
+built once per model, database vendor and row count. It sends `pre_save` and
+`post_save` as `save` would, to a model that has receivers (django-tasks-db's task rows
+do), and never updates: an instance already saved is refused.
 `reserve_pk` takes a new row's key from PostgreSQL's sequence before the row goes in
 (so rows that name it can go in first), and `insert_after` writes one row in the same
 statement as a WITH clause it reads (intake: the case's number and its row).
@@ -27,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.models.signals import post_init, pre_init
+from django.db.models.signals import post_init, post_save, pre_init, pre_save
 
 
 def table(model: type[models.Model]) -> str:
@@ -68,9 +69,12 @@ def insert(objs: Sequence[models.Model]) -> None:
     with_pk = objs[0].pk is not None
     sql, fields = _statement(model, db.vendor, len(objs), with_pk)
     params: list[Any] = []
+    signalled = pre_save.has_listeners(model) or post_save.has_listeners(model)
     for obj in objs:
         if type(obj) is not model or not obj._state.adding or (obj.pk is not None) != with_pk:
             raise ValueError(f"insert takes new {model.__name__} instances only")
+        if signalled:
+            pre_save.send(model, instance=obj, raw=False, using=db.alias, update_fields=None)
         params += [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
     with db.cursor() as cursor:
         cursor.execute(sql, params)
@@ -83,6 +87,10 @@ def insert(objs: Sequence[models.Model]) -> None:
     for obj in objs:
         obj._state.adding = False
         obj._state.db = db.alias
+        if signalled:
+            post_save.send(
+                model, instance=obj, created=True, update_fields=None, raw=False, using=db.alias
+            )
 
 
 def insert_after(
@@ -99,23 +107,14 @@ def insert_after(
     db = connections[DEFAULT_DB_ALIAS]
     if obj.pk is None or not obj._state.adding:
         raise ValueError(f"insert_after takes a new {model.__name__} with its key reserved")
-    _, fields = _statement(model, db.vendor, 1, True)
-    with_sql, params = source[0], list(source[1])
-    values = []
+    shape = tuple((name, expression) for name, (expression, _) in expressions.items())
+    sql, fields = _after_statement(model, db.vendor, source[0], shape)
+    params = list(source[1])
     for field in fields:
         if field.name in expressions:
-            expression, expression_params = expressions[field.name]
-            values.append(expression)
-            params += expression_params
+            params += expressions[field.name][1]
         else:
-            values.append("%s")
             params.append(field.get_db_prep_save(field.pre_save(obj, True), db))
-    names = ", ".join(column(model, f.name) for f in fields)
-    returned = ", ".join(column(model, name) for name in expressions)
-    sql = (
-        f"{with_sql} INSERT INTO {table(model)} ({names}) "  # noqa: S608
-        f"SELECT {', '.join(values)} FROM source_row RETURNING {returned}"
-    )
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         row = tuple(cursor.fetchone())
@@ -125,6 +124,22 @@ def insert_after(
     obj._state.adding = False
     obj._state.db = db.alias
     return row
+
+
+@functools.lru_cache(maxsize=16)
+def _after_statement(
+    model: type[models.Model], vendor: str, with_sql: str, expressions: tuple[tuple[str, str], ...]
+) -> tuple[str, tuple[Any, ...]]:
+    _, fields = _statement(model, vendor, 1, True)
+    given = dict(expressions)
+    values = ", ".join(given.get(f.name, "%s") for f in fields)
+    names = ", ".join(column(model, f.name) for f in fields)
+    returned = ", ".join(column(model, name) for name in given)
+    sql = (
+        f"{with_sql} INSERT INTO {table(model)} ({names}) "  # noqa: S608
+        f"SELECT {values} FROM source_row RETURNING {returned}"
+    )
+    return sql, fields
 
 
 def reserve_pk(obj: models.Model) -> bool:

@@ -266,7 +266,8 @@ ACCORD_NOTICE_DIGEST_MINUTES = envint("ACCORD_NOTICE_DIGEST_MINUTES", 10)
 # dies; `manage.py db_worker` runs it.
 TASKS = {
     "default": {
-        "BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        # django-tasks-db's, writing its rows through accord.rows (operations/task_queue.py).
+        "BACKEND": envstr("TASKS_BACKEND", "accord.operations.task_queue.DatabaseBackend"),
         "QUEUES": ["default"],
     }
 }

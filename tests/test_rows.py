@@ -132,3 +132,29 @@ def test_a_key_reserved_ahead_of_its_row_is_the_rows_key() -> None:
         assert person.pk == key
         with pytest.raises(ValueError, match="reserve_pk takes a new"):
             rows.reserve_pk(person)
+
+
+def test_save_signals_are_sent_as_save_sends_them() -> None:
+    """A model with receivers (django-tasks-db's task rows set a default in one) hears of
+    each row as `save` would tell it: before, able to set a value, and after."""
+    from django.db.models.signals import post_save, pre_save
+
+    heard: list[tuple[str, Any]] = []
+
+    def before(sender: Any, instance: Complainant, **kwargs: Any) -> None:
+        instance.phone = "set before saving"
+        heard.append(("pre", kwargs["raw"]))
+
+    def after(sender: Any, instance: Complainant, created: bool, **kwargs: Any) -> None:
+        heard.append(("post", created))
+
+    pre_save.connect(before, sender=Complainant)
+    post_save.connect(after, sender=Complainant)
+    try:
+        person = Complainant(name="Heard")
+        rows.insert([person])
+    finally:
+        pre_save.disconnect(before, sender=Complainant)
+        post_save.disconnect(after, sender=Complainant)
+    assert heard == [("pre", False), ("post", True)]
+    assert Complainant.objects.get(pk=person.pk).phone == "set before saving"

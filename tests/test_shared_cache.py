@@ -16,6 +16,7 @@ from accord.cases.api import IntakeThrottle
 from accord.env import cache_from_url
 from accord.web.parties.views import LinkRequestThrottle
 from accord.web.staff.signin import WrongPasswordThrottle
+from tests.production.harness import on_postgresql
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
 
@@ -114,3 +115,66 @@ def test_the_redis_cache_keeps_one_client_and_shares_it_between_threads() -> Non
             assert list(pool.map(round_trip, range(200))) == list(range(200))
         assert cache._cache.get_client() is client  # type: ignore[attr-defined]
         cache.clear()
+
+
+def _together(cache: BaseCache, limit: int) -> int:
+    """Eight clients from one address at once, 25 requests each: how many got through."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def client(_: int) -> int:
+        try:
+            through = 0
+            for _ in range(25):
+                throttle = IntakeThrottle()
+                throttle.cache = cache
+                through += throttle.allow_request(
+                    RequestFactory().post("/", REMOTE_ADDR="203.0.113.7")
+                )
+            return through
+        finally:
+            connection.close()
+
+    with override_settings(ACCORD_INTAKE_RATE=f"{limit}/m"), ThreadPoolExecutor(8) as pool:
+        return sum(pool.map(client, range(8)))
+
+
+def test_requests_arriving_together_are_counted_one_by_one_in_redis() -> None:
+    """Reading the count and writing it back as two calls let requests arriving together
+    each read the same count: 91-97 of 200 got through a limit of 30."""
+    if not _redis_reachable():
+        pytest.skip(f"Redis is not running at {REDIS_URL}")
+    with override_settings(CACHES={"default": cache_from_url(REDIS_URL)}):
+        cache = caches.create_connection("default")
+        cache.clear()
+        assert _together(cache, 30) == 30
+        cache.clear()
+
+
+@pytest.mark.skipif(
+    not on_postgresql(),
+    reason="SQLite's test database is in memory with a shared cache, where a second writer "
+    "fails at once instead of queueing on the file's write lock",
+)
+def test_requests_arriving_together_are_counted_one_by_one_in_the_database(
+    committed_db: None,
+) -> None:
+    with override_settings(CACHES={"default": cache_from_url("db://accord_cache")}):
+        cache = caches.create_connection("default")
+        cache.clear()
+        assert _together(cache, 30) == 30
+        cache.clear()
+
+
+def test_a_refused_request_says_when_to_try_again(two_clients: Any) -> None:
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.8")
+    with override_settings(ACCORD_INTAKE_RATE="2/m"):
+        throttle = IntakeThrottle()
+        throttle.cache = two_clients[0]
+        assert throttle.allow_request(request)
+        assert throttle.allow_request(request)
+        assert not throttle.allow_request(request)
+    wait = throttle.wait()
+    assert wait is not None
+    assert 55 < wait <= 60

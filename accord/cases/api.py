@@ -13,7 +13,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.params.functions import Header
-from ninja.throttling import AnonRateThrottle
 from pydantic import Field
 
 from accord.accounts.models import User
@@ -48,13 +47,14 @@ from accord.letters.steps import StepLetters
 from accord.organisations.lookup import organisation_or_404
 from accord.organisations.models import Team
 from accord.policy.roles import is_staff_of, staff_role
+from accord.throttles import AnonAllowance
 from accord.workdays.deadlines import Unit
 
 intake_router = Router(tags=["intake"])
 router = Router(tags=["cases"], auth=staff_or_party_auth)
 
 
-class IntakeThrottle(AnonRateThrottle):
+class IntakeThrottle(AnonAllowance):
     """Public submissions per client address."""
 
     scope = "intake"

@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
-from ninja.throttling import AnonRateThrottle
 
 from accord.cases.complainant_links import (
     LinkRefused,
@@ -21,11 +20,12 @@ from accord.cases.complainant_links import (
 from accord.cases.presentation import where_it_stands
 from accord.policy.disclosure import cases_visible_to
 from accord.policy.roles import standing
+from accord.throttles import AnonAllowance
 from accord.web.parties.access import party_required, party_user
 from accord.web.parties.forms import BusinessLoginForm, LinkRequestForm
 
 
-class LinkRequestThrottle(AnonRateThrottle):
+class LinkRequestThrottle(AnonAllowance):
     """Requests for a new link, per client address."""
 
     scope = "complainant_link"

@@ -24,10 +24,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from ninja.throttling import SimpleRateThrottle
 
 from accord.accounts.models import User
 from accord.policy.roles import staff_role
+from accord.throttles import Allowance
 from accord.web.staff.forms import CodeForm, PasswordForm
 
 PENDING = "accord.staff_pending"
@@ -40,7 +40,7 @@ NOT_STAFF = (
 )
 
 
-class WrongPasswordThrottle(SimpleRateThrottle):
+class WrongPasswordThrottle(Allowance):
     """Wrong passwords for one username from one client address (the cache-based
     throttle public intake uses). Only wrong passwords count; once the allowance is
     spent even the right password waits, so guessing is slow and says nothing."""
@@ -58,12 +58,6 @@ class WrongPasswordThrottle(SimpleRateThrottle):
             "scope": self.scope,
             "ident": hashlib.sha256(ident.encode()).hexdigest(),
         }
-
-    def spent(self, request: HttpRequest) -> bool:
-        """Whether the allowance is used up (records nothing)."""
-        since = time.time() - (self.duration or 0)
-        history = self.cache.get(self.get_cache_key(request), [])
-        return sum(1 for at in history if at > since) >= (self.num_requests or 0)
 
     def record(self, request: HttpRequest) -> None:
         """Count one wrong password."""
