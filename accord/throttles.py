@@ -27,11 +27,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router, transaction
 from django.http import HttpRequest
+from django.utils.connection import ConnectionProxy
 from ninja.throttling import AnonRateThrottle, SimpleRateThrottle
 
 _SCRIPT = """
@@ -69,6 +71,8 @@ def counted(cache: BaseCache, key: str, period: float, *, now: float) -> int:
 def _spend(
     cache: BaseCache, key: str, limit: int, period: float, now: float, *, take: bool
 ) -> tuple[bool, int, float]:
+    if isinstance(cache, ConnectionProxy):  # `django.core.cache.cache`: the cache behind it
+        cache = caches[cache._alias]
     if isinstance(cache, RedisCache):
         full = cache.make_and_validate_key(key)
         client = cache._cache.get_client(full, write=True)

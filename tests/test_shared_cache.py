@@ -178,3 +178,20 @@ def test_a_refused_request_says_when_to_try_again(two_clients: Any) -> None:
     wait = throttle.wait()
     assert wait is not None
     assert 55 < wait <= 60
+
+
+def test_the_throttles_count_in_the_configured_cache_itself() -> None:
+    """A throttle's cache is Django's `cache` (a proxy of the configured one): the count
+    goes the configured cache's atomic way, a sorted set of times on Redis."""
+    if not _redis_reachable():
+        pytest.skip(f"Redis is not running at {REDIS_URL}")
+    import redis
+
+    with override_settings(CACHES={"default": cache_from_url(REDIS_URL)}):
+        caches["default"].clear()
+        throttle = IntakeThrottle()
+        request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.6")
+        assert throttle.allow_request(request)
+        key = caches["default"].make_key(throttle.get_cache_key(request))
+        assert redis.Redis.from_url(REDIS_URL).type(key) == b"zset"
+        caches["default"].clear()
