@@ -23,8 +23,9 @@ clocks: 0.50 ms through the ORM, 0.13 ms of it the database's).
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -54,8 +55,10 @@ def _statement(
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     values = ", ".join([one] * rows)
     into, pk = table(model), column(model, "pk")
-    sql = f"INSERT INTO {into} ({columns}) VALUES {values} RETURNING {pk}"  # noqa: S608
-    return sql, fields
+    sql = f"INSERT INTO {into} ({columns}) VALUES {values}"  # noqa: S608
+    # Keys given (reserved, or made in Python) need nothing back: a batch of them is
+    # sent without waiting (`batched`).
+    return (sql if with_pk else f"{sql} RETURNING {pk}"), fields
 
 
 def insert(objs: Sequence[models.Model]) -> None:
@@ -78,12 +81,12 @@ def insert(objs: Sequence[models.Model]) -> None:
         params += [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
     with db.cursor() as cursor:
         cursor.execute(sql, params)
-        ids = [row[0] for row in cursor.fetchall()]
-    if len(ids) != len(objs):
-        raise RuntimeError(f"{model.__name__}: {len(objs)} rows inserted, {len(ids)} ids back")
-    if not with_pk:
-        for obj, pk in zip(objs, sorted(ids), strict=True):
-            obj.pk = pk
+        if not with_pk:
+            ids = [row[0] for row in cursor.fetchall()]
+            if len(ids) != len(objs):
+                raise RuntimeError(f"{model.__name__}: {len(objs)} rows, {len(ids)} ids back")
+            for obj, pk in zip(objs, sorted(ids), strict=True):
+                obj.pk = pk
     for obj in objs:
         obj._state.adding = False
         obj._state.db = db.alias
@@ -142,24 +145,42 @@ def _after_statement(
     return sql, fields
 
 
-def reserve_pk(obj: models.Model) -> bool:
-    """Give the new instance `obj` the primary key its row will have, taken now from the
-    database's sequence, where the database hands keys out ahead of their rows
-    (PostgreSQL); False, and no key, where a key only comes with its row (SQLite).
-    Rows that name it can then go in before it (foreign keys are checked at commit)."""
+def reserve_pk(*objs: models.Model) -> bool:
+    """Give the new instances `objs` the primary keys their rows will have, taken now
+    from the database's sequences in one statement, where the database hands keys out
+    ahead of their rows (PostgreSQL); False, and no keys, where a key only comes with
+    its row (SQLite). Rows that name them can then go in before them (foreign keys are
+    checked at commit), and none of the inserts waits for a key back (`batched`)."""
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql":
         return False
-    meta = obj._meta
-    if not obj._state.adding or obj.pk is not None:
-        raise ValueError(f"reserve_pk takes a new {type(obj).__name__} instance")
+    for obj in objs:
+        if not obj._state.adding or obj.pk is not None:
+            raise ValueError(f"reserve_pk takes new instances, not {type(obj).__name__} {obj.pk}")
+    sql = "SELECT " + ", ".join(["nextval(pg_get_serial_sequence(%s, %s))"] * len(objs))
+    params = [name for obj in objs for name in (obj._meta.db_table, obj._meta.pk.column)]
     with db.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s))", [meta.db_table, meta.pk.column]
-        )
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-    obj.pk = int(row[0])
+    for obj, pk in zip(objs, row, strict=True):
+        obj.pk = int(pk)
     return True
+
+
+@contextlib.contextmanager
+def batched() -> Iterator[None]:
+    """Send the statements made inside together and wait for the database's answers
+    once, at the end (PostgreSQL's pipeline mode): the inserts of rows whose keys are
+    known, one round trip instead of one each. A statement whose result is read inside
+    waits for it there. Elsewhere (SQLite, in this process) they simply run in turn. An
+    error is raised at the end, as Django's own error (an IntegrityError...)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        yield
+        return
+    db.ensure_connection()
+    with db.wrap_database_errors, db.connection.pipeline():
+        yield
 
 
 _PROBE = 987_654_321  # the value the statement is first compiled with

@@ -130,7 +130,7 @@ def test_a_key_reserved_ahead_of_its_row_is_the_rows_key() -> None:
     assert Complainant.objects.get(name="Reserved").pk == person.pk
     if reserved:
         assert person.pk == key
-        with pytest.raises(ValueError, match="reserve_pk takes a new"):
+        with pytest.raises(ValueError, match="reserve_pk takes new instances"):
             rows.reserve_pk(person)
 
 
@@ -158,3 +158,28 @@ def test_save_signals_are_sent_as_save_sends_them() -> None:
         post_save.disconnect(after, sender=Complainant)
     assert heard == [("pre", False), ("post", True)]
     assert Complainant.objects.get(pk=person.pk).phone == "set before saving"
+
+
+def test_a_batch_of_rows_goes_in_together_and_its_error_is_djangos() -> None:
+    """Rows with known keys are sent together (PostgreSQL's pipeline) and answered once;
+    a failure among them is raised at the end as Django's IntegrityError, the
+    transaction rolled back, as one by one."""
+    from django.db import IntegrityError
+
+    people = [Complainant(name=f"Batched {n}") for n in range(3)]
+    reserved = rows.reserve_pk(*people)
+    with transaction.atomic(), rows.batched():
+        for person in people:
+            rows.insert([person])
+    assert Complainant.objects.filter(name__startswith="Batched").count() == 3
+    assert not reserved or [p.pk for p in people] == sorted(p.pk for p in people)
+
+    def twice() -> None:
+        again = Complainant(name="Twice", pk=people[0].pk)
+        with transaction.atomic(), rows.batched():
+            rows.insert([Complainant(name="Fine", pk=people[-1].pk + 1000)])
+            rows.insert([again])
+
+    with pytest.raises(IntegrityError):
+        twice()
+    assert not Complainant.objects.filter(name__in=["Fine", "Twice"]).exists()

@@ -160,7 +160,6 @@ def _open_case(
         is_microbusiness=details.is_microbusiness,
         business_name=details.business_name,
     )
-    rows.insert([complainant])
     case = Case(
         organisation=organisation,
         procedure_key=procedure.key,
@@ -193,30 +192,36 @@ def _open_case(
     clocks, _ = clock_rows(case, projected, calendar, existing={})
     set_next_deadline(case, clocks)
     case.event_count = 1
-    _store(case, received, clocks, received_on.year)
+    _store(complainant, case, received, clocks, received_on.year)
     clocks_written(case, clocks)
     return case
 
 
-def _store(case: Case, received: Event, clocks: list[Clock], year: int) -> None:
+def _store(
+    complainant: Complainant, case: Case, received: Event, clocks: list[Clock], year: int
+) -> None:
     """Write the new case's rows, each once, without the ORM's query building per
     statement (accord.rows). The case's number is taken as late as it can be: the
     counter's row stays locked from then until commit, and every other intake of the
     organisation waits for it. Where the database hands out keys ahead of their rows
-    (PostgreSQL), the rows that name the case go in first and the numbered case row
-    last; elsewhere (SQLite, whose write lock orders whole transactions anyway) the
-    case comes first."""
-    reserved = rows.reserve_pk(case)
-    if not reserved:
-        _insert_numbered(case, year)
-    received.case = case
-    rows.insert([received])
-    for clock in clocks:
-        clock.case = case
-    rows.insert(clocks)
-    send_receipt_notice.enqueue(case.pk)
-    if reserved:
-        _insert_numbered(case, year)
+    (PostgreSQL), every row's key is reserved in one statement, and the rows go to the
+    database together — the case's numbered row last — answered once; elsewhere
+    (SQLite, whose write lock orders whole transactions anyway) one by one, the case
+    first."""
+    reserved = rows.reserve_pk(complainant, case, received, *clocks)
+    with rows.batched():
+        rows.insert([complainant])
+        case.complainant = complainant
+        if not reserved:
+            _insert_numbered(case, year)
+        received.case = case
+        rows.insert([received])
+        for clock in clocks:
+            clock.case = case
+        rows.insert(clocks)
+        send_receipt_notice.enqueue(case.pk)
+        if reserved:
+            _insert_numbered(case, year)
 
 
 def _received_event(
