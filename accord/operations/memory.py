@@ -14,7 +14,11 @@ from django.urls import get_resolver
 
 
 def freeze_after_startup() -> None:
-    """Import every view now (not on the first request), then freeze what is held."""
+    """Import every view and make what the first requests would (`warmup`) now, then
+    freeze what is held."""
+    from accord.operations.warmup import warm_up
+
     get_resolver().url_patterns  # noqa: B018 - resolving imports the views
+    warm_up()
     gc.collect()
     gc.freeze()

@@ -102,7 +102,7 @@ def _require_day(value: date, name: str) -> date:
 
 
 @functools.lru_cache(maxsize=256)
-def _bank_holidays(nation: Nation, year: int) -> Mapping[date, str]:
+def bank_holidays(nation: Nation, year: int) -> Mapping[date, str]:
     # Building a holidays object evaluates every rule for the year, which is far
     # too slow to repeat for each day examined; a plain read-only dict of one
     # year also stops the object silently expanding to other years on lookup.
@@ -181,7 +181,7 @@ class WorkingCalendar:
         # Monday was an ordinary working day.
         if weekday >= 5:
             return _DAY_NAMES[weekday]
-        holiday = _bank_holidays(self.nation, day.year).get(day)
+        holiday = bank_holidays(self.nation, day.year).get(day)
         if holiday is not None:
             return holiday
         closure = self.closures.get(day)
