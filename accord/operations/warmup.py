@@ -10,7 +10,6 @@ left to the first request that needs it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from django.forms.renderers import get_default_renderer
 from django.template import TemplateDoesNotExist, engines
 from django.template.backends.django import DjangoTemplates
 from django.urls import get_resolver
+from django.utils import timezone
 
 log = logging.getLogger("accord.operations")
 
@@ -63,7 +63,7 @@ def bank_holidays() -> int:
     on first use)."""
     from accord.workdays.calendar import Nation, bank_holidays
 
-    year = dt.date.today().year
+    year = timezone.now().year
     for nation in Nation:
         for each in (year - 1, year, year + 1):
             bank_holidays(nation, each)
