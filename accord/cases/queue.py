@@ -71,6 +71,31 @@ NULLABLE = {"next_deadline_at", "handler_sort"}  # those without a value come la
 TEXT = {"reference", "complainant_sort", "stage_sort", "handler_sort"}
 DEFAULT_SORT = "deadline"
 
+# What a row of the queue shows (the pages' and the API's), read for its cases and
+# nothing more: a page of 50 rows with every column of the case and its four related
+# rows took half its CPU making them.
+SHOWN_RELATED = ("organisation", "complainant", "handler", "team")
+SHOWN_FIELDS = (
+    "reference",
+    "procedure_key",
+    "procedure_version",
+    "stage",
+    "is_open",
+    "received_at",
+    "next_deadline_at",
+    "next_at_risk_at",
+    "letters_owed",
+    *SORT_COLUMNS.values(),
+    "organisation__slug",
+    "organisation__name",
+    "complainant__name",
+    "complainant__business_name",
+    "handler__username",
+    "handler__first_name",
+    "handler__last_name",
+    "team__name",
+)
+
 
 def week_end(now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     """The end of the week `now` is in (the start of the next Monday), in `tz`."""
@@ -203,7 +228,7 @@ def page(
         raise InvalidAction("the cursor is not one this list gave out", field="cursor")
     sign = "-" if descending else ""
     base = filtered(user, filters, now)
-    shown = Case.objects.select_related("organisation", "complainant", "handler", "team")
+    shown = Case.objects.select_related(*SHOWN_RELATED).only(*SHOWN_FIELDS)
     segments: list[tuple[QuerySet[Case], tuple[str, ...], bool]] = [
         (base, (f"{sign}{column}", f"{sign}id"), True)
     ]
