@@ -49,7 +49,7 @@ def column(model: type[models.Model], name: str) -> str:
 @functools.lru_cache(maxsize=64)
 def _statement(
     model: type[models.Model], vendor: str, rows: int, with_pk: bool
-) -> tuple[str, tuple[Any, ...]]:
+) -> tuple[str, tuple[Any, ...], tuple[type | None, ...]]:
     fields = tuple(f for f in model._meta.local_concrete_fields if with_pk or not f.primary_key)
     columns = ", ".join(column(model, f.name) for f in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -58,7 +58,34 @@ def _statement(
     sql = f"INSERT INTO {into} ({columns}) VALUES {values}"  # noqa: S608
     # Keys given (reserved, or made in Python) need nothing back: a batch of them is
     # sent without waiting (`batched`).
-    return (sql if with_pk else f"{sql} RETURNING {pk}"), fields
+    return (sql if with_pk else f"{sql} RETURNING {pk}"), fields, _plain(fields)
+
+
+# Fields whose preparation for saving gives back a value of this exact type (or None)
+# unchanged: their text, number or flag goes in as it is, without the field's calls.
+_AS_IT_IS: dict[type[models.Field[Any, Any]], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.EmailField: str,
+    models.SlugField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.BigAutoField: int,
+    models.AutoField: int,
+}
+
+
+def _plain(fields: tuple[Any, ...]) -> tuple[type | None, ...]:
+    """For each field, the type of value that goes in as it is (None: prepare it)."""
+    found: list[type | None] = []
+    for field in fields:
+        target = field.target_field if isinstance(field, models.ForeignKey) else field
+        found.append(_AS_IT_IS.get(type(target)))
+    return tuple(found)
 
 
 def insert(objs: Sequence[models.Model]) -> None:
@@ -70,7 +97,7 @@ def insert(objs: Sequence[models.Model]) -> None:
     model = type(objs[0])
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the proxy, per value
     with_pk = objs[0].pk is not None
-    sql, fields = _statement(model, db.vendor, len(objs), with_pk)
+    sql, fields, plain = _statement(model, db.vendor, len(objs), with_pk)
     params: list[Any] = []
     signalled = pre_save.has_listeners(model) or post_save.has_listeners(model)
     for obj in objs:
@@ -78,7 +105,11 @@ def insert(objs: Sequence[models.Model]) -> None:
             raise ValueError(f"insert takes new {model.__name__} instances only")
         if signalled:
             pre_save.send(model, instance=obj, raw=False, using=db.alias, update_fields=None)
-        params += [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
+        for field, kind in zip(fields, plain, strict=True):
+            value = getattr(obj, field.attname)
+            if kind is None or not (value is None or type(value) is kind):
+                value = field.get_db_prep_save(field.pre_save(obj, True), db)
+            params.append(value)
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         if not with_pk:
@@ -133,7 +164,7 @@ def insert_after(
 def _after_statement(
     model: type[models.Model], vendor: str, with_sql: str, expressions: tuple[tuple[str, str], ...]
 ) -> tuple[str, tuple[Any, ...]]:
-    _, fields = _statement(model, vendor, 1, True)
+    _, fields, _ = _statement(model, vendor, 1, True)
     given = dict(expressions)
     values = ", ".join(given.get(f.name, "%s") for f in fields)
     names = ", ".join(column(model, f.name) for f in fields)

@@ -183,3 +183,26 @@ def test_a_batch_of_rows_goes_in_together_and_its_error_is_djangos() -> None:
     with pytest.raises(IntegrityError):
         twice()
     assert not Complainant.objects.filter(name__in=["Fine", "Twice"]).exists()
+
+
+def test_values_go_in_as_each_field_prepares_them() -> None:
+    """Text, numbers and flags of their own type go in as they are; anything else (a
+    lazy translation, a choice's enum, a number given as text) through its field."""
+    from django.utils.translation import gettext_lazy
+
+    from accord.cases.choices import Channel
+
+    people = [
+        Complainant(name=gettext_lazy("Lazy name"), is_microbusiness=True, link_generation=2),
+        Complainant(name=Channel.WEB_FORM, email="a@example.com", link_generation="3"),
+    ]
+    rows.insert(people)
+    stored = list(
+        Complainant.objects.filter(pk__in=[p.pk for p in people])
+        .order_by("pk")
+        .values_list("name", "is_microbusiness", "link_generation", "email")
+    )
+    assert stored == [
+        ("Lazy name", True, 2, ""),
+        (str(Channel.WEB_FORM), False, 3, "a@example.com"),
+    ]
