@@ -192,8 +192,9 @@ def test_values_go_in_as_each_field_prepares_them() -> None:
 
     from accord.cases.choices import Channel
 
+    lazy: Any = gettext_lazy("Lazy name")
     people = [
-        Complainant(name=gettext_lazy("Lazy name"), is_microbusiness=True, link_generation=2),
+        Complainant(name=lazy, is_microbusiness=True, link_generation=2),
         Complainant(name=Channel.WEB_FORM, email="a@example.com", link_generation="3"),
     ]
     rows.insert(people)
