@@ -23,9 +23,10 @@ from django.template.loader import render_to_string
 from accord import rows
 from accord.accounts.models import User
 from accord.cases.choices import ClockStatus, EventKind
+from accord.cases.clocks import clocks_of
 from accord.cases.engine import StepRequest, lock_case, procedure_of, take_step
 from accord.cases.errors import ActionRefused, InvalidAction
-from accord.cases.models import Case, Clock
+from accord.cases.models import Case
 from accord.cases.timeline import append_event
 from accord.mediation.certificate import agreement_pdf, certificate_html
 from accord.mediation.choices import AgreementStatus, Party, ProposalKind
@@ -80,8 +81,10 @@ def obligation_limit(case: Case) -> Limit | None:
     limiting = [key for key, clock in procedure.clocks.items() if clock.limits_obligations]
     limits = [
         Limit(dt.date.fromisoformat(str(clock.explanation["due_date"])), clock.key, clock.label)
-        for clock in Clock.objects.filter(case=case, key__in=limiting, status=ClockStatus.RUNNING)
-        if clock.explanation.get("due_date")
+        for clock in clocks_of(case)
+        if clock.key in limiting
+        and clock.status == ClockStatus.RUNNING
+        and clock.explanation.get("due_date")
     ]
     return min(limits, key=lambda limit: limit.due_on, default=None)
 
