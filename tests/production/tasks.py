@@ -16,3 +16,13 @@ def slow_receipt_notice(case_id: int) -> str:
     result = send_receipt_notice.call(case_id)
     time.sleep(0.3)  # killed here, the notice is queued but the task still RUNNING
     return str(result)
+
+
+@task()
+def failing_task(message: str) -> str:
+    raise RuntimeError(message)
+
+
+@task()
+def echo_task(message: str) -> str:
+    return message

@@ -31,7 +31,7 @@ class LeasedWorker(db_worker.Worker):
 
     def run_task(self, db_task_result: DBTaskResult[Any, Any]) -> None:
         super().run_task(db_task_result)
-        db_task_result.refresh_from_db(fields=["status"])
+        # The row's status as the worker just set and saved it (no need to read it back).
         if db_task_result.status == "FAILED":
             self.failed += 1
 
@@ -56,7 +56,11 @@ class Command(db_worker.Command):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.configure_logging(options["verbosity"])
+        # At the default verbosity the settings' LOGGING decides (LOG_LEVEL): a line per
+        # task's start and end at INFO, none at WARNING. -v0 / -v2 set it as
+        # django-tasks-db's own worker does.
+        if options["verbosity"] != 1:
+            self.configure_logging(options["verbosity"])
         worker_id = options["worker_id"] or process_id()
         lease = options["lease"]
         queue_names = options["queue_name"].split(",")
