@@ -35,6 +35,7 @@ from accord.cases.models import Case, Complainant
 from accord.outbox.choices import OutboundStatus
 from accord.outbox.models import OutboundMessage
 from accord.outbox.queue import mail_domain, queue_email
+from accord.reads import Read
 
 SALT = "accord.complainant-link"
 
@@ -57,12 +58,19 @@ def _signer() -> signing.TimestampSigner:
     return signing.TimestampSigner(salt=SALT)
 
 
+# Read for every e-mail to a complainant (each carries their link): compiled once.
+_GENERATION = Read(
+    lambda pk: Complainant.objects.filter(pk=pk).values_list("link_generation", flat=True)
+)
+
+
 def link_token(case: Case) -> str:
     """A token for the complainant of `case`, of their current link generation: it
     works beside every other link of that generation until its own expiry."""
-    generation = Complainant.objects.values_list("link_generation", flat=True).get(
-        pk=case.complainant_id
-    )
+    found = _GENERATION(case.complainant_id)
+    if not found:
+        raise Complainant.DoesNotExist(f"no complainant {case.complainant_id}")
+    generation = found[0]
     return _signer().sign_object({"c": case.complainant_id, "r": case.reference, "g": generation})
 
 

@@ -8,11 +8,18 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from accord.cases.clocks import clocks_of
 from accord.cases.models import Case
 from accord.notifications import mail
 from accord.organisations.calendar import calendar_for
 from accord.outbox.threads import STAFF
+from accord.reads import Read
 from accord.workdays.wording import due_words
+
+# Read for every complaint received: compiled once.
+_CASE = Read(
+    lambda case_id: Case.objects.filter(pk=case_id).select_related("organisation", "complainant")
+)
 
 
 @task()
@@ -24,11 +31,11 @@ def send_receipt_notice(case_id: int) -> str:
     from accord.mediation.choices import Party
     from accord.notifications import mail
 
-    case = (
-        Case.objects.select_related("organisation", "complainant")
-        .prefetch_related("clocks")
-        .get(pk=case_id)
-    )
+    found = _CASE(case_id)
+    if not found:
+        raise Case.DoesNotExist(f"no case {case_id}")
+    case: Case = found[0]
+    clocks_of(case)  # read once, for what happens next
     if not case.complainant.email:
         return "no e-mail address"
     with transaction.atomic():

@@ -69,8 +69,14 @@ def reply_token(case_id: int, party: Party) -> str:
 def reply_address(case: Case, party: Party) -> str:
     """The address a party replies to (the Reply-To of what Accord sends them), so the
     reply reaches their own thread of this case and no other."""
-    local, _, domain = case.organisation.complaints_email.partition("@")
-    return f"{local}+{reply_token(case.pk, party)}@{domain}"
+    return reply_address_at(case.organisation.complaints_email, case.pk, party)
+
+
+def reply_address_at(complaints_email: str, case_id: int, party: Party) -> str:
+    """`reply_address` of the case `case_id` of the organisation whose complaints
+    address is `complaints_email`."""
+    local, _, domain = complaints_email.partition("@")
+    return f"{local}+{reply_token(case_id, party)}@{domain}"
 
 
 def read_token(tag: str) -> tuple[int, Party]:

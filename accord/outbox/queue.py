@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accord.reads import Read
+
 
 class InvalidEmail(ValueError):
     """The e-mail cannot be queued as asked (no recipient, a header that would inject
@@ -57,19 +59,54 @@ def _addresses(what: str, values: list[str]) -> list[str]:
     return cleaned
 
 
-def party_addresses(case_id: int) -> tuple[set[str], set[str]]:
-    """The complainant's and the respondent's addresses on a case (lower-cased)."""
-    from accord.accounts.models import User
+def _case_addresses(case_id: int) -> Any:
     from accord.cases.models import Case
 
-    case = Case.objects.select_related("complainant__user", "respondent").get(pk=case_id)
-    complainant = {case.complainant.email}
-    if case.complainant.user is not None:
-        complainant.add(case.complainant.user.email)
-    respondent = {case.respondent.email}
-    respondent.update(
-        User.objects.filter(business_id=case.respondent_id).values_list("email", flat=True)
+    return Case.objects.filter(pk=case_id).values_list(
+        "complainant__email", "complainant__user__email", "respondent_id", "respondent__email"
     )
+
+
+def _representatives(business_id: int) -> Any:
+    from accord.accounts.models import User
+
+    return User.objects.filter(business_id=business_id).values_list("email", flat=True)
+
+
+# Read for every e-mail about a case, fresh each time (the parties' addresses are the
+# seal between them): compiled once.
+_CASE_ADDRESSES = Read(_case_addresses)
+_REPRESENTATIVES = Read(_representatives)
+_COMPLAINTS_EMAIL = Read(
+    lambda case_id: (
+        _case_model()
+        .objects.filter(pk=case_id)
+        .values_list("organisation__complaints_email", flat=True)
+    )
+)
+_QUEUED = Read(lambda key: _message_model().objects.filter(dedupe_key=key).order_by("pk")[:1])
+
+
+def _case_model() -> Any:
+    from accord.cases.models import Case
+
+    return Case
+
+
+def _message_model() -> Any:
+    from accord.outbox.models import OutboundMessage
+
+    return OutboundMessage
+
+
+def party_addresses(case_id: int) -> tuple[set[str], set[str]]:
+    """The complainant's and the respondent's addresses on a case (lower-cased)."""
+    found = _CASE_ADDRESSES(case_id)
+    if not found:
+        raise _case_model().DoesNotExist(f"no case {case_id}")
+    complainant_email, user_email, respondent_id, respondent_email = found[0]
+    complainant = {complainant_email, user_email}
+    respondent = {respondent_email, *_REPRESENTATIVES(respondent_id)}
     return (
         {a.lower() for a in complainant if a},
         {a.lower() for a in respondent if a},
@@ -106,13 +143,14 @@ def _thread(case_id: int, audience: str, reply_to: list[str]) -> tuple[dict[str,
 
     headers = thread_headers(thread_root(case_id, audience))
     if audience != STAFF and not reply_to:
-        from accord.cases.models import Case
-        from accord.inbound.routing import reply_address
+        from accord.inbound.routing import reply_address_at
         from accord.mediation.choices import Party
 
-        case = Case.objects.select_related("organisation").get(pk=case_id)
-        if case.organisation.complaints_email:
-            reply_to = [reply_address(case, Party(audience))]
+        found = _COMPLAINTS_EMAIL(case_id)
+        if not found:
+            raise _case_model().DoesNotExist(f"no case {case_id}")
+        if found[0]:
+            reply_to = [reply_address_at(found[0], case_id, Party(audience))]
     return headers, reply_to
 
 
@@ -172,9 +210,9 @@ def queue_email(
         _no_newline(name, value)
     if key is not None:
         _no_newline("key", key)
-        existing = OutboundMessage.objects.filter(dedupe_key=key).first()
-        if existing is not None:
-            return existing
+        queued = _QUEUED(key)
+        if queued:
+            return queued[0]
     now = timezone.now()
     try:
         with transaction.atomic():
