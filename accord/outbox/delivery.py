@@ -39,6 +39,7 @@ from django.utils import timezone
 from accord.cases.choices import EventKind
 from accord.outbox.choices import OutboundStatus
 from accord.outbox.models import OutboundMessage
+from accord.reads import Read
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,16 @@ def build_email(message: OutboundMessage, backend: BaseEmailBackend) -> EmailMul
     return email
 
 
+def _locked_count(case_id: int) -> Any:
+    from accord.cases.models import Case
+
+    return Case.objects.select_for_update().filter(pk=case_id).only("pk", "event_count")
+
+
+# Every e-mail delivered locks its case for its event: compiled once.
+_LOCKED_COUNT = Read(_locked_count)
+
+
 def _record(message: OutboundMessage, kind: str, now: dt.datetime, reason: str = "") -> None:
     """One event on the message's case (if any); the caller is in a transaction."""
     if message.case_id is None:
@@ -140,7 +151,10 @@ def _record(message: OutboundMessage, kind: str, now: dt.datetime, reason: str =
     from accord.cases.timeline import append_event
 
     # Only what append_event moves: the lock and the event count.
-    case = Case.objects.select_for_update().only("pk", "event_count").get(pk=message.case_id)
+    found = _LOCKED_COUNT(message.case_id)
+    if not found:
+        raise Case.DoesNotExist(f"no case {message.case_id}")
+    case = found[0]
     append_event(
         case,
         kind=kind,
