@@ -9,7 +9,9 @@ from django_tasks_db.models import DBTaskResult
 from accord.operations.management.commands.db_worker import LeasedWorker
 from tests.production.tasks import echo_task, failing_task
 
-pytestmark = pytest.mark.django_db
+# The worker checks its connection as a long-lived process does (close_old_connections),
+# which closes one inside a test transaction on PostgreSQL: the test commits as the worker.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_report_counts_the_failed_tasks() -> None:
