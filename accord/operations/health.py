@@ -5,6 +5,7 @@ the oldest waiting task within limits), as JSON a load balancer reads: 200 or 50
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -16,11 +17,12 @@ from django.db.models import Max, Min
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from accord.operations.choices import Loop
 from accord.operations.models import ProcessBeat
+
+log = logging.getLogger("accord.operations")
 
 Check = Callable[[dt.datetime], str]
 
@@ -67,9 +69,9 @@ def _last_pass(loop: str, limit_setting: str) -> Check:
 
 def _tasks(now: dt.datetime) -> str:
     limit = int(settings.ACCORD_READY_TASK_AGE_SECONDS)
-    oldest = DBTaskResult.objects.filter(
-        status=TaskResultStatus.READY, run_after__lte=now
-    ).aggregate(at=Min("enqueued_at"))["at"]
+    # ready(): waiting now, as a worker picks them — a task with no run_after is stored
+    # with the latest date there is, not NULL.
+    oldest = DBTaskResult.objects.ready().aggregate(at=Min("enqueued_at"))["at"]
     if oldest is None:
         return "none waiting"
     age = (now - oldest).total_seconds()
@@ -104,7 +106,14 @@ def readyz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # every failure is a reason to take this one out
             results[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"[:300]}
     ready = all(result["ok"] for result in results.values())
-    return JsonResponse(
+    response = JsonResponse(
         {"status": "ready" if ready else "not ready", "checks": results},
         status=200 if ready else 503,
     )
+    if not ready:
+        failing = "; ".join(f"{n}: {r['detail']}" for n, r in results.items() if not r["ok"])
+        log.warning("not ready: %s", failing)
+        # A state the load balancer acts on, said above with its reasons: not a server
+        # error for django.request to log again at ERROR on every probe.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
